@@ -1,0 +1,39 @@
+/**
+ * Errors with codes: every module throws DriftwatchError with a code from this enum, and the
+ * API's exception filter maps codes to HTTP statuses. Wrap lower-level errors with `{ cause }`.
+ */
+export enum ErrorCode {
+  ValidationFailed = 'VALIDATION_FAILED',
+  NotFound = 'NOT_FOUND',
+  Conflict = 'CONFLICT',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  TargetNotAllowed = 'TARGET_NOT_ALLOWED',
+  ScanFailed = 'SCAN_FAILED',
+  NmapOutputInvalid = 'NMAP_OUTPUT_INVALID',
+  PolicyInvalid = 'POLICY_INVALID',
+  ConfigInvalid = 'CONFIG_INVALID',
+  DependencyUnavailable = 'DEPENDENCY_UNAVAILABLE',
+}
+
+export interface FieldError {
+  field: string;
+  reason: string;
+}
+
+export class DriftwatchError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { fields?: FieldError[]; [key: string]: unknown } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DriftwatchError';
+  }
+
+  static validation(fields: FieldError[]): DriftwatchError {
+    const text = fields.map((f) => `${f.field}: ${f.reason}`).join('; ');
+    return new DriftwatchError(ErrorCode.ValidationFailed, `Invalid input: ${text}`, { fields });
+  }
+}

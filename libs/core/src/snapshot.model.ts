@@ -1,0 +1,123 @@
+/**
+ * The network snapshot model: what one scan of a scope observed, as plain data.
+ * Field names follow nmap's XML so nothing nmap reports needs to be dropped on the way in.
+ */
+export const PORT_STATES = [
+  'open',
+  'closed',
+  'filtered',
+  'unfiltered',
+  'open|filtered',
+  'closed|filtered',
+] as const;
+export type PortState = (typeof PORT_STATES)[number];
+
+export const PROTOCOLS = ['tcp', 'udp', 'sctp', 'ip'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export type HostStatus = 'up' | 'down' | 'unknown' | 'skipped';
+
+/** NSE structured output: nmap's <elem> and <table> elements, in document order. */
+export interface ScriptElement {
+  key?: string;
+  value: string;
+}
+export interface ScriptTable {
+  key?: string;
+  elems: ScriptElement[];
+  tables: ScriptTable[];
+}
+export interface ScriptResult {
+  id: string;
+  output: string;
+  /** Structured output when the script produced any (elems and tables at top level). */
+  elems: ScriptElement[];
+  tables: ScriptTable[];
+}
+
+export interface ServiceInfo {
+  name?: string;
+  product?: string;
+  version?: string;
+  extraInfo?: string;
+  tunnel?: string;
+  method?: string;
+  confidence?: number;
+  osType?: string;
+  hostname?: string;
+  deviceType?: string;
+  cpe: string[];
+}
+
+export interface PortObservation {
+  protocol: Protocol;
+  port: number;
+  state: PortState;
+  reason?: string;
+  service?: ServiceInfo;
+  scripts: ScriptResult[];
+}
+
+export interface HostAddress {
+  addr: string;
+  type: 'ipv4' | 'ipv6' | 'mac';
+  vendor?: string;
+}
+
+export interface Hostname {
+  name: string;
+  type?: string;
+}
+
+export interface OsMatch {
+  name: string;
+  accuracy: number;
+}
+
+export interface ExtraPorts {
+  state: string;
+  count: number;
+}
+
+export interface HostObservation {
+  status: HostStatus;
+  statusReason?: string;
+  addresses: HostAddress[];
+  hostnames: Hostname[];
+  ports: PortObservation[];
+  extraPorts: ExtraPorts[];
+  os: OsMatch[];
+  scripts: ScriptResult[];
+  startTime?: string;
+  endTime?: string;
+}
+
+export interface ScanRunInfo {
+  scanner: 'nmap';
+  version?: string;
+  args?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** nmap's own verdict from <runstats><finished exit="..."/>. */
+  exit?: 'success' | 'error';
+  summary?: string;
+  errorMessage?: string;
+  hostsUp: number;
+  hostsDown: number;
+  hostsTotal: number;
+}
+
+/** Everything one scan observed. `hosts` is the content that is hashed; run info is metadata. */
+export interface NetworkObservation {
+  run: ScanRunInfo;
+  hosts: HostObservation[];
+}
+
+/** The primary address of a host: first IPv4, else first IPv6, else first address of any kind. */
+export function primaryAddress(host: HostObservation): string | undefined {
+  return (
+    host.addresses.find((a) => a.type === 'ipv4')?.addr ??
+    host.addresses.find((a) => a.type === 'ipv6')?.addr ??
+    host.addresses[0]?.addr
+  );
+}
