@@ -1,0 +1,44 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+
+import { MetricsService } from '@driftwatch/application';
+import { FindingRepository } from '@driftwatch/persistence';
+import { ScanQueue } from '@driftwatch/queue';
+
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeysController } from './controllers/api-keys.controller';
+import { FindingsController } from './controllers/findings.controller';
+import { HealthController } from './controllers/health.controller';
+import { MetricsController } from './controllers/metrics.controller';
+import { ScansController } from './controllers/scans.controller';
+import { ScopesController } from './controllers/scopes.controller';
+import { HttpErrorFilter } from './errors/http-error.filter';
+
+/** The HTTP transport: controllers, the global key guard and error filter. Needs PlatformModule. */
+@Module({
+  controllers: [ScopesController, ScansController, FindingsController, ApiKeysController, HealthController, MetricsController],
+  providers: [
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: HttpErrorFilter },
+  ],
+})
+export class ApiHttpModule implements OnModuleInit {
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly queue: ScanQueue,
+    private readonly findings: FindingRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.registerCollector('driftwatch_queue_jobs', 'Jobs in each queue by state', ['queue', 'state'], async (g) => {
+      g.reset();
+      for (const [queue, counts] of Object.entries(await this.queue.depth())) {
+        for (const [state, n] of Object.entries(counts)) g.set({ queue, state }, n);
+      }
+    });
+    this.metrics.registerCollector('driftwatch_open_findings', 'Open findings by severity', ['severity'], async (g) => {
+      g.reset();
+      for (const [severity, n] of Object.entries(await this.findings.countOpenBySeverity())) g.set({ severity }, n);
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { type INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+
+import { ApiKeyService } from '@driftwatch/application';
+
+import { docsAuth } from './auth/docs-auth.middleware';
+import { validationExceptionFactory } from './errors/validation-exception.factory';
+
+export const API_PREFIX = 'api/v1';
+
+/** HTTP settings shared by `api` and single-machine mode (and the tests, which build the same app). */
+export function configureHttp(app: INestApplication): void {
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: validationExceptionFactory,
+    }),
+  );
+  app.enableShutdownHooks();
+  // Swagger UI is mounted on Express directly, outside Nest's guards: protect it here.
+  app.use(['/docs', '/docs-json', '/docs-yaml'], docsAuth(app.get(ApiKeyService)));
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Driftwatch API')
+      .setDescription('Continuous PCI DSS compliance: scopes, scans, findings. Every route needs an API key except /health.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

@@ -1,0 +1,32 @@
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
+import { ApiKeyCreatedResponseDto, ApiKeyResponseDto, ApiKeyService, CreateApiKeyDto } from '@driftwatch/application';
+
+import { Authorize } from '@driftwatch/api/auth/authorize.decorator';
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@Controller('api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeyService) {}
+
+  /** The response carries the key's secret; it is shown only here. */
+  @Post()
+  @Authorize('admin')
+  create(@Body() dto: CreateApiKeyDto): Promise<ApiKeyCreatedResponseDto> {
+    return this.apiKeys.create(dto);
+  }
+
+  @Get()
+  @Authorize('admin')
+  list(): Promise<ApiKeyResponseDto[]> {
+    return this.apiKeys.list();
+  }
+
+  @Delete(':id')
+  @Authorize('admin')
+  revoke(@Param('id', ParseUUIDPipe) id: string): Promise<ApiKeyResponseDto> {
+    return this.apiKeys.revoke(id);
+  }
+}

@@ -1,0 +1,64 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
+import {
+  CreateScopeDto,
+  ScanService,
+  ScanAcceptedDto,
+  ScopeListResponseDto,
+  ScopeResponseDto,
+  ScopeService,
+  UpdateScopeDto,
+} from '@driftwatch/application';
+
+import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { PageQueryDto } from '@driftwatch/api/controllers/page-query.dto';
+
+@ApiTags('scopes')
+@ApiBearerAuth()
+@Controller('scopes')
+export class ScopesController {
+  constructor(
+    private readonly scopes: ScopeService,
+    private readonly scans: ScanService,
+  ) {}
+
+  @Post()
+  @Authorize(...MANAGERS)
+  create(@Body() dto: CreateScopeDto): Promise<ScopeResponseDto> {
+    return this.scopes.create(dto);
+  }
+
+  @Get()
+  @Authorize(...READERS)
+  list(@Query() page: PageQueryDto): Promise<ScopeListResponseDto> {
+    return this.scopes.list(page);
+  }
+
+  @Get(':id')
+  @Authorize(...READERS)
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<ScopeResponseDto> {
+    return this.scopes.get(id);
+  }
+
+  @Patch(':id')
+  @Authorize(...MANAGERS)
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateScopeDto): Promise<ScopeResponseDto> {
+    return this.scopes.update(id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Authorize(...MANAGERS)
+  remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.scopes.remove(id);
+  }
+
+  /** Scan now: 202 with the scan id; poll GET /scans/{id}. */
+  @Post(':id/scans')
+  @HttpCode(202)
+  @Authorize(...MANAGERS)
+  scan(@Param('id', ParseUUIDPipe) id: string): Promise<ScanAcceptedDto> {
+    return this.scans.request(id);
+  }
+}

@@ -1,0 +1,49 @@
+import { prepareDatabase } from '@driftwatch/application';
+import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { loadConfigFromEnvironment } from '@driftwatch/config';
+
+import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
+import { CliUsageError } from './cli-error';
+
+const USAGE = `usage: driftwatch <command>
+
+commands:
+  migrate                      apply pending database migrations
+  ${API_KEYS_USAGE.split('\n').join('\n  ')}
+
+Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    out(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command !== 'migrate' && command !== 'api-keys') throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  const config = loadConfigFromEnvironment({ LOG_LEVEL: 'warn' });
+  if (command === 'migrate') {
+    if (args.length > 0) throw new CliUsageError('migrate takes no arguments');
+    const applied = await prepareDatabase(config.database, 1);
+    out(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database schema is up to date');
+    return 0;
+  }
+  await apiKeysCommand(args, config, out);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usage = error instanceof CliUsageError || (error instanceof TypeError && 'code' in error);
+    const known = error instanceof DriftwatchError;
+    const parts: string[] = [];
+    for (let e: unknown = error; e && parts.length < 4; e = e instanceof Error ? e.cause : undefined) {
+      parts.push(e instanceof Error ? e.message : String(e));
+    }
+    process.stderr.write(`driftwatch: ${parts.join(': ')}\n`);
+    process.exitCode = usage || (known && error.code === ErrorCode.ValidationFailed) ? 2 : 1;
+  },
+);

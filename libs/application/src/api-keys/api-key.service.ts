@@ -1,0 +1,76 @@
+import { timingSafeEqual } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+
+import { DriftwatchError, ErrorCode, sha256Hex } from '@driftwatch/core';
+import { ApiKeyRepository, type Role } from '@driftwatch/persistence';
+
+import { Clock } from '@driftwatch/application/common/clock';
+import { SecretGenerator } from '@driftwatch/application/common/secret-generator';
+
+import { type ApiKeyCreatedResponseDto, type ApiKeyResponseDto, type CreateApiKeyDto, mapApiKey } from './api-key.dto';
+
+export interface Principal {
+  keyId: string;
+  name: string;
+  role: Role;
+}
+
+// dw_<16 hex: lookup prefix>_<43 base64url: 256-bit secret>
+const KEY_FORMAT = /^dw_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+// Touch last_used_at at most once a minute per key, not on every request.
+const TOUCH_INTERVAL_MS = 60_000;
+
+@Injectable()
+export class ApiKeyService {
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    private readonly secrets: SecretGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The secret is returned here once; only its sha256 is stored (it is 256 random bits, so no KDF is needed). */
+  async create(dto: CreateApiKeyDto): Promise<ApiKeyCreatedResponseDto> {
+    const prefix = Buffer.from(this.secrets.token(8), 'base64url').toString('hex').slice(0, 16).padEnd(16, '0');
+    const secret = this.secrets.token(32);
+    const entity = await this.keys.create({
+      name: dto.name,
+      role: dto.role,
+      prefix,
+      secretHash: sha256Hex(secret),
+      createdAt: this.clock.now(),
+    });
+    return { ...mapApiKey(entity), secret: `dw_${prefix}_${secret}` };
+  }
+
+  async list(): Promise<ApiKeyResponseDto[]> {
+    return (await this.keys.list()).map(mapApiKey);
+  }
+
+  async revoke(id: string): Promise<ApiKeyResponseDto> {
+    const revoked = await this.keys.revoke(id, this.clock.now());
+    if (!revoked) throw new DriftwatchError(ErrorCode.NotFound, `API key ${id} not found`);
+    return mapApiKey(revoked);
+  }
+
+  async countActiveAdmins(): Promise<number> {
+    return this.keys.countActiveAdmins();
+  }
+
+  /** The principal for a presented key, or null when it is malformed, unknown, revoked or wrong. */
+  async authenticate(presented: string): Promise<Principal | null> {
+    const match = KEY_FORMAT.exec(presented);
+    if (!match) return null;
+    const [, prefix, secret] = match as unknown as [string, string, string];
+    const key = await this.keys.findActiveByPrefix(prefix);
+    if (!key) return null;
+    const expected = Buffer.from(key.secretHash, 'hex');
+    const actual = Buffer.from(sha256Hex(secret), 'hex');
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+    const now = this.clock.now();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+      await this.keys.touch(key.id, now);
+    }
+    return { keyId: key.id, name: key.name, role: key.role };
+  }
+}

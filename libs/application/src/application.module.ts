@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+
+import { ApiKeyService } from './api-keys/api-key.service';
+import { BootstrapService } from './bootstrap/bootstrap.service';
+import { Clock } from './common/clock';
+import { HostResolver } from './common/host-resolver';
+import { SecretGenerator } from './common/secret-generator';
+import { EvaluationService } from './evaluation/evaluation.service';
+import { PolicyProvider } from './evaluation/policy.provider';
+import { FindingService } from './findings/finding.service';
+import { HealthService } from './health/health.service';
+import { MetricsService } from './metrics/metrics.service';
+import { NmapScanner } from './scans/nmap-scanner';
+import { ScanExecutor } from './scans/scan-executor.service';
+import { ScanTargetResolver } from './scans/scan-target-resolver';
+import { ScanService } from './scans/scan.service';
+import { ScopeChanges } from './scopes/scope-changes';
+import { ScopeService } from './scopes/scope.service';
+
+const SERVICES = [
+  ApiKeyService,
+  BootstrapService,
+  Clock,
+  EvaluationService,
+  FindingService,
+  HealthService,
+  HostResolver,
+  MetricsService,
+  NmapScanner,
+  PolicyProvider,
+  ScanExecutor,
+  ScanService,
+  ScanTargetResolver,
+  ScopeChanges,
+  ScopeService,
+  SecretGenerator,
+];
+
+/** The use cases, shared by every app: controllers, processors, the scheduler and the CLI call these. */
+@Module({ providers: SERVICES, exports: SERVICES })
+export class ApplicationModule {}

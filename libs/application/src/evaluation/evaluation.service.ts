@@ -1,0 +1,70 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import { DriftwatchError, ErrorCode, planFindings } from '@driftwatch/core';
+import { FindingRepository, ScanRepository, ScopeRepository, SnapshotRepository } from '@driftwatch/persistence';
+import { evaluate } from '@driftwatch/policy-engine';
+
+import { Clock } from '@driftwatch/application/common/clock';
+
+import { PolicyProvider } from './policy.provider';
+
+export type EvaluationOutcome =
+  | { kind: 'evaluated'; opened: number; seen: number; resolved: number }
+  | { kind: 'skipped'; reason: string };
+
+/**
+ * Evaluates a stored snapshot against the compiled policy and moves the scope's findings in
+ * one transaction: new results open findings, results seen again keep (or reopen) theirs,
+ * and open findings the snapshot no longer shows are resolved.
+ */
+@Injectable()
+export class EvaluationService {
+  private readonly logger = new Logger(EvaluationService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scopes: ScopeRepository,
+    private readonly scans: ScanRepository,
+    private readonly snapshots: SnapshotRepository,
+    private readonly findings: FindingRepository,
+    private readonly policy: PolicyProvider,
+    private readonly clock: Clock,
+  ) {}
+
+  async evaluateSnapshot(scanId: string, snapshotId: string): Promise<EvaluationOutcome> {
+    const snapshot = await this.snapshots.findById(snapshotId);
+    if (!snapshot) throw new DriftwatchError(ErrorCode.NotFound, `snapshot ${snapshotId} not found`);
+    const scope = await this.scopes.findLive(snapshot.scopeId);
+    if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${snapshot.scopeId} no longer exists`);
+
+    const { policy } = this.policy;
+    const results = evaluate(policy, { scope: { id: scope.id, approvedPorts: scope.approvedPorts }, hosts: snapshot.hosts });
+
+    const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome> => {
+      // Serialise evaluations of one scope; a snapshot older than one already applied must not
+      // move findings backwards (a retried job can arrive late).
+      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scope.id]);
+      const [newer]: unknown[] = await manager.query(
+        `SELECT 1 FROM findings WHERE scope_id = $1 AND last_seen_at > $2
+         UNION ALL SELECT 1 FROM findings WHERE scope_id = $1 AND resolved_at > $2 LIMIT 1`,
+        [scope.id, snapshot.takenAt],
+      );
+      if (newer) {
+        await this.scans.markCompleted(scanId, this.clock.now(), manager);
+        return { kind: 'skipped', reason: 'a newer snapshot of this scope was already evaluated' };
+      }
+      const plan = planFindings(await this.findings.knownForScope(scope.id, manager), results);
+      await this.findings.apply(
+        scope.id,
+        plan,
+        { snapshotId: snapshot.id, at: snapshot.takenAt, policyVersion: policy.version },
+        manager,
+      );
+      await this.scans.markCompleted(scanId, this.clock.now(), manager);
+      return { kind: 'evaluated', opened: plan.create.length, seen: plan.seen.length, resolved: plan.resolve.length };
+    });
+    this.logger.log({ scanId, snapshotId, policyVersion: policy.version, ...outcome }, 'snapshot evaluated');
+    return outcome;
+  }
+}

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+
+import { DriftwatchError, ErrorCode, type PortRange, type Target } from '@driftwatch/core';
+import { AppConfig } from '@driftwatch/config';
+import { NmapRunner, type NmapRunResult, nmapVersion } from '@driftwatch/nmap';
+
+/** nmap behind an injectable class: flags come from configuration, never from users. */
+@Injectable()
+export class NmapScanner {
+  private readonly runner: NmapRunner;
+
+  constructor(private readonly config: AppConfig) {
+    this.runner = new NmapRunner({ binary: config.nmap.binary });
+  }
+
+  /** nmap scans one address family per run: IPv4 and IPv6 targets run one after the other, merged. */
+  async scan(targets: readonly Target[], ports: readonly PortRange[], signal?: AbortSignal): Promise<NmapRunResult> {
+    const v4 = targets.filter((t) => t.kind === 'ipv4' || t.kind === 'cidr4');
+    const v6 = targets.filter((t) => t.kind === 'ipv6' || t.kind === 'cidr6');
+    const runs: NmapRunResult[] = [];
+    for (const group of [v4, v6]) if (group.length > 0) runs.push(await this.run(group, ports, signal));
+    const [first, ...rest] = runs;
+    if (!first) throw new DriftwatchError(ErrorCode.ValidationFailed, 'no address targets to scan');
+    return rest.reduce(
+      (merged, r) => ({
+        observation: {
+          run: {
+            ...merged.observation.run,
+            finishedAt: r.observation.run.finishedAt,
+            hostsUp: merged.observation.run.hostsUp + r.observation.run.hostsUp,
+            hostsDown: merged.observation.run.hostsDown + r.observation.run.hostsDown,
+            hostsTotal: merged.observation.run.hostsTotal + r.observation.run.hostsTotal,
+          },
+          hosts: [...merged.observation.hosts, ...r.observation.hosts],
+        },
+        warnings: [...merged.warnings, ...r.warnings],
+        exitCode: Math.max(merged.exitCode, r.exitCode),
+        durationMs: merged.durationMs + r.durationMs,
+      }),
+      first,
+    );
+  }
+
+  private async run(targets: readonly Target[], ports: readonly PortRange[], signal?: AbortSignal): Promise<NmapRunResult> {
+    const { nmap } = this.config;
+    return this.runner.run(
+      targets,
+      {
+        ports: [...ports],
+        technique: nmap.technique,
+        serviceDetection: true,
+        reverseDns: nmap.reverseDns,
+        skipHostDiscovery: false,
+        hostTimeoutSeconds: nmap.hostTimeoutSeconds,
+        timing: 4,
+      },
+      { signal, timeoutMs: nmap.scanTimeoutMs },
+    );
+  }
+
+  async version(): Promise<string | null> {
+    return nmapVersion(this.config.nmap.binary);
+  }
+}

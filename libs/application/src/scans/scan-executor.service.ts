@@ -1,0 +1,127 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+import {
+  contentHash,
+  DriftwatchError,
+  ErrorCode,
+  type HostObservation,
+  observationRecords,
+  parsePortSpec,
+  planIntervals,
+  primaryAddress,
+} from '@driftwatch/core';
+import {
+  ObservationRepository,
+  type ScanEntity,
+  ScanRepository,
+  ScopeRepository,
+  SnapshotRepository,
+} from '@driftwatch/persistence';
+import { ScanQueue } from '@driftwatch/queue';
+
+import { Clock } from '@driftwatch/application/common/clock';
+import { MetricsService } from '@driftwatch/application/metrics/metrics.service';
+
+import { NmapScanner } from './nmap-scanner';
+import { ScanTargetResolver } from './scan-target-resolver';
+
+export type ScanOutcome = { kind: 'stored'; snapshotId: string } | { kind: 'skipped'; reason: string };
+
+/** Runs one scan for the worker: nmap, then snapshot + state intervals in one transaction. */
+@Injectable()
+export class ScanExecutor {
+  private readonly logger = new Logger(ScanExecutor.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scopes: ScopeRepository,
+    private readonly scans: ScanRepository,
+    private readonly snapshots: SnapshotRepository,
+    private readonly observations: ObservationRepository,
+    private readonly targets: ScanTargetResolver,
+    private readonly nmap: NmapScanner,
+    private readonly queue: ScanQueue,
+    private readonly clock: Clock,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async scheduledScan(scopeId: string, slot: Date): Promise<ScanEntity> {
+    return this.scans.findOrCreateScheduled(scopeId, slot, this.clock.now());
+  }
+
+  async execute(scanId: string, attempt: number, signal?: AbortSignal): Promise<ScanOutcome> {
+    const scan = await this.scans.findById(scanId);
+    // The API commits the scan row right after enqueueing; a job can briefly get here first.
+    if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found (yet)`);
+    if (scan.status === 'completed' || scan.status === 'evaluating' || scan.snapshotId) {
+      if (scan.snapshotId && scan.status === 'evaluating') await this.queue.enqueueEvaluation(scan.id, scan.snapshotId);
+      return { kind: 'skipped', reason: `scan already ${scan.status}` };
+    }
+    const scope = await this.scopes.findLive(scan.scopeId);
+    if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`);
+
+    const startedAt = this.clock.now();
+    await this.scans.markRunning(scan.id, startedAt, attempt);
+    const ports = parsePortSpec(scope.ports);
+    if (!ports.ok) throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
+    const { targets, hostnames } = await this.targets.resolve(scope.targets);
+
+    const result = await this.nmap.scan(targets, ports.ranges, signal);
+    const hosts = withScopeHostnames(result.observation.hosts, hostnames);
+    const takenAt = this.clock.now();
+    this.metrics.scanSucceeded((takenAt.getTime() - startedAt.getTime()) / 1000);
+
+    const snapshotId = await this.dataSource.transaction(async (manager) => {
+      const snapshot = await this.snapshots.insert(
+        {
+          scopeId: scope.id,
+          scanId: scan.id,
+          vantage: scope.vantage,
+          takenAt,
+          contentHash: contentHash(hosts.map(withoutTimes)),
+          hosts,
+          run: result.observation.run,
+          hostCount: hosts.length,
+          openPortCount: hosts.reduce((n, h) => n + h.ports.filter((p) => p.state === 'open').length, 0),
+        },
+        manager,
+      );
+      const plan = planIntervals(await this.observations.openIntervals(scope.id, manager), observationRecords(hosts));
+      await this.observations.close(plan.close, snapshot.id, takenAt, manager);
+      await this.observations.open(scope.id, plan.open, snapshot.id, takenAt, manager);
+      await this.scans.markEvaluating(scan.id, snapshot.id, result.warnings, manager);
+      return snapshot.id;
+    });
+    this.logger.log({ scanId: scan.id, snapshotId, hosts: hosts.length, ms: result.durationMs }, 'snapshot stored');
+    await this.queue.enqueueEvaluation(scan.id, snapshotId);
+    return { kind: 'stored', snapshotId };
+  }
+
+  async markFailed(scanId: string, reason: string): Promise<void> {
+    await this.scans.markFailed(scanId, this.clock.now(), reason);
+    this.metrics.scanFailed();
+  }
+
+  async markRetrying(scanId: string, reason: string): Promise<void> {
+    await this.scans.markRetrying(scanId, reason);
+  }
+}
+
+/** Timing fields change on every scan; the content hash covers what was observed. */
+function withoutTimes(host: HostObservation): Omit<HostObservation, 'startTime' | 'endTime'> {
+  const { startTime: _s, endTime: _e, ...rest } = host;
+  return rest;
+}
+
+function withScopeHostnames(hosts: HostObservation[], names: Map<string, string[]>): HostObservation[] {
+  if (names.size === 0) return hosts;
+  return hosts.map((host) => {
+    const extra = names.get(primaryAddress(host) ?? '') ?? [];
+    const known = new Set(host.hostnames.map((h) => h.name));
+    return {
+      ...host,
+      hostnames: [...host.hostnames, ...extra.filter((n) => !known.has(n)).map((name) => ({ name, type: 'scope' }))],
+    };
+  });
+}

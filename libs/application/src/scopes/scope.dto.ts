@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { IsArray, IsInt, IsOptional, IsString, ValidateIf } from 'class-validator';
+
+import type { PortSpecEntry } from '@driftwatch/core';
+import type { ScopeEntity } from '@driftwatch/persistence';
+
+import { PageMetaDto } from '@driftwatch/application/common/pagination';
+
+const PORTS_DOC: ApiPropertyOptions = {
+  description: 'Ports to scan: numbers and "low-high" ranges',
+  example: [22, 23, 80, 443, '8000-8100'],
+  type: 'array',
+  items: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
+};
+
+export class CreateScopeDto {
+  @ApiProperty({ example: 'cde-web' })
+  @IsString()
+  name!: string;
+
+  @ApiProperty({ example: ['10.0.0.0/24', '10.0.1.5', 'db.cde.example.com'] })
+  @IsArray()
+  @IsString({ each: true })
+  targets!: string[];
+
+  @ApiProperty(PORTS_DOC)
+  @IsArray()
+  ports!: PortSpecEntry[];
+
+  @ApiPropertyOptional({ example: [22, 443], description: 'Open ports with an approved business need (PCI DSS 1.2.5)' })
+  @IsOptional()
+  @IsArray()
+  @IsInt({ each: true })
+  approvedPorts?: number[];
+
+  @ApiPropertyOptional({ example: '0 */6 * * *', nullable: true, description: 'Five-field cron expression (UTC), or null' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  schedule?: string | null;
+
+  @ApiPropertyOptional({ example: 'default', description: 'Network zone the scan runs from' })
+  @IsOptional()
+  @IsString()
+  vantage?: string;
+}
+
+export class UpdateScopeDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() name?: string;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) targets?: string[];
+  @ApiPropertyOptional(PORTS_DOC) @IsOptional() @IsArray() ports?: PortSpecEntry[];
+  @ApiPropertyOptional({ type: [Number] }) @IsOptional() @IsArray() @IsInt({ each: true }) approvedPorts?: number[];
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  schedule?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() vantage?: string;
+}
+
+export class ScopeResponseDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: [String] }) targets!: string[];
+  @ApiProperty(PORTS_DOC) ports!: PortSpecEntry[];
+  @ApiProperty({ type: [Number] }) approvedPorts!: number[];
+  @ApiProperty({ nullable: true, type: String }) schedule!: string | null;
+  @ApiProperty() vantage!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class ScopeListResponseDto {
+  @ApiProperty({ type: [ScopeResponseDto] }) items!: ScopeResponseDto[];
+  @ApiProperty() page!: PageMetaDto;
+}
+
+export function mapScope(entity: ScopeEntity): ScopeResponseDto {
+  return {
+    id: entity.id,
+    name: entity.name,
+    targets: entity.targets,
+    ports: entity.ports,
+    approvedPorts: entity.approvedPorts,
+    schedule: entity.schedule,
+    vantage: entity.vantage,
+    createdAt: entity.createdAt.toISOString(),
+    updatedAt: entity.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+
+import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { AppConfig } from '@driftwatch/config';
+import { ScopeRepository } from '@driftwatch/persistence';
+
+import { Clock } from '@driftwatch/application/common/clock';
+import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
+import { pgErrorCode, PG_UNIQUE_VIOLATION } from '@driftwatch/application/common/pg-error';
+
+import { ScopeChanges } from './scope-changes';
+import { type CreateScopeDto, mapScope, type ScopeListResponseDto, type ScopeResponseDto, type UpdateScopeDto } from './scope.dto';
+import { normaliseTargets, type ScopeInput, validateScope } from './scope-validation';
+
+@Injectable()
+export class ScopeService {
+  constructor(
+    private readonly scopes: ScopeRepository,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly changes: ScopeChanges,
+  ) {}
+
+  async create(dto: CreateScopeDto): Promise<ScopeResponseDto> {
+    const input: ScopeInput = {
+      name: dto.name,
+      targets: dto.targets,
+      ports: dto.ports,
+      approvedPorts: dto.approvedPorts ?? [],
+      schedule: dto.schedule ?? null,
+      vantage: dto.vantage ?? 'default',
+    };
+    this.assertValid(input);
+    const entity = await this.uniqueName(input.name, () =>
+      this.scopes.create({ ...input, targets: normaliseTargets(input.targets), approvedPorts: sortedUnique(input.approvedPorts) }),
+    );
+    this.changes.notify(entity.id);
+    return mapScope(entity);
+  }
+
+  async list(page: { limit?: number; offset?: number }): Promise<ScopeListResponseDto> {
+    const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
+    const offset = page.offset ?? 0;
+    const { items, total } = await this.scopes.listLive({ limit, offset });
+    return { items: items.map(mapScope), page: { total, limit, offset } };
+  }
+
+  async get(id: string): Promise<ScopeResponseDto> {
+    return mapScope(await this.findOrThrow(id));
+  }
+
+  async update(id: string, dto: UpdateScopeDto): Promise<ScopeResponseDto> {
+    const entity = await this.findOrThrow(id);
+    const input: ScopeInput = {
+      name: dto.name ?? entity.name,
+      targets: dto.targets ?? entity.targets,
+      ports: dto.ports ?? entity.ports,
+      approvedPorts: dto.approvedPorts ?? entity.approvedPorts,
+      schedule: dto.schedule === undefined ? entity.schedule : dto.schedule,
+      vantage: dto.vantage ?? entity.vantage,
+    };
+    this.assertValid(input);
+    Object.assign(entity, {
+      ...input,
+      targets: normaliseTargets(input.targets),
+      approvedPorts: sortedUnique(input.approvedPorts),
+    });
+    const saved = await this.uniqueName(input.name, () => this.scopes.update(entity));
+    this.changes.notify(id);
+    return mapScope(saved);
+  }
+
+  /** Soft delete: the scope stops being scanned, its history stays for the audit trail. */
+  async remove(id: string): Promise<void> {
+    if (!(await this.scopes.softDelete(id, this.clock.now()))) throw scopeNotFound(id);
+    this.changes.notify(id);
+  }
+
+  private assertValid(input: ScopeInput): void {
+    const errors = validateScope(input, this.config.scan.allowedNetworks);
+    if (errors.length > 0) throw DriftwatchError.validation(errors);
+  }
+
+  private async findOrThrow(id: string) {
+    const entity = await this.scopes.findLive(id);
+    if (!entity) throw scopeNotFound(id);
+    return entity;
+  }
+
+  private async uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error: unknown) {
+      if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+        throw new DriftwatchError(ErrorCode.Conflict, `A scope named "${name}" already exists`, {
+          fields: [{ field: 'name', reason: 'is already used by another scope' }],
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+export function scopeNotFound(id: string): DriftwatchError {
+  return new DriftwatchError(ErrorCode.NotFound, `Scope ${id} not found`);
+}
+
+function sortedUnique(ports: readonly number[]): number[] {
+  return [...new Set(ports)].sort((a, b) => a - b);
+}

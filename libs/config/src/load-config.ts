@@ -1,0 +1,141 @@
+import { resolve } from 'node:path';
+
+import Ajv from 'ajv';
+
+import { DriftwatchError, ErrorCode, parseNetwork } from '@driftwatch/core';
+
+import type { AppConfig } from './app-config';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+interface RawConfig {
+  HOST: string;
+  PORT: number;
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  REDIS_URL: string;
+  REDIS_PREFIX: string;
+  NMAP_PATH: string;
+  NMAP_SCAN_TECHNIQUE: 'auto' | 'syn' | 'connect';
+  NMAP_REVERSE_DNS: boolean;
+  NMAP_HOST_TIMEOUT_SECONDS: number;
+  SCAN_TIMEOUT_MS: number;
+  SCAN_ALLOWED_NETWORKS: string;
+  SCAN_ATTEMPTS: number;
+  SCAN_BACKOFF_MS: number;
+  WORKER_CONCURRENCY: number;
+  POLICY_DIR: string;
+  DRIFTWATCH_RUN_DIR: string;
+  LOG_LEVEL: AppConfig['logLevel'];
+  SCHEDULER_SYNC_INTERVAL_MS: number;
+}
+
+const URL_PATTERN = {
+  DATABASE_URL: '^postgres(ql)?://',
+  REDIS_URL: '^rediss?://',
+};
+
+const schema = {
+  type: 'object',
+  properties: {
+    HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    DATABASE_URL: { type: 'string', pattern: URL_PATTERN.DATABASE_URL },
+    DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+    DATABASE_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 5000 },
+    REDIS_URL: { type: 'string', pattern: URL_PATTERN.REDIS_URL },
+    REDIS_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'driftwatch' },
+    NMAP_PATH: { type: 'string', minLength: 1, default: 'nmap' },
+    NMAP_SCAN_TECHNIQUE: { enum: ['auto', 'syn', 'connect'], default: 'auto' },
+    NMAP_REVERSE_DNS: { type: 'boolean', default: false },
+    NMAP_HOST_TIMEOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
+    SCAN_TIMEOUT_MS: { type: 'integer', minimum: 1000, default: 900_000 },
+    SCAN_ALLOWED_NETWORKS: { type: 'string', minLength: 1, default: '127.0.0.0/8,::1/128' },
+    SCAN_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
+    SCAN_BACKOFF_MS: { type: 'integer', minimum: 0, default: 5000 },
+    WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+    POLICY_DIR: { type: 'string', minLength: 1, default: 'policies/pci-dss-v4' },
+    DRIFTWATCH_RUN_DIR: { type: 'string', minLength: 1, default: '.run' },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    SCHEDULER_SYNC_INTERVAL_MS: { type: 'integer', minimum: 1000, default: 15_000 },
+  },
+  required: ['DATABASE_URL', 'REDIS_URL'],
+} as const;
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
+const validate = ajv.compile<RawConfig>(schema);
+
+/**
+ * Validate the environment once, at boot, into the typed AppConfig. Every problem is reported
+ * together, naming the variable, so a misconfigured deployment fails fast and clearly.
+ */
+export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  if (!validate(raw)) {
+    const fields = (validate.errors ?? []).map((e) => ({
+      field: e.instancePath ? e.instancePath.slice(1) : String(e.params['missingProperty'] ?? ''),
+      reason: e.message ?? 'is invalid',
+    }));
+    throw new DriftwatchError(
+      ErrorCode.ConfigInvalid,
+      `Invalid configuration: ${fields.map((f) => `${f.field} ${f.reason}`).join('; ')}`,
+      { fields },
+    );
+  }
+  const allowedNetworks = raw.SCAN_ALLOWED_NETWORKS.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const network of allowedNetworks) {
+    try {
+      parseNetwork(network);
+    } catch (error: unknown) {
+      throw new DriftwatchError(
+        ErrorCode.ConfigInvalid,
+        `Invalid configuration: SCAN_ALLOWED_NETWORKS entry "${network}" is not an address or CIDR`,
+        { fields: [{ field: 'SCAN_ALLOWED_NETWORKS', reason: `"${network}" is not an address or CIDR` }] },
+        { cause: error },
+      );
+    }
+  }
+  const technique =
+    raw.NMAP_SCAN_TECHNIQUE === 'auto'
+      ? typeof process.getuid === 'function' && process.getuid() === 0
+        ? 'syn'
+        : 'connect'
+      : raw.NMAP_SCAN_TECHNIQUE;
+
+  return Object.freeze({
+    http: { host: raw.HOST, port: raw.PORT },
+    database: {
+      url: raw.DATABASE_URL,
+      poolSize: raw.DATABASE_POOL_SIZE,
+      connectTimeoutMs: raw.DATABASE_CONNECT_TIMEOUT_MS,
+    },
+    redis: { url: raw.REDIS_URL, prefix: raw.REDIS_PREFIX },
+    nmap: {
+      binary: raw.NMAP_PATH,
+      technique,
+      reverseDns: raw.NMAP_REVERSE_DNS,
+      hostTimeoutSeconds: raw.NMAP_HOST_TIMEOUT_SECONDS,
+      scanTimeoutMs: raw.SCAN_TIMEOUT_MS,
+    },
+    scan: {
+      allowedNetworks,
+      attempts: raw.SCAN_ATTEMPTS,
+      backoffMs: raw.SCAN_BACKOFF_MS,
+      concurrency: raw.WORKER_CONCURRENCY,
+    },
+    policy: { dir: resolve(cwd, raw.POLICY_DIR) },
+    runDir: resolve(cwd, raw.DRIFTWATCH_RUN_DIR),
+    logLevel: raw.LOG_LEVEL,
+    scheduler: { syncIntervalMs: raw.SCHEDULER_SYNC_INTERVAL_MS },
+  });
+}
+
+/** The process environment, read here and nowhere else. `defaults` apply where a variable is unset. */
+export function loadConfigFromEnvironment(defaults: Env = {}): AppConfig {
+  return loadConfig({ ...defaults, ...process.env });
+}

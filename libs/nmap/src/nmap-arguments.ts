@@ -1,0 +1,106 @@
+import {
+  DriftwatchError,
+  formatPortRanges,
+  MAX_PORT,
+  type FieldError,
+  type PortRange,
+} from '@driftwatch/core';
+
+export type ScanTechnique = 'syn' | 'connect';
+export type NmapAddressFamily = 'ipv4' | 'ipv6';
+
+export interface NmapScanOptions {
+  /** Normalised port ranges (from parsePortSpec); re-checked here because they become argv. */
+  ports: PortRange[];
+  /** -sS needs root or CAP_NET_RAW; -sT works unprivileged. */
+  technique: ScanTechnique;
+  serviceDetection: boolean;
+  reverseDns: boolean;
+  skipHostDiscovery: boolean;
+  hostTimeoutSeconds: number;
+  timing: 3 | 4;
+}
+
+export const MAX_HOST_TIMEOUT_SECONDS = 86_400;
+
+const TECHNIQUE_FLAG: Record<ScanTechnique, string> = { syn: '-sS', connect: '-sT' };
+
+/**
+ * The complete nmap argument vector for a scan. Every element is a fixed literal or a string
+ * built from validated numbers: targets travel over stdin (-iL -), never through argv, so no
+ * target or user text can ever be read by nmap as an option.
+ *
+ * `addressFamily` 'ipv6' adds -6; nmap scans one address family per run.
+ */
+export function buildNmapArguments(
+  options: NmapScanOptions,
+  addressFamily: NmapAddressFamily = 'ipv4',
+): string[] {
+  validateOptions(options, addressFamily);
+  const args = [TECHNIQUE_FLAG[options.technique], '-p', formatPortRanges(options.ports)];
+  if (options.serviceDetection) args.push('-sV');
+  if (!options.reverseDns) args.push('-n');
+  if (options.skipHostDiscovery) args.push('-Pn');
+  if (addressFamily === 'ipv6') args.push('-6');
+  args.push(
+    '--host-timeout',
+    `${options.hostTimeoutSeconds}s`,
+    `-T${options.timing}`,
+    // stdin carries the target list, so nmap must not also read keystrokes from it.
+    '--noninteractive',
+    '-oX',
+    '-',
+    '-iL',
+    '-',
+  );
+  return args;
+}
+
+function validateOptions(options: NmapScanOptions, addressFamily: NmapAddressFamily): void {
+  const fields: FieldError[] = [];
+  // Values may arrive from untyped JSON; check at runtime whatever the static type says.
+  const raw = options as unknown as Record<string, unknown>;
+  if (typeof raw !== 'object' || raw === null)
+    throw DriftwatchError.validation([{ field: 'options', reason: 'must be an object' }]);
+
+  if (!Array.isArray(raw.ports) || raw.ports.length === 0) {
+    fields.push({ field: 'ports', reason: 'must be a non-empty list of port ranges' });
+  } else {
+    (raw.ports as unknown[]).forEach((range, i) => {
+      const r = range as Partial<Record<'from' | 'to', unknown>> | null;
+      if (typeof r !== 'object' || r === null || !isPort(r.from) || !isPort(r.to) || r.to < r.from) {
+        fields.push({
+          field: `ports[${i}]`,
+          reason: `must be {from, to} with integers 1..${MAX_PORT} and from <= to`,
+        });
+      }
+    });
+  }
+  if (raw.technique !== 'syn' && raw.technique !== 'connect') {
+    fields.push({ field: 'technique', reason: 'must be "syn" or "connect"' });
+  }
+  for (const flag of ['serviceDetection', 'reverseDns', 'skipHostDiscovery'] as const) {
+    if (typeof raw[flag] !== 'boolean') fields.push({ field: flag, reason: 'must be a boolean' });
+  }
+  const timeout = raw.hostTimeoutSeconds;
+  if (
+    typeof timeout !== 'number' ||
+    !Number.isInteger(timeout) ||
+    timeout < 1 ||
+    timeout > MAX_HOST_TIMEOUT_SECONDS
+  ) {
+    fields.push({
+      field: 'hostTimeoutSeconds',
+      reason: `must be an integer from 1 to ${MAX_HOST_TIMEOUT_SECONDS}`,
+    });
+  }
+  if (raw.timing !== 3 && raw.timing !== 4) fields.push({ field: 'timing', reason: 'must be 3 or 4' });
+  if (addressFamily !== 'ipv4' && addressFamily !== 'ipv6') {
+    fields.push({ field: 'addressFamily', reason: 'must be "ipv4" or "ipv6"' });
+  }
+  if (fields.length > 0) throw DriftwatchError.validation(fields);
+}
+
+function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_PORT;
+}

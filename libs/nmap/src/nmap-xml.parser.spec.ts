@@ -1,0 +1,347 @@
+import { Readable } from 'node:stream';
+import { DriftwatchError, ErrorCode, PORT_STATES } from '@driftwatch/core';
+import { parseNmapXml, parseNmapXmlDetailed } from './nmap-xml.parser';
+
+// Small documents written for these tests in the shape nmap 7.x writes (never copied from a corpus).
+const RUNSTATS = `<runstats><finished time="1700000100" timestr="x" summary="done" elapsed="100.00" exit="success"/><hosts up="1" down="0" total="1"/></runstats>`;
+
+function doc(body: string, runstats = RUNSTATS): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE nmaprun>
+<?xml-stylesheet href="file:///usr/bin/../share/nmap/nmap.xsl" type="text/xsl"?>
+<!-- Nmap 7.93 scan initiated -->
+<nmaprun scanner="nmap" args="nmap -sS -oX - -iL -" start="1700000000" startstr="x" version="7.93" xmloutputversion="1.05">
+<scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>
+${body}
+${runstats}
+</nmaprun>
+`;
+}
+
+function host(ports: string, extra = ''): string {
+  return `<host starttime="1700000000" endtime="1700000060"><status state="up" reason="syn-ack" reason_ttl="64"/>
+<address addr="192.0.2.10" addrtype="ipv4"/>
+<hostnames><hostname name="web.example.test" type="PTR"/></hostnames>
+<ports>${ports}</ports>${extra}
+</host>`;
+}
+
+async function refusal(
+  input: string | NodeJS.ReadableStream,
+  limits?: { maxBytes?: number },
+): Promise<DriftwatchError> {
+  try {
+    await parseNmapXml(input, limits);
+  } catch (error: unknown) {
+    expect(error).toBeInstanceOf(DriftwatchError);
+    expect((error as DriftwatchError).code).toBe(ErrorCode.NmapOutputInvalid);
+    return error as DriftwatchError;
+  }
+  throw new Error('expected the input to be refused');
+}
+
+describe('parseNmapXml', () => {
+  it('reads run info: version, args, start/finish times as ISO, exit, summary and host counts', async () => {
+    const observation = await parseNmapXml(doc(''));
+    expect(observation.run).toEqual({
+      scanner: 'nmap',
+      version: '7.93',
+      args: 'nmap -sS -oX - -iL -',
+      startedAt: '2023-11-14T22:13:20.000Z',
+      finishedAt: '2023-11-14T22:15:00.000Z',
+      exit: 'success',
+      summary: 'done',
+      hostsUp: 1,
+      hostsDown: 0,
+      hostsTotal: 1,
+    });
+    expect(observation.hosts).toEqual([]);
+  });
+
+  it('keeps a port that has no <service> element (node-nmap crashed on it)', async () => {
+    const observation = await parseNmapXml(
+      doc(
+        host(
+          '<port protocol="tcp" portid="40000"><state state="open" reason="syn-ack" reason_ttl="64"/></port>',
+        ),
+      ),
+    );
+    expect(observation.hosts[0]?.ports).toEqual([
+      { protocol: 'tcp', port: 40000, state: 'open', reason: 'syn-ack', scripts: [] },
+    ]);
+  });
+
+  it('keeps a host whose script output says "percent" (node-nmap dropped it)', async () => {
+    const observation = await parseNmapXml(
+      doc(
+        host(
+          '<port protocol="tcp" portid="80"><state state="open" reason="syn-ack"/><service name="http"/>' +
+            '<script id="http-title" output="Save 50 percent today"><elem key="title">Save 50 percent today</elem></script></port>',
+        ) + host('', '').replace('192.0.2.10', '192.0.2.11'),
+      ),
+    );
+    expect(observation.hosts.map((h) => h.addresses[0]?.addr)).toEqual(['192.0.2.10', '192.0.2.11']);
+    expect(observation.hosts[0]?.ports[0]?.scripts[0]).toEqual({
+      id: 'http-title',
+      output: 'Save 50 percent today',
+      elems: [{ key: 'title', value: 'Save 50 percent today' }],
+      tables: [],
+    });
+  });
+
+  it('keeps structured NSE output: nested <table>/<elem>, keyless entries, document order, entity-decoded text', async () => {
+    const script = `<script id="ssl-cert" output="Subject: commonName=web&#xa;Issuer: x &amp; y">
+<table key="subject"><elem key="commonName">web</elem><elem key="organizationName">A &amp; B</elem></table>
+<table key="extensions"><table><elem key="name">X509v3 Subject Alternative Name</elem><table key="values"><elem>DNS:web</elem><elem>DNS:www</elem></table></table></table>
+<elem key="sig_algo">sha256WithRSAEncryption</elem><elem key="empty"></elem>
+</script>`;
+    const observation = await parseNmapXml(
+      doc(
+        host(
+          `<port protocol="tcp" portid="443"><state state="open"/><service name="https" tunnel="ssl"/>${script}</port>`,
+        ),
+      ),
+    );
+    expect(observation.hosts[0]?.ports[0]?.scripts).toEqual([
+      {
+        id: 'ssl-cert',
+        output: 'Subject: commonName=web\nIssuer: x & y',
+        elems: [
+          { key: 'sig_algo', value: 'sha256WithRSAEncryption' },
+          { key: 'empty', value: '' },
+        ],
+        tables: [
+          {
+            key: 'subject',
+            elems: [
+              { key: 'commonName', value: 'web' },
+              { key: 'organizationName', value: 'A & B' },
+            ],
+            tables: [],
+          },
+          {
+            key: 'extensions',
+            elems: [],
+            tables: [
+              {
+                elems: [{ key: 'name', value: 'X509v3 Subject Alternative Name' }],
+                tables: [{ key: 'values', elems: [{ value: 'DNS:web' }, { value: 'DNS:www' }], tables: [] }],
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps host scripts, OS matches, extraports, host times and status reason', async () => {
+    const observation = await parseNmapXml(
+      doc(
+        host(
+          '<extraports state="closed" count="998"><extrareasons reason="reset" count="998"/></extraports>',
+          '<os><osmatch name="Linux 5.0 - 5.14" accuracy="98" line="1"><osclass type="general purpose" accuracy="98"/></osmatch>' +
+            '<osmatch name="Linux 4.15" accuracy="91" line="2"/></os>' +
+            '<hostscript><script id="smb-os-discovery" output="OS: Unix"><elem key="os">Unix</elem></script></hostscript>',
+        ),
+      ),
+    );
+    const h = observation.hosts[0];
+    expect(h?.status).toBe('up');
+    expect(h?.statusReason).toBe('syn-ack');
+    expect(h?.startTime).toBe('2023-11-14T22:13:20.000Z');
+    expect(h?.endTime).toBe('2023-11-14T22:14:20.000Z');
+    expect(h?.hostnames).toEqual([{ name: 'web.example.test', type: 'PTR' }]);
+    expect(h?.extraPorts).toEqual([{ state: 'closed', count: 998 }]);
+    expect(h?.os).toEqual([
+      { name: 'Linux 5.0 - 5.14', accuracy: 98 },
+      { name: 'Linux 4.15', accuracy: 91 },
+    ]);
+    expect(h?.scripts).toEqual([
+      { id: 'smb-os-discovery', output: 'OS: Unix', elems: [{ key: 'os', value: 'Unix' }], tables: [] },
+    ]);
+  });
+
+  it('keeps every service attribute and the cpe list', async () => {
+    const observation = await parseNmapXml(
+      doc(
+        host(
+          '<port protocol="tcp" portid="22"><state state="open" reason="syn-ack"/>' +
+            '<service name="ssh" product="OpenSSH" version="9.2p1 Debian 2" extrainfo="protocol 2.0" tunnel="ssl" ostype="Linux" hostname="h1" devicetype="router" method="probed" conf="10">' +
+            '<cpe>cpe:/a:openbsd:openssh:9.2p1</cpe><cpe>cpe:/o:linux:linux_kernel</cpe></service></port>',
+        ),
+      ),
+    );
+    expect(observation.hosts[0]?.ports[0]?.service).toEqual({
+      name: 'ssh',
+      product: 'OpenSSH',
+      version: '9.2p1 Debian 2',
+      extraInfo: 'protocol 2.0',
+      tunnel: 'ssl',
+      method: 'probed',
+      confidence: 10,
+      osType: 'Linux',
+      hostname: 'h1',
+      deviceType: 'router',
+      cpe: ['cpe:/a:openbsd:openssh:9.2p1', 'cpe:/o:linux:linux_kernel'],
+    });
+  });
+
+  it('keeps IPv4, IPv6 and MAC addresses with the MAC vendor, and ignores <hosthint> look-alikes', async () => {
+    const body =
+      '<hosthint><status state="up" reason="arp-response"/><address addr="192.0.2.99" addrtype="ipv4"/></hosthint>' +
+      '<host><status state="up" reason="nd-response"/><address addr="2001:db8::10" addrtype="ipv6"/>' +
+      '<address addr="192.0.2.10" addrtype="ipv4"/><address addr="00:11:22:AA:BB:CC" addrtype="mac" vendor="Acme Networks"/>' +
+      '<address addr="10.9.9.9" addrtype="ipv4" vendor=""/><hostnames/></host>';
+    const observation = await parseNmapXml(doc(body));
+    expect(observation.hosts).toHaveLength(1);
+    expect(observation.hosts[0]?.addresses).toEqual([
+      { addr: '2001:db8::10', type: 'ipv6' },
+      { addr: '192.0.2.10', type: 'ipv4' },
+      { addr: '00:11:22:AA:BB:CC', type: 'mac', vendor: 'Acme Networks' },
+      { addr: '10.9.9.9', type: 'ipv4' },
+    ]);
+  });
+
+  it('keeps every port state nmap reports, on tcp, udp and sctp', async () => {
+    const ports = PORT_STATES.map(
+      (state, i) => `<port protocol="tcp" portid="${1000 + i}"><state state="${state}" reason="r"/></port>`,
+    ).join('');
+    const other =
+      '<port protocol="udp" portid="53"><state state="open|filtered" reason="no-response"/></port>' +
+      '<port protocol="sctp" portid="2905"><state state="closed" reason="abort"/></port>';
+    const observation = await parseNmapXml(doc(host(ports + other)));
+    expect(observation.hosts[0]?.ports.map((p) => `${p.protocol}/${p.port}:${p.state}`)).toEqual([
+      ...PORT_STATES.map((state, i) => `tcp/${1000 + i}:${state}`),
+      'udp/53:open|filtered',
+      'sctp/2905:closed',
+    ]);
+  });
+
+  it('keeps down and unknown hosts, in document order', async () => {
+    const body =
+      '<host><status state="down" reason="no-response"/><address addr="192.0.2.3" addrtype="ipv4"/></host>' +
+      '<host><status state="up" reason="user-set"/><address addr="192.0.2.1" addrtype="ipv4"/></host>' +
+      '<host><address addr="192.0.2.2" addrtype="ipv4"/></host>';
+    const observation = await parseNmapXml(doc(body));
+    expect(observation.hosts.map((h) => [h.addresses[0]?.addr, h.status])).toEqual([
+      ['192.0.2.3', 'down'],
+      ['192.0.2.1', 'up'],
+      ['192.0.2.2', 'unknown'],
+    ]);
+  });
+
+  it('reports the error message and exit of a run nmap ended with an error', async () => {
+    const observation = await parseNmapXml(
+      doc(
+        '',
+        '<runstats><finished time="1700000001" exit="error" errormsg="Failed to open device eth9"/><hosts up="0" down="0" total="0"/></runstats>',
+      ),
+    );
+    expect(observation.run.exit).toBe('error');
+    expect(observation.run.errorMessage).toBe('Failed to open device eth9');
+  });
+
+  it('reports targets nmap skipped, for the runner to warn about', async () => {
+    const result = await parseNmapXmlDetailed(
+      doc('<target specification="nosuch.example.test" status="skipped" reason="invalid"/>'),
+    );
+    expect(result.skippedTargets).toEqual([{ specification: 'nosuch.example.test', reason: 'invalid' }]);
+  });
+
+  it('parses a stream delivered in tiny chunks, split inside tags and multi-byte characters, like a string', async () => {
+    const xml = doc(
+      host(
+        '<port protocol="tcp" portid="80"><state state="open"/><service name="http" product="Café – ünïcode ✓"/></port>',
+      ),
+    );
+    const bytes = Buffer.from(xml, 'utf8');
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 3) chunks.push(bytes.subarray(i, i + 3));
+    const fromStream = await parseNmapXml(Readable.from(chunks));
+    expect(fromStream).toEqual(await parseNmapXml(xml));
+    expect(fromStream.hosts[0]?.ports[0]?.service?.product).toBe('Café – ünïcode ✓');
+  });
+
+  it('decodes a document that declares iso-8859-1 (old nmap versions) as Latin-1', async () => {
+    const xml = doc(
+      host(
+        '<port protocol="tcp" portid="80"><state state="open"/><service name="http" product="Caf\u00e9"/></port>',
+      ),
+    ).replace('encoding="UTF-8"', 'encoding="iso-8859-1"');
+    const observation = await parseNmapXml(Readable.from([Buffer.from(xml, 'latin1')]));
+    expect(observation.hosts[0]?.ports[0]?.service?.product).toBe('Café');
+  });
+
+  describe('refusals (NmapOutputInvalid)', () => {
+    it('refuses a DOCTYPE with an internal subset declaring entities (no entity expansion)', async () => {
+      const lol = `<?xml version="1.0"?><!DOCTYPE nmaprun [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><nmaprun args="&b;"></nmaprun>`;
+      const error = await refusal(lol);
+      expect(error.message).toMatch(/DOCTYPE/);
+      expect(error.message).toMatch(/line 1, column \d+/);
+    });
+
+    it('refuses a DOCTYPE with an external id (no external entities)', async () => {
+      const error = await refusal(
+        `<?xml version="1.0"?>\n<!DOCTYPE nmaprun SYSTEM "file:///etc/passwd">\n<nmaprun></nmaprun>`,
+      );
+      expect(error.message).toMatch(/DOCTYPE/);
+    });
+
+    it('refuses an undeclared entity reference and a stray <!ENTITY> declaration', async () => {
+      expect((await refusal(doc('').replace('args="', 'args="&xxe;'))).message).toMatch(/entity/i);
+      expect((await refusal(`<!ENTITY xxe><nmaprun></nmaprun>`)).message).toMatch(/<!ENTITY>/);
+      // sax never ends a quoted literal in a stray declaration, so the rest is swallowed: still refused.
+      await refusal(`<!ENTITY xxe SYSTEM "file:///etc/passwd"><nmaprun></nmaprun>`);
+      await refusal(doc('<!ENTITY xxe SYSTEM "file:///etc/passwd">'));
+    });
+
+    it('refuses truncated output and says where it stopped', async () => {
+      const full = doc(host('<port protocol="tcp" portid="22"><state state="open"/></port>'));
+      const error = await refusal(full.slice(0, full.indexOf('</ports>')));
+      expect(error.message).toMatch(/truncated/);
+      expect(error.message).toMatch(/<nmaprun> > <host> > <ports>/);
+      expect(error.message).toMatch(/line \d+, column \d+/);
+    });
+
+    it('refuses a document whose root is not <nmaprun>, and one with no elements', async () => {
+      expect((await refusal('<?xml version="1.0"?><html><body>nmaprun</body></html>')).message).toMatch(
+        /root element is <html>/,
+      );
+      expect((await refusal('')).message).toMatch(/no <nmaprun> element/);
+    });
+
+    it('refuses malformed XML with its line and column', async () => {
+      const error = await refusal('<nmaprun>\n<host><status state="up"></host>\n</nmaprun>');
+      expect(error.message).toMatch(/^Invalid nmap XML at line 2, column \d+: /);
+    });
+
+    it('refuses input larger than maxBytes, as a string and as a stream', async () => {
+      const xml = doc(host(''));
+      expect((await refusal(xml, { maxBytes: 100 })).message).toMatch(/exceeds the limit of 100 bytes/);
+      const error = await refusal(Readable.from([Buffer.from(xml)]), { maxBytes: xml.length - 1 });
+      expect(error.message).toMatch(/exceeds the limit/);
+      await expect(parseNmapXml(xml, { maxBytes: Buffer.byteLength(xml) })).resolves.toBeDefined();
+    });
+
+    it('refuses a port state or protocol the model cannot hold, rather than dropping the port', async () => {
+      expect(
+        (await refusal(doc(host('<port protocol="tcp" portid="1"><state state="weird"/></port>')))).message,
+      ).toMatch(/unknown port state "weird"/);
+      expect(
+        (await refusal(doc(host('<port protocol="xyz" portid="1"><state state="open"/></port>')))).message,
+      ).toMatch(/protocol/);
+      expect((await refusal(doc(host('<port protocol="tcp" portid="1"></port>')))).message).toMatch(
+        /has no <state>/,
+      );
+      expect(
+        (await refusal(doc(host('<port protocol="tcp" portid="99999"><state state="open"/></port>'))))
+          .message,
+      ).toMatch(/portid/);
+    });
+
+    it('refuses absurd nesting depth', async () => {
+      const deep = `<nmaprun>${'<x>'.repeat(300)}${'</x>'.repeat(300)}</nmaprun>`;
+      expect((await refusal(deep)).message).toMatch(/nested deeper/);
+    });
+  });
+});

@@ -1,0 +1,257 @@
+import { spawn as nodeSpawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import {
+  DriftwatchError,
+  ErrorCode,
+  parseTarget,
+  type NetworkObservation,
+  type Target,
+} from '@driftwatch/core';
+import { buildNmapArguments, type NmapAddressFamily, type NmapScanOptions } from './nmap-arguments';
+import { DEFAULT_MAX_NMAP_XML_BYTES, parseNmapXmlDetailed, type NmapXmlParseResult } from './nmap-xml.parser';
+
+export interface NmapRunResult {
+  observation: NetworkObservation;
+  warnings: string[];
+  exitCode: number;
+  durationMs: number;
+}
+
+export interface NmapRunControl {
+  signal?: AbortSignal;
+  /** Hard limit for the whole run; the child is killed when it passes. */
+  timeoutMs?: number;
+}
+
+export type NmapChildProcess = ChildProcessByStdio<Writable, Readable, Readable>;
+/** The one way the runner starts a process; injectable so tests can prove nothing was spawned. */
+export type NmapSpawn = (
+  command: string,
+  args: readonly string[],
+  options: { shell: false; stdio: ['pipe', 'pipe', 'pipe'] },
+) => NmapChildProcess;
+
+export interface NmapRunnerOptions {
+  binary: string;
+  /** Time between SIGTERM and SIGKILL when a run is aborted or times out (default 5000). */
+  killGraceMs?: number;
+  /** Largest XML output accepted before the run is killed (default 256 MiB). */
+  maxOutputBytes?: number;
+  spawn?: NmapSpawn;
+}
+
+/** The nmap binary could not be started (missing, not executable). */
+export class NmapNotFoundError extends DriftwatchError {
+  constructor(binary: string, cause: unknown) {
+    super(
+      ErrorCode.DependencyUnavailable,
+      `nmap could not be started from "${binary}": ${errorText(cause)}`,
+      { binary },
+      { cause },
+    );
+    this.name = 'NmapNotFoundError';
+  }
+}
+
+// stderr is kept for the operator, but a chatty or hostile run must not grow memory without bound.
+const MAX_WARNINGS = 1000;
+const MAX_WARNING_LENGTH = 2000;
+
+type Ending =
+  | { kind: 'exit' }
+  | { kind: 'aborted' }
+  | { kind: 'timeout'; ms: number }
+  | { kind: 'spawn-error'; error: unknown };
+
+/**
+ * Runs nmap safely: targets are re-validated and passed over stdin, argv is fixed, output is
+ * parsed as it streams, and success needs both exit code 0 and nmap's own "success" verdict.
+ * Installs no process-wide handlers; each run cleans up its own listeners and timers.
+ */
+export class NmapRunner {
+  private readonly binary: string;
+  private readonly killGraceMs: number;
+  private readonly maxOutputBytes: number;
+  private readonly spawn: NmapSpawn;
+
+  constructor(options: NmapRunnerOptions) {
+    if (typeof options.binary !== 'string' || options.binary.length === 0) {
+      throw DriftwatchError.validation([{ field: 'binary', reason: 'must be a non-empty path' }]);
+    }
+    const killGraceMs = options.killGraceMs ?? 5000;
+    if (!Number.isInteger(killGraceMs) || killGraceMs < 0) {
+      throw DriftwatchError.validation([{ field: 'killGraceMs', reason: 'must be a non-negative integer' }]);
+    }
+    this.binary = options.binary;
+    this.killGraceMs = killGraceMs;
+    this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_NMAP_XML_BYTES;
+    this.spawn = options.spawn ?? ((command, args, spawnOptions) => nodeSpawn(command, args, spawnOptions));
+  }
+
+  async run(
+    targets: readonly Target[],
+    options: NmapScanOptions,
+    control: NmapRunControl = {},
+  ): Promise<NmapRunResult> {
+    const { values, family } = validateTargets(targets);
+    const args = buildNmapArguments(options, family);
+    const timeoutMs = control.timeoutMs;
+    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1)) {
+      throw DriftwatchError.validation([{ field: 'timeoutMs', reason: 'must be a positive integer' }]);
+    }
+    if (control.signal?.aborted)
+      throw new DriftwatchError(ErrorCode.ScanFailed, 'nmap scan aborted before it started', {
+        aborted: true,
+      });
+
+    const started = Date.now();
+    const child = this.spawn(this.binary, args, { shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
+    const warnings: string[] = [];
+    let ending: Ending | null = null;
+    let killTimer: NodeJS.Timeout | undefined;
+    const kill = (why?: Ending) => {
+      if (why) ending ??= why;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      killTimer ??= setTimeout(() => child.kill('SIGKILL'), this.killGraceMs);
+    };
+    const onAbort = () => kill({ kind: 'aborted' });
+    control.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => kill({ kind: 'timeout', ms: timeoutMs }), timeoutMs);
+
+    try {
+      const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+        child.once('error', (error) => {
+          // Spawn failures (ENOENT, EACCES) arrive here; 'close' may or may not follow.
+          ending ??= { kind: 'spawn-error', error };
+          resolve({ code: null, signal: null });
+        });
+        child.once('close', (code, signal) => resolve({ code, signal }));
+      });
+      collectLines(child.stderr, warnings);
+      // nmap may exit (e.g. on a bad option) before reading stdin; EPIPE here is not a crash.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(values.map((v) => `${v}\n`).join(''));
+
+      const parsed: Promise<NmapXmlParseResult | { error: unknown }> = parseNmapXmlDetailed(child.stdout, {
+        maxBytes: this.maxOutputBytes,
+      }).catch((error: unknown) => {
+        // Output we cannot trust: stop nmap rather than let it block on a full pipe.
+        kill();
+        return { error };
+      });
+      const [exit, result] = await Promise.all([closed, parsed]);
+      return this.settle(ending ?? { kind: 'exit' }, exit, result, warnings, Date.now() - started);
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      control.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private settle(
+    end: Ending,
+    exit: { code: number | null; signal: NodeJS.Signals | null },
+    result: NmapXmlParseResult | { error: unknown },
+    warnings: string[],
+    durationMs: number,
+  ): NmapRunResult {
+    const stderr = warnings.join('\n');
+    const details = { exitCode: exit.code, signal: exit.signal, stderr };
+    switch (end.kind) {
+      case 'spawn-error':
+        throw new NmapNotFoundError(this.binary, end.error);
+      case 'aborted':
+        throw new DriftwatchError(ErrorCode.ScanFailed, 'nmap scan aborted', { ...details, aborted: true });
+      case 'timeout':
+        throw new DriftwatchError(ErrorCode.ScanFailed, `nmap scan timed out after ${end.ms} ms`, {
+          ...details,
+          timedOut: true,
+        });
+      case 'exit':
+        break;
+    }
+    const parseError = 'error' in result ? result.error : undefined;
+    const parsed = 'error' in result ? undefined : result;
+    const observation = parsed?.observation;
+    for (const t of parsed?.skippedTargets ?? []) {
+      warnings.push(`nmap skipped target ${t.specification}${t.reason ? ` (${t.reason})` : ''}`);
+    }
+    if (exit.code === 0 && observation?.run.exit === 'success')
+      return { observation, warnings, exitCode: 0, durationMs };
+
+    const reasons: string[] = [];
+    if (exit.code !== 0)
+      reasons.push(exit.signal ? `nmap was killed by ${exit.signal}` : `nmap exited with code ${exit.code}`);
+    if (observation?.run.errorMessage) reasons.push(`nmap reported: ${observation.run.errorMessage}`);
+    else if (observation && observation.run.exit !== 'success')
+      reasons.push('nmap did not report a successful finish');
+    if (parseError !== undefined) reasons.push(errorText(parseError));
+    if (stderr) reasons.push(`stderr: ${stderr}`);
+    throw new DriftwatchError(
+      ErrorCode.ScanFailed,
+      `nmap scan failed: ${reasons.join('; ')}`,
+      { ...details, errorMessage: observation?.run.errorMessage },
+      parseError === undefined ? undefined : { cause: parseError },
+    );
+  }
+}
+
+/** Re-checks every target (callers may hand us anything) and picks the run's address family. */
+function validateTargets(targets: readonly Target[]): { values: string[]; family: NmapAddressFamily } {
+  if (!Array.isArray(targets) || targets.length === 0) {
+    throw DriftwatchError.validation([{ field: 'targets', reason: 'must be a non-empty list' }]);
+  }
+  const values: string[] = [];
+  let v4 = false;
+  let v6 = false;
+  targets.forEach((target: unknown, i) => {
+    const value =
+      typeof target === 'object' && target !== null ? (target as { value?: unknown }).value : undefined;
+    const parsed = typeof value === 'string' ? parseTarget(value) : null;
+    if (!parsed?.ok) {
+      const reason = parsed ? parsed.reason : 'must be a Target with a string value';
+      throw DriftwatchError.validation([
+        { field: `targets[${i}]`, reason: `${JSON.stringify(value)} ${reason}` },
+      ]);
+    }
+    values.push(parsed.target.value);
+    v4 ||= parsed.target.kind === 'ipv4' || parsed.target.kind === 'cidr4';
+    v6 ||= parsed.target.kind === 'ipv6' || parsed.target.kind === 'cidr6';
+  });
+  if (v4 && v6) {
+    throw DriftwatchError.validation([
+      {
+        field: 'targets',
+        reason: 'mixes IPv4 and IPv6 addresses; nmap scans one address family per run, so split them',
+      },
+    ]);
+  }
+  return { values, family: v6 ? 'ipv6' : 'ipv4' };
+}
+
+function collectLines(stream: Readable, into: string[]): void {
+  let partial = '';
+  const add = (line: string) => {
+    const text = line.replace(/\r$/, '');
+    if (text.trim() === '') return;
+    if (into.length < MAX_WARNINGS) into.push(text.slice(0, MAX_WARNING_LENGTH));
+    else if (into.length === MAX_WARNINGS) into.push('(further nmap stderr lines dropped)');
+  };
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    if (partial.length > MAX_WARNING_LENGTH) partial = partial.slice(0, MAX_WARNING_LENGTH);
+    lines.forEach(add);
+  });
+  stream.on('end', () => add(partial));
+  stream.on('error', () => undefined);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const SCAN_STATUSES = ['queued', 'running', 'evaluating', 'completed', 'failed'] as const;
+export type ScanStatus = (typeof SCAN_STATUSES)[number];
+export type ScanTrigger = 'manual' | 'schedule';
+
+@Entity('scans')
+export class ScanEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid', { name: 'scope_id' }) scopeId!: string;
+  @Column('text') trigger!: ScanTrigger;
+  /** The schedule slot for scheduled scans; unique per scope so a slot never runs twice. */
+  @Column('timestamptz', { nullable: true }) slot!: Date | null;
+  @Column('text') status!: ScanStatus;
+  @Column('integer') attempts!: number;
+  @Column('timestamptz', { name: 'queued_at' }) queuedAt!: Date;
+  @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
+  @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt!: Date | null;
+  @Column('text', { nullable: true }) error!: string | null;
+  @Column('uuid', { name: 'snapshot_id', nullable: true }) snapshotId!: string | null;
+  @Column('jsonb', { default: () => "'[]'" }) warnings!: string[];
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import type { ObservationRecord, OpenInterval } from '@driftwatch/core';
+
+@Injectable()
+export class ObservationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async openIntervals(scopeId: string, manager: EntityManager): Promise<OpenInterval[]> {
+    const rows: { id: string; address: string; protocol: string; port: number; attributes_hash: string }[] =
+      await manager.query(
+        `SELECT id, address, protocol, port, attributes_hash FROM observations
+         WHERE scope_id = $1 AND closed_at IS NULL FOR UPDATE`,
+        [scopeId],
+      );
+    return rows.map((r) => ({ id: r.id, address: r.address, protocol: r.protocol, port: r.port, attributesHash: r.attributes_hash }));
+  }
+
+  async close(ids: readonly string[], snapshotId: string, at: Date, manager: EntityManager): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.query(
+      `UPDATE observations SET closed_snapshot_id = $1, closed_at = $2 WHERE id = ANY($3::bigint[])`,
+      [snapshotId, at, ids],
+    );
+  }
+
+  /** Bulk insert in pages, one statement per page. */
+  async open(
+    scopeId: string,
+    records: readonly ObservationRecord[],
+    snapshotId: string,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<void> {
+    const PAGE = 1000;
+    for (let i = 0; i < records.length; i += PAGE) {
+      const page = records.slice(i, i + PAGE);
+      await manager.query(
+        `INSERT INTO observations
+           (scope_id, address, protocol, port, state, attributes, attributes_hash, first_seen_snapshot_id, first_seen_at)
+         SELECT $1, r.address, r.protocol, r.port, r.state, r.attributes, r.attributes_hash, $2, $3
+         FROM jsonb_to_recordset($4::jsonb)
+           AS r(address text, protocol text, port integer, state text, attributes jsonb, attributes_hash text)`,
+        [
+          scopeId,
+          snapshotId,
+          at,
+          JSON.stringify(
+            page.map((r) => ({
+              address: r.address,
+              protocol: r.protocol,
+              port: r.port,
+              state: r.state,
+              attributes: r.attributes,
+              attributes_hash: r.attributesHash,
+            })),
+          ),
+        ],
+      );
+    }
+  }
+
+  async countForScope(scopeId: string): Promise<number> {
+    const [row]: { n: string }[] = await this.dataSource.query(
+      'SELECT count(*) AS n FROM observations WHERE scope_id = $1',
+      [scopeId],
+    );
+    return Number(row?.n ?? 0);
+  }
+}

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { ScanEntity } from '@driftwatch/persistence/entities';
+
+@Injectable()
+export class ScanRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(ScanEntity);
+  }
+
+  async createManual(scopeId: string, at: Date, manager?: EntityManager): Promise<ScanEntity> {
+    return this.repo(manager).save(
+      this.repo(manager).create({ scopeId, trigger: 'manual', slot: null, status: 'queued', attempts: 0, queuedAt: at }),
+    );
+  }
+
+  /** The scan of a schedule slot, created once whichever replica's job gets here first. */
+  async findOrCreateScheduled(scopeId: string, slot: Date, at: Date): Promise<ScanEntity> {
+    await this.dataSource.query(
+      `INSERT INTO scans (scope_id, trigger, slot, status, queued_at)
+       VALUES ($1, 'schedule', $2, 'queued', $3)
+       ON CONFLICT (scope_id, slot) WHERE slot IS NOT NULL DO NOTHING`,
+      [scopeId, slot, at],
+    );
+    return this.repo().findOneByOrFail({ scopeId, slot });
+  }
+
+  async findById(id: string, manager?: EntityManager): Promise<ScanEntity | null> {
+    return this.repo(manager).findOneBy({ id });
+  }
+
+  async markRunning(id: string, at: Date, attempt: number): Promise<void> {
+    await this.repo().update({ id }, { status: 'running', startedAt: at, attempts: attempt, error: null });
+  }
+
+  async markEvaluating(id: string, snapshotId: string, warnings: string[], manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id }, { status: 'evaluating', snapshotId, warnings });
+  }
+
+  async markCompleted(id: string, at: Date, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id }, { status: 'completed', finishedAt: at });
+  }
+
+  async markFailed(id: string, at: Date, error: string): Promise<void> {
+    await this.repo().update({ id }, { status: 'failed', finishedAt: at, error: error.slice(0, 4000) });
+  }
+
+  /** A failed attempt that will be retried: back to queued, keeping the reason visible. */
+  async markRetrying(id: string, error: string): Promise<void> {
+    await this.repo().update({ id }, { status: 'queued', error: `retrying after: ${error}`.slice(0, 4000) });
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
+
+import { ScopeEntity } from '@driftwatch/persistence/entities';
+
+export type NewScope = Pick<ScopeEntity, 'name' | 'targets' | 'ports' | 'approvedPorts' | 'schedule' | 'vantage'>;
+
+@Injectable()
+export class ScopeRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(ScopeEntity);
+  }
+
+  async create(scope: NewScope, manager?: EntityManager): Promise<ScopeEntity> {
+    return this.repo(manager).save(this.repo(manager).create({ ...scope, deletedAt: null }));
+  }
+
+  async findLive(id: string, manager?: EntityManager): Promise<ScopeEntity | null> {
+    return this.repo(manager).findOneBy({ id, deletedAt: IsNull() });
+  }
+
+  async findLiveByName(name: string): Promise<ScopeEntity | null> {
+    return this.repo().findOneBy({ name, deletedAt: IsNull() });
+  }
+
+  async listLive(page: { limit: number; offset: number }): Promise<{ items: ScopeEntity[]; total: number }> {
+    const [items, total] = await this.repo().findAndCount({
+      where: { deletedAt: IsNull() },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    return { items, total };
+  }
+
+  async listScheduled(): Promise<ScopeEntity[]> {
+    return this.repo()
+      .createQueryBuilder('s')
+      .where('s.deleted_at IS NULL AND s.schedule IS NOT NULL')
+      .orderBy('s.id')
+      .getMany();
+  }
+
+  async countLive(): Promise<number> {
+    return this.repo().countBy({ deletedAt: IsNull() });
+  }
+
+  async update(scope: ScopeEntity, manager?: EntityManager): Promise<ScopeEntity> {
+    return this.repo(manager).save(scope);
+  }
+
+  async softDelete(id: string, at: Date): Promise<boolean> {
+    const result = await this.repo().update({ id, deletedAt: IsNull() }, { deletedAt: at });
+    return (result.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,142 @@
+import { compilePolicy, parsePolicyPack, PolicyError, type PolicyPack } from '@driftwatch/policy-engine';
+
+interface RuleOptions {
+  id?: string;
+  when?: string;
+  failPort?: number;
+  passPort?: number;
+  message?: string;
+  severity?: string;
+}
+
+// Rule text with the condition indented under `when:`; each option replaces one part.
+function ruleText(options: RuleOptions = {}): string {
+  const when =
+    options.when ??
+    `type: object
+properties:
+  port: { type: object, properties: { port: { const: 23 } }, required: [port] }`;
+  return `id: ${options.id ?? 'test.telnet-port'}
+title: Port 23 open
+requirements: ['PCI DSS v4.0.1 1.2.6']
+severity: ${options.severity ?? 'high'}
+subject: port
+when:
+${when.replace(/^/gm, '  ')}
+message: '${options.message ?? '{{address}} {{port.protocol}}/{{port.port}} is open'}'
+fixtures:
+  fail:
+    - port: { protocol: tcp, port: ${options.failPort ?? 23} }
+  pass:
+    - port: { protocol: tcp, port: ${options.passPort ?? 22} }
+`;
+}
+
+function pack(...texts: string[]): PolicyPack {
+  return parsePolicyPack(
+    'test',
+    texts.map((text, i) => ({ path: `rules/rule-${i}.yaml`, text })),
+  );
+}
+
+function compileError(p: PolicyPack): PolicyError {
+  try {
+    compilePolicy(p);
+  } catch (error: unknown) {
+    if (error instanceof PolicyError) return error;
+    throw error;
+  }
+  throw new Error('expected a PolicyError');
+}
+
+describe('compilePolicy', () => {
+  it('compiles a pack and reports its name, rule count and a content version', () => {
+    const policy = compilePolicy(pack(ruleText()));
+    expect(policy).toMatchObject({ name: 'test', ruleCount: 1 });
+    expect(policy.version).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rejects a duplicate rule id, naming the second file and the first', () => {
+    const error = compileError(pack(ruleText(), ruleText()));
+    expect(error.details).toMatchObject({ file: 'rules/rule-1.yaml', pointer: '/id', line: 1 });
+    expect(error.details.reason).toContain('also defined in rules/rule-0.yaml');
+  });
+
+  it('rejects a condition with an unknown keyword (strict mode), pointing at /when', () => {
+    const error = compileError(pack(ruleText({ when: 'type: object\nproprties: {}' })));
+    expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/when', line: 7 });
+    expect(error.details.reason).toContain('unknown keyword: "proprties"');
+  });
+
+  it('rejects a condition that is not valid JSON Schema', () => {
+    const error = compileError(
+      pack(ruleText({ when: 'type: object\nproperties: { port: { type: strin } }' })),
+    );
+    expect(error.details.pointer).toBe('/when');
+    expect(error.details.reason).toContain('schema is invalid');
+  });
+
+  it('rejects a fail fixture the condition does not match, pointing at the fixture', () => {
+    const error = compileError(pack(ruleText({ failPort: 24 })));
+    expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/fixtures/fail/0', line: 13 });
+    expect(error.message).toContain('rules/rule-0.yaml:13:7 at /fixtures/fail/0: fail fixture 0 passes');
+  });
+
+  it('rejects a pass fixture the condition matches', () => {
+    const error = compileError(pack(ruleText({ passPort: 23 })));
+    expect(error.details).toMatchObject({ pointer: '/fixtures/pass/0', line: 15 });
+    expect(error.details.reason).toContain('pass fixture 0 fails');
+  });
+
+  it('rejects a message placeholder outside the subject', () => {
+    const error = compileError(pack(ruleText({ message: '{{constructor.name}} is open' })));
+    expect(error.details).toMatchObject({ pointer: '/message', line: 10 });
+  });
+
+  it('checks rules built in code as strictly as rules read from files', () => {
+    const [rule] = pack(ruleText()).rules;
+    const error = compileError({
+      name: 'code',
+      rules: [{ ...rule, severity: 'urgent' as never, source: 'code' }],
+    });
+    expect(error.details).toMatchObject({ file: 'code', pointer: '/severity' });
+    expect(error.details.line).toBeUndefined();
+  });
+
+  describe('version', () => {
+    const base = compilePolicy(
+      pack(ruleText(), ruleText({ id: 'test.other', failPort: 24, when: otherWhen() })),
+    );
+
+    it('is the same for the same rules, whatever their files or order', () => {
+      const reordered = parsePolicyPack('renamed', [
+        { path: 'elsewhere/b.yaml', text: ruleText({ id: 'test.other', failPort: 24, when: otherWhen() }) },
+        { path: 'elsewhere/a.yaml', text: ruleText() },
+      ]);
+      expect(compilePolicy(reordered).version).toBe(base.version);
+    });
+
+    it('changes when any rule changes', () => {
+      const changed = compilePolicy(
+        pack(
+          ruleText({ severity: 'critical' }),
+          ruleText({ id: 'test.other', failPort: 24, when: otherWhen() }),
+        ),
+      );
+      expect(changed.version).not.toBe(base.version);
+    });
+  });
+
+  it('is unaffected by later changes to the pack it was compiled from', () => {
+    const source = pack(ruleText());
+    const policy = compilePolicy(source);
+    source.rules[0].severity = 'low';
+    (source.rules[0].when as { properties: unknown }).properties = {};
+    expect(policy.rules[0].rule.severity).toBe('high');
+    expect(policy.version).toBe(compilePolicy(pack(ruleText())).version);
+  });
+});
+
+function otherWhen(): string {
+  return 'type: object\nproperties:\n  port: { type: object, properties: { port: { const: 24 } }, required: [port] }';
+}

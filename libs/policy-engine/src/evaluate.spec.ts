@@ -1,0 +1,145 @@
+import { resolve } from 'node:path';
+import { DriftwatchError, ErrorCode, type HostObservation, type PortObservation } from '@driftwatch/core';
+import { compilePolicy, DEFAULT_POLICY_DIR_NAME, evaluate, loadPolicyPack } from '@driftwatch/policy-engine';
+
+const policy = compilePolicy(
+  loadPolicyPack(resolve(__dirname, '..', '..', '..', 'policies', DEFAULT_POLICY_DIR_NAME)),
+);
+
+function port(
+  protocol: PortObservation['protocol'],
+  number: number,
+  service?: PortObservation['service'],
+  state: PortObservation['state'] = 'open',
+): PortObservation {
+  return { protocol, port: number, state, reason: 'syn-ack', ...(service ? { service } : {}), scripts: [] };
+}
+
+function host(
+  addr: string,
+  ports: PortObservation[],
+  status: HostObservation['status'] = 'up',
+): HostObservation {
+  return {
+    status,
+    addresses: [{ addr, type: 'ipv4' }],
+    hostnames: [],
+    ports,
+    extraPorts: [],
+    os: [],
+    scripts: [],
+  };
+}
+
+const scope = { id: 'cde', approvedPorts: [22, 443, 3000] };
+
+// Deliberately out of order: results must not depend on input order.
+const hosts: HostObservation[] = [
+  host('10.0.0.10', [
+    port('tcp', 3000, { name: 'http', product: 'Node.js Express framework', cpe: [] }),
+    port('tcp', 443, { name: 'http', product: 'nginx', tunnel: 'ssl', cpe: [] }),
+  ]),
+  host('10.0.0.2', [
+    port('tcp', 23, { name: 'telnet', product: 'Linux telnetd', cpe: [] }),
+    port('tcp', 22, { name: 'ssh', product: 'OpenSSH', version: '9.6p1', cpe: [] }),
+    port('tcp', 21, { name: 'ftp', cpe: [] }, 'filtered'),
+    port('udp', 161, { name: 'snmp', cpe: [] }, 'open|filtered'),
+  ]),
+  host('10.0.0.3', [port('tcp', 23, { name: 'telnet', cpe: [] })], 'down'),
+];
+
+describe('evaluate', () => {
+  it('reports each failing rule per open port, ordered by address, port and rule id', () => {
+    const results = evaluate(policy, { scope, hosts });
+    expect(results.map((r) => `${r.asset} ${r.subject} ${r.ruleId}`)).toEqual([
+      '10.0.0.2 tcp/23 pci-dss-v4.1.2.5-open-port-not-approved',
+      '10.0.0.2 tcp/23 pci-dss-v4.1.2.6-insecure-cleartext-service',
+      '10.0.0.10 tcp/3000 pci-dss-v4.4.2.1-web-service-without-tls',
+    ]);
+  });
+
+  it('judges only open ports on hosts that are up', () => {
+    const results = evaluate(policy, { scope, hosts });
+    expect(results.some((r) => r.asset === '10.0.0.3')).toBe(false);
+    expect(results.some((r) => r.subject === 'tcp/21' || r.subject === 'udp/161')).toBe(false);
+  });
+
+  it('fills the finding from the rule, the rendered message and the port evidence', () => {
+    const telnet = evaluate(policy, { scope, hosts }).find((r) => r.ruleId.includes('cleartext'));
+    expect(telnet).toEqual({
+      ruleId: 'pci-dss-v4.1.2.6-insecure-cleartext-service',
+      title: 'Insecure cleartext service exposed',
+      requirements: ['PCI DSS v4.0.1 1.2.6', 'PCI DSS v4.0.1 2.2.7', 'PCI DSS v4.0.1 8.3.2'],
+      severity: 'high',
+      asset: '10.0.0.2',
+      subject: 'tcp/23',
+      message: '10.0.0.2 tcp/23 runs telnet, a cleartext protocol that exposes credentials and data',
+      remediation: expect.stringContaining('SSH instead of telnet') as unknown,
+      evidence: {
+        address: '10.0.0.2',
+        protocol: 'tcp',
+        port: 23,
+        state: 'open',
+        reason: 'syn-ack',
+        service: { name: 'telnet', product: 'Linux telnetd' },
+      },
+    });
+  });
+
+  it('reads the approved ports from the scope ($data), so the same port passes or fails per scope', () => {
+    const input = {
+      hosts: [host('10.0.0.5', [port('tcp', 8443, { name: 'https-alt', tunnel: 'ssl', cpe: [] })])],
+    };
+    expect(evaluate(policy, { ...input, scope: { id: 'a', approvedPorts: [8443] } })).toEqual([]);
+    const [result] = evaluate(policy, { ...input, scope: { id: 'b', approvedPorts: [] } });
+    expect(result).toMatchObject({ ruleId: 'pci-dss-v4.1.2.5-open-port-not-approved', subject: 'tcp/8443' });
+    expect(result.message).toBe(
+      '10.0.0.5 tcp/8443 (https-alt) is open but not on the approved port list of scope b',
+    );
+  });
+
+  it('renders "unknown" for a value nmap did not report and omits it from the evidence', () => {
+    const [result] = evaluate(policy, {
+      scope: { id: 's', approvedPorts: [23] },
+      hosts: [host('10.0.0.6', [port('tcp', 23)])],
+    });
+    expect(result.message).toBe(
+      '10.0.0.6 tcp/23 runs unknown, a cleartext protocol that exposes credentials and data',
+    );
+    expect(result.evidence).toEqual({
+      address: '10.0.0.6',
+      protocol: 'tcp',
+      port: 23,
+      state: 'open',
+      reason: 'syn-ack',
+    });
+  });
+
+  it('compiled once, gives identical results on every evaluation and whatever the input order', () => {
+    const first = evaluate(policy, { scope, hosts });
+    for (let i = 0; i < 5; i += 1) expect(evaluate(policy, { scope, hosts })).toEqual(first);
+    const shuffled = [...hosts].reverse().map((h) => ({ ...h, ports: [...h.ports].reverse() }));
+    expect(evaluate(policy, { scope, hosts: shuffled })).toEqual(first);
+  });
+
+  it('does not modify its input', () => {
+    const input = { scope, hosts };
+    const before = JSON.stringify(input);
+    evaluate(policy, input);
+    expect(JSON.stringify(input)).toBe(before);
+  });
+
+  it('refuses a scope without a list of approved ports rather than guessing', () => {
+    const bad = { id: 'x', approvedPorts: undefined as unknown as number[] };
+    expect(() => evaluate(policy, { scope: bad, hosts })).toThrow(DriftwatchError);
+    try {
+      evaluate(policy, { scope: bad, hosts });
+    } catch (error: unknown) {
+      expect((error as DriftwatchError).code).toBe(ErrorCode.ValidationFailed);
+    }
+  });
+
+  it('returns nothing for an empty snapshot', () => {
+    expect(evaluate(policy, { scope, hosts: [] })).toEqual([]);
+  });
+});

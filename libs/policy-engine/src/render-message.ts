@@ -1,0 +1,52 @@
+/** A {{dot.path}} placeholder; the path starts at the subject's top level. */
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}/g;
+const MISSING = 'unknown';
+
+/** Placeholder problems in a template (stray braces, unknown roots), or undefined when it is sound. */
+export function templateProblem(template: string, roots: readonly string[]): string | undefined {
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const root = (match[1] ?? '').split('.')[0] ?? '';
+    if (!roots.includes(root))
+      return `placeholder {{${match[1]}}} must start with one of: ${roots.join(', ')}`;
+  }
+  const rest = template.replace(PLACEHOLDER, '');
+  if (rest.includes('{{') || rest.includes('}}'))
+    return 'has a "{{" or "}}" that is not a {{dot.path}} placeholder';
+  return undefined;
+}
+
+/** Substitutes placeholders with the subject's values; a missing or non-text value reads "unknown". */
+export function renderMessage(template: string, subject: object): string {
+  return template.replace(PLACEHOLDER, (_whole, path: string) =>
+    formatValue(lookup(subject, path.split('.'))),
+  );
+}
+
+function lookup(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    // Own properties only: a template must not reach prototype members such as "constructor".
+    if (
+      current === null ||
+      typeof current !== 'object' ||
+      !Object.prototype.hasOwnProperty.call(current, key)
+    ) {
+      return undefined;
+    }
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value === '' ? MISSING : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => ['string', 'number'].includes(typeof v))
+  ) {
+    return value.join(', ');
+  }
+  return MISSING;
+}

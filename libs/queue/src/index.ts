@@ -1,0 +1,4 @@
+export * from './queue-names';
+export * from './queue.module';
+export * from './redis-connection';
+export * from './scan-queue';

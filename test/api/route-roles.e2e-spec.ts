@@ -1,0 +1,143 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+
+import { ApiKeyService } from '@driftwatch/application';
+import { type Role, ROLES } from '@driftwatch/persistence';
+import { createHttpApp, createTestEnvironment, keysForRoles, type TestEnvironment } from '@driftwatch/test/test-app';
+
+import { type RouteEntry, routeTable } from './route-table';
+
+/**
+ * Walks every route of the route table with every role. The table is read from the
+ * controllers, so a route added later without a declared role fails here.
+ */
+describe('access control: every route × every role', () => {
+  let env: TestEnvironment;
+  let app: INestApplication;
+  let keys: Record<Role, string>;
+  const routes = routeTable();
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    app = await createHttpApp(env.config, 'api');
+    keys = await keysForRoles(app, ROLES);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  const http = () => request(app.getHttpServer());
+
+  /** Real resources for each call, so an allowed call can succeed (and a DELETE removes something real). */
+  async function prepare(route: RouteEntry): Promise<{ path: string; body?: object }> {
+    const admin = { Authorization: `Bearer ${keys.admin}` };
+    let id = '00000000-0000-4000-8000-000000000000';
+    if (route.path.includes('/scopes/:id')) {
+      const res = await http()
+        .post('/api/v1/scopes')
+        .set(admin)
+        .send({ name: `scope-${Math.random().toString(36).slice(2)}`, targets: ['127.0.0.1'], ports: [23] });
+      id = (res.body as { id: string }).id;
+    } else if (route.path.includes('/scans/:id')) {
+      const scope = await http()
+        .post('/api/v1/scopes')
+        .set(admin)
+        .send({ name: `scope-${Math.random().toString(36).slice(2)}`, targets: ['127.0.0.1'], ports: [23] });
+      const scan = await http().post(`/api/v1/scopes/${(scope.body as { id: string }).id}/scans`).set(admin);
+      id = (scan.body as { id: string }).id;
+    } else if (route.path.includes('/api-keys/:id')) {
+      id = (await app.get(ApiKeyService).create({ name: 'to-revoke', role: 'auditor' })).id;
+    }
+    const path = route.path.replace(':id', id);
+    const bodies: Record<string, object> = {
+      'POST /api/v1/scopes': { name: `scope-${Math.random().toString(36).slice(2)}`, targets: ['127.0.0.1'], ports: [22] },
+      'PATCH /api/v1/scopes/:id': { approvedPorts: [22] },
+      'POST /api/v1/api-keys': { name: 'created-in-test', role: 'auditor' },
+    };
+    return { path, body: bodies[`${route.method} ${route.path}`] };
+  }
+
+  function send(route: RouteEntry, path: string, body: object | undefined, key: string | undefined) {
+    const agent = http();
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete' | 'put';
+    let req = agent[method](path);
+    if (key !== undefined) req = req.set('Authorization', `Bearer ${key}`);
+    return body ? req.send(body) : req;
+  }
+
+  it('finds the routes of every controller', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['GET /health', 'GET /metrics', 'POST /api/v1/scopes', 'GET /api/v1/findings']),
+    );
+  });
+
+  it('every route declares its roles, and only /health is public', () => {
+    const undeclared = routes.filter((r) => !r.isPublic && !r.roles?.length).map((r) => `${r.method} ${r.path}`);
+    expect(undeclared).toEqual([]);
+    expect(routes.filter((r) => r.isPublic).map((r) => r.path)).toEqual(['/health']);
+  });
+
+  describe.each(routeTable().map((r) => [`${r.method} ${r.path}`, r] as const))('%s', (_name, route) => {
+    if (route.isPublic) {
+      it('answers without a key', async () => {
+        const { path } = await prepare(route);
+        const res = await send(route, path, undefined, undefined);
+        expect(res.status).toBe(200);
+      });
+      return;
+    }
+
+    it('refuses a request without a key with 401', async () => {
+      const { path, body } = await prepare(route);
+      const res = await send(route, path, body, undefined);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    });
+
+    it('refuses a malformed or unknown key with 401', async () => {
+      const { path, body } = await prepare(route);
+      expect((await send(route, path, body, 'not-a-key')).status).toBe(401);
+      const forged = `dw_0123456789abcdef_${'A'.repeat(43)}`;
+      expect((await send(route, path, body, forged)).status).toBe(401);
+    });
+
+    it.each(ROLES.map((role) => [role]))('role %s gets its answer', async (role) => {
+      const { path, body } = await prepare(route);
+      const res = await send(route, path, body, keys[role]);
+      if (route.roles?.includes(role)) {
+        expect(res.status).toBeGreaterThanOrEqual(200);
+        expect(res.status).toBeLessThan(300);
+      } else {
+        expect(res.status).toBe(403);
+        expect((res.body as { error: string }).error).toBe('FORBIDDEN');
+      }
+    });
+  });
+
+  it('a revoked key is refused with 401', async () => {
+    const created = await app.get(ApiKeyService).create({ name: 'short-lived', role: 'admin' });
+    const auth = { Authorization: `Bearer ${created.secret}` };
+    expect((await http().get('/api/v1/findings').set(auth)).status).toBe(200);
+    await http().delete(`/api/v1/api-keys/${created.id}`).set('Authorization', `Bearer ${keys.admin}`).expect(200);
+    expect((await http().get('/api/v1/findings').set(auth)).status).toBe(401);
+  });
+
+  it('key listings never reveal secrets or their hashes', async () => {
+    const res = await http().get('/api/v1/api-keys').set('Authorization', `Bearer ${keys.admin}`).expect(200);
+    const text = JSON.stringify(res.body);
+    expect(text).not.toMatch(/secret/i);
+    for (const key of Object.values(keys)) expect(text).not.toContain(key.split('_')[2]);
+  });
+
+  it('the OpenAPI docs need a key too (bearer, or basic with the key as password)', async () => {
+    expect((await http().get('/docs-json')).status).toBe(401);
+    const bearer = await http().get('/docs-json').set('Authorization', `Bearer ${keys.auditor}`);
+    expect(bearer.status).toBe(200);
+    expect((bearer.body as { openapi: string }).openapi).toMatch(/^3\./);
+    const basic = Buffer.from(`anyone:${keys.ci}`).toString('base64');
+    expect((await http().get('/docs-json').set('Authorization', `Basic ${basic}`)).status).toBe(200);
+  });
+});
