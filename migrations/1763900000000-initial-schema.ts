@@ -54,7 +54,9 @@ export class InitialSchema1763900000000 implements MigrationInterface {
         open_port_count integer NOT NULL
       )`);
     await q.query(`CREATE INDEX snapshots_scope_taken_idx ON snapshots (scope_id, taken_at DESC)`);
-    await q.query(`ALTER TABLE scans ADD CONSTRAINT scans_snapshot_fk FOREIGN KEY (snapshot_id) REFERENCES snapshots(id)`);
+    await q.query(
+      `ALTER TABLE scans ADD CONSTRAINT scans_snapshot_fk FOREIGN KEY (snapshot_id) REFERENCES snapshots(id)`,
+    );
     await q.query(`
       CREATE FUNCTION driftwatch_refuse_mutation() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -110,7 +112,9 @@ export class InitialSchema1763900000000 implements MigrationInterface {
         UNIQUE (scope_id, fingerprint)
       )`);
     await q.query(`CREATE INDEX findings_filter_idx ON findings (scope_id, status, severity)`);
-    await q.query(`CREATE INDEX findings_status_severity_idx ON findings (status, severity, first_seen_at DESC)`);
+    await q.query(
+      `CREATE INDEX findings_status_severity_idx ON findings (status, severity, first_seen_at DESC)`,
+    );
 
     await q.query(`
       CREATE TABLE api_keys (

@@ -3,7 +3,13 @@ import request from 'supertest';
 
 import { ApiKeyService } from '@driftwatch/application';
 import { type Role, ROLES } from '@driftwatch/persistence';
-import { createHttpApp, createTestEnvironment, keysForRoles, type TestEnvironment } from '@driftwatch/test/test-app';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  keysForRoles,
+  type TestEnvironment,
+  httpServer,
+} from '@driftwatch/test/test-app';
 
 import { type RouteEntry, routeTable } from './route-table';
 
@@ -28,7 +34,7 @@ describe('access control: every route × every role', () => {
     await env?.cleanup();
   });
 
-  const http = () => request(app.getHttpServer());
+  const http = () => request(httpServer(app));
 
   /** Real resources for each call, so an allowed call can succeed (and a DELETE removes something real). */
   async function prepare(route: RouteEntry): Promise<{ path: string; body?: object }> {
@@ -45,14 +51,20 @@ describe('access control: every route × every role', () => {
         .post('/api/v1/scopes')
         .set(admin)
         .send({ name: `scope-${Math.random().toString(36).slice(2)}`, targets: ['127.0.0.1'], ports: [23] });
-      const scan = await http().post(`/api/v1/scopes/${(scope.body as { id: string }).id}/scans`).set(admin);
+      const scan = await http()
+        .post(`/api/v1/scopes/${(scope.body as { id: string }).id}/scans`)
+        .set(admin);
       id = (scan.body as { id: string }).id;
     } else if (route.path.includes('/api-keys/:id')) {
       id = (await app.get(ApiKeyService).create({ name: 'to-revoke', role: 'auditor' })).id;
     }
     const path = route.path.replace(':id', id);
     const bodies: Record<string, object> = {
-      'POST /api/v1/scopes': { name: `scope-${Math.random().toString(36).slice(2)}`, targets: ['127.0.0.1'], ports: [22] },
+      'POST /api/v1/scopes': {
+        name: `scope-${Math.random().toString(36).slice(2)}`,
+        targets: ['127.0.0.1'],
+        ports: [22],
+      },
       'PATCH /api/v1/scopes/:id': { approvedPorts: [22] },
       'POST /api/v1/api-keys': { name: 'created-in-test', role: 'auditor' },
     };
@@ -75,7 +87,9 @@ describe('access control: every route × every role', () => {
   });
 
   it('every route declares its roles, and only /health is public', () => {
-    const undeclared = routes.filter((r) => !r.isPublic && !r.roles?.length).map((r) => `${r.method} ${r.path}`);
+    const undeclared = routes
+      .filter((r) => !r.isPublic && !r.roles?.length)
+      .map((r) => `${r.method} ${r.path}`);
     expect(undeclared).toEqual([]);
     expect(routes.filter((r) => r.isPublic).map((r) => r.path)).toEqual(['/health']);
   });
@@ -121,7 +135,10 @@ describe('access control: every route × every role', () => {
     const created = await app.get(ApiKeyService).create({ name: 'short-lived', role: 'admin' });
     const auth = { Authorization: `Bearer ${created.secret}` };
     expect((await http().get('/api/v1/findings').set(auth)).status).toBe(200);
-    await http().delete(`/api/v1/api-keys/${created.id}`).set('Authorization', `Bearer ${keys.admin}`).expect(200);
+    await http()
+      .delete(`/api/v1/api-keys/${created.id}`)
+      .set('Authorization', `Bearer ${keys.admin}`)
+      .expect(200);
     expect((await http().get('/api/v1/findings').set(auth)).status).toBe(401);
   });
 

@@ -19,7 +19,9 @@ const UNPREFIXED = new Set(['/health', '/metrics']);
 
 /** Every route the API serves, read from the controllers' own metadata. */
 export function routeTable(): RouteEntry[] {
-  const controllers = (Reflect.getMetadata('controllers', ApiHttpModule) ?? []) as (new (...a: never[]) => object)[];
+  const controllers = (Reflect.getMetadata('controllers', ApiHttpModule) ?? []) as (new (
+    ...a: never[]
+  ) => object)[];
   const routes: RouteEntry[] = [];
   for (const controller of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
@@ -37,8 +39,11 @@ export function routeTable(): RouteEntry[] {
         path,
         controller: controller.name,
         handler: name,
-        roles: (Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, controller)) as Role[] | undefined,
-        isPublic: Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller)),
+        roles: (Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, controller)) as
+          Role[] | undefined,
+        isPublic: Boolean(
+          Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller),
+        ),
       });
     }
   }

@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
@@ -9,7 +11,13 @@ import type { Role } from '@driftwatch/persistence';
 import { SchedulerModule } from '@driftwatch/scheduler/scheduler.module';
 import { StandaloneModule } from '@driftwatch/standalone/standalone.module';
 
-import { clearRedisPrefix, createTestDatabase, serviceUrls, type TestDatabase, uniqueRedisPrefix } from './services';
+import {
+  clearRedisPrefix,
+  createTestDatabase,
+  serviceUrls,
+  type TestDatabase,
+  uniqueRedisPrefix,
+} from './services';
 
 export type AppKind = 'standalone' | 'api';
 
@@ -22,7 +30,9 @@ export interface TestEnvironment {
 }
 
 /** A fresh database (migrated) and Redis prefix, and the config that points at them. */
-export async function createTestEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
+export async function createTestEnvironment(
+  overrides: Record<string, string> = {},
+): Promise<TestEnvironment> {
   const { redisUrl } = serviceUrls();
   const db = await createTestDatabase();
   const redisPrefix = uniqueRedisPrefix();
@@ -52,7 +62,10 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
 }
 
 /** The same app as production: StandaloneModule (api + worker + scheduler) or the API alone. */
-export async function createHttpApp(config: AppConfig, kind: AppKind = 'standalone'): Promise<INestApplication> {
+export async function createHttpApp(
+  config: AppConfig,
+  kind: AppKind = 'standalone',
+): Promise<INestApplication> {
   const module = kind === 'standalone' ? StandaloneModule.forRoot(config) : ApiModule.forRoot(config);
   const app = await NestFactory.create(module, { logger: false, bufferLogs: true, abortOnError: false });
   configureHttp(app);
@@ -69,9 +82,18 @@ export async function createSchedulerContext(config: AppConfig): Promise<INestAp
   return app;
 }
 
+export function httpServer(app: INestApplication): Server {
+  return app.getHttpServer() as Server;
+}
+
 /** One API key per role, created through the service as an admin would. */
-export async function keysForRoles(app: INestApplicationContext, roles: readonly Role[]): Promise<Record<Role, string>> {
+export async function keysForRoles(
+  app: INestApplicationContext,
+  roles: readonly Role[],
+): Promise<Record<Role, string>> {
   const service = app.get(ApiKeyService);
-  const entries = await Promise.all(roles.map(async (role) => [role, (await service.create({ name: `test-${role}`, role })).secret]));
+  const entries = await Promise.all(
+    roles.map(async (role) => [role, (await service.create({ name: `test-${role}`, role })).secret]),
+  );
   return Object.fromEntries(entries) as Record<Role, string>;
 }

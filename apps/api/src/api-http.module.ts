@@ -16,7 +16,14 @@ import { HttpErrorFilter } from './errors/http-error.filter';
 
 /** The HTTP transport: controllers, the global key guard and error filter. Needs PlatformModule. */
 @Module({
-  controllers: [ScopesController, ScansController, FindingsController, ApiKeysController, HealthController, MetricsController],
+  controllers: [
+    ScopesController,
+    ScansController,
+    FindingsController,
+    ApiKeysController,
+    HealthController,
+    MetricsController,
+  ],
   providers: [
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
@@ -30,15 +37,26 @@ export class ApiHttpModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.registerCollector('driftwatch_queue_jobs', 'Jobs in each queue by state', ['queue', 'state'], async (g) => {
-      g.reset();
-      for (const [queue, counts] of Object.entries(await this.queue.depth())) {
-        for (const [state, n] of Object.entries(counts)) g.set({ queue, state }, n);
-      }
-    });
-    this.metrics.registerCollector('driftwatch_open_findings', 'Open findings by severity', ['severity'], async (g) => {
-      g.reset();
-      for (const [severity, n] of Object.entries(await this.findings.countOpenBySeverity())) g.set({ severity }, n);
-    });
+    this.metrics.registerCollector(
+      'driftwatch_queue_jobs',
+      'Jobs in each queue by state',
+      ['queue', 'state'],
+      async (g) => {
+        g.reset();
+        for (const [queue, counts] of Object.entries(await this.queue.depth())) {
+          for (const [state, n] of Object.entries(counts)) g.set({ queue, state }, n);
+        }
+      },
+    );
+    this.metrics.registerCollector(
+      'driftwatch_open_findings',
+      'Open findings by severity',
+      ['severity'],
+      async (g) => {
+        g.reset();
+        for (const [severity, n] of Object.entries(await this.findings.countOpenBySeverity()))
+          g.set({ severity }, n);
+      },
+    );
   }
 }

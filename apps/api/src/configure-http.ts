@@ -33,7 +33,9 @@ export function configureHttp(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('Driftwatch API')
-      .setDescription('Continuous PCI DSS compliance: scopes, scans, findings. Every route needs an API key except /health.')
+      .setDescription(
+        'Continuous PCI DSS compliance: scopes, scans, findings. Every route needs an API key except /health.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),

@@ -1,5 +1,5 @@
 import { prepareDatabase } from '@driftwatch/application';
-import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 import { loadConfigFromEnvironment } from '@driftwatch/config';
 
 import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
@@ -20,7 +20,8 @@ async function main(argv: string[]): Promise<number> {
     out(USAGE);
     return command ? 0 : 2;
   }
-  if (command !== 'migrate' && command !== 'api-keys') throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  if (command !== 'migrate' && command !== 'api-keys')
+    throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   const config = loadConfigFromEnvironment({ LOG_LEVEL: 'warn' });
   if (command === 'migrate') {
     if (args.length > 0) throw new CliUsageError('migrate takes no arguments');
@@ -39,11 +40,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const usage = error instanceof CliUsageError || (error instanceof TypeError && 'code' in error);
     const known = error instanceof DriftwatchError;
-    const parts: string[] = [];
-    for (let e: unknown = error; e && parts.length < 4; e = e instanceof Error ? e.cause : undefined) {
-      parts.push(e instanceof Error ? e.message : String(e));
-    }
-    process.stderr.write(`driftwatch: ${parts.join(': ')}\n`);
+    process.stderr.write(`driftwatch: ${errorChain(error)}\n`);
     process.exitCode = usage || (known && error.code === ErrorCode.ValidationFailed) ? 2 : 1;
   },
 );

@@ -9,7 +9,9 @@ import { SchedulerModule } from './scheduler.module';
 runMain('scheduler', async () => {
   const config = loadConfigFromEnvironment();
   await prepareDatabase(config.database);
-  const app = await NestFactory.createApplicationContext(SchedulerModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(SchedulerModule.forRoot(config), {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
 });

@@ -62,7 +62,10 @@ export class ScopeScheduleService implements OnApplicationBootstrap, OnModuleDes
       }
       for (const [id, expression] of wanted) if (!this.expressions.has(id)) this.add(id, expression);
     } catch (error: unknown) {
-      this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'schedule sync failed; will retry');
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'schedule sync failed; will retry',
+      );
     }
   }
 
@@ -74,7 +77,10 @@ export class ScopeScheduleService implements OnApplicationBootstrap, OnModuleDes
       this.logger.log({ scopeId, slot: slot.toISOString(), added }, 'schedule tick');
       return added;
     } catch (error: unknown) {
-      this.logger.warn({ scopeId, slot: slot.toISOString(), err: String(error) }, 'could not enqueue scheduled scan');
+      this.logger.warn(
+        { scopeId, slot: slot.toISOString(), err: String(error) },
+        'could not enqueue scheduled scan',
+      );
       return false;
     }
   }

@@ -12,6 +12,9 @@ export function formatFindingsSummary(findings: readonly FindingResponseDto[]): 
       a.subject.localeCompare(b.subject, undefined, { numeric: true }),
   );
   return sorted
-    .map((f) => `  ${f.severity.toUpperCase().padEnd(8)} ${f.asset} ${f.subject.padEnd(9)} ${f.ruleId}\n           ${f.message}\n`)
+    .map(
+      (f) =>
+        `  ${f.severity.toUpperCase().padEnd(8)} ${f.asset} ${f.subject.padEnd(9)} ${f.ruleId}\n           ${f.message}\n`,
+    )
     .join('');
 }

@@ -10,7 +10,12 @@ export abstract class AppConfig {
     hostTimeoutSeconds: number;
     scanTimeoutMs: number;
   };
-  abstract readonly scan: { allowedNetworks: string[]; attempts: number; backoffMs: number; concurrency: number };
+  abstract readonly scan: {
+    allowedNetworks: string[];
+    attempts: number;
+    backoffMs: number;
+    concurrency: number;
+  };
   abstract readonly policy: { dir: string };
   abstract readonly runDir: string;
   abstract readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

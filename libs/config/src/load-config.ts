@@ -87,7 +87,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       { fields },
     );
   }
-  const allowedNetworks = raw.SCAN_ALLOWED_NETWORKS.split(',').map((s) => s.trim()).filter(Boolean);
+  const allowedNetworks = raw.SCAN_ALLOWED_NETWORKS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const network of allowedNetworks) {
     try {
       parseNetwork(network);

@@ -37,3 +37,18 @@ export class DriftwatchError extends Error {
     return new DriftwatchError(ErrorCode.ValidationFailed, `Invalid input: ${text}`, { fields });
   }
 }
+
+/** "outer: cause: root cause" — the messages of an error and its causes, for logs and CLI output. */
+export function errorChain(error: unknown, maxDepth = 5): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e !== undefined && e !== null && parts.length < maxDepth;) {
+    if (e instanceof Error) {
+      parts.push(e.message);
+      e = e.cause;
+    } else {
+      parts.push(typeof e === 'string' ? e : JSON.stringify(e));
+      break;
+    }
+  }
+  return parts.join(': ');
+}

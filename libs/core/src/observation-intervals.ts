@@ -27,7 +27,8 @@ export interface IntervalPlan {
   open: ObservationRecord[];
 }
 
-const keyOf = (r: { address: string; protocol: string; port: number }): string => `${r.address}|${r.protocol}|${r.port}`;
+const keyOf = (r: { address: string; protocol: string; port: number }): string =>
+  `${r.address}|${r.protocol}|${r.port}`;
 
 /** Flatten a snapshot's hosts into one record per reported port of every host that is up. */
 export function observationRecords(hosts: readonly HostObservation[]): ObservationRecord[] {
@@ -36,7 +37,12 @@ export function observationRecords(hosts: readonly HostObservation[]): Observati
     const address = primaryAddress(host);
     if (!address || host.status !== 'up') continue;
     for (const port of host.ports) {
-      const attributes = { state: port.state, reason: port.reason, service: port.service, scripts: port.scripts };
+      const attributes = {
+        state: port.state,
+        reason: port.reason,
+        service: port.service,
+        scripts: port.scripts,
+      };
       const record: ObservationRecord = {
         address,
         protocol: port.protocol,
@@ -55,7 +61,10 @@ export function observationRecords(hosts: readonly HostObservation[]): Observati
  * What a new snapshot does to the open intervals: unchanged ports cost nothing, a changed
  * port closes its interval and opens a new one, a vanished port closes its interval.
  */
-export function planIntervals(current: readonly OpenInterval[], next: readonly ObservationRecord[]): IntervalPlan {
+export function planIntervals(
+  current: readonly OpenInterval[],
+  next: readonly ObservationRecord[],
+): IntervalPlan {
   const byKey = new Map(current.map((c) => [keyOf(c), c]));
   const plan: IntervalPlan = { close: [], open: [] };
   const seen = new Set<string>();

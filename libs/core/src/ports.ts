@@ -18,11 +18,13 @@ export function parsePortSpec(entries: readonly PortSpecEntry[]): PortSpecResult
   const ranges: PortRange[] = [];
   for (const [index, entry] of entries.entries()) {
     if (typeof entry === 'number') {
-      if (!isPort(entry)) return { ok: false, index, reason: `${entry} is not a port number between 1 and ${MAX_PORT}` };
+      if (!isPort(entry))
+        return { ok: false, index, reason: `${entry} is not a port number between 1 and ${MAX_PORT}` };
       ranges.push({ from: entry, to: entry });
       continue;
     }
-    if (typeof entry !== 'string') return { ok: false, index, reason: 'must be a port number or a "low-high" range' };
+    if (typeof entry !== 'string')
+      return { ok: false, index, reason: 'must be a port number or a "low-high" range' };
     const m = /^([0-9]{1,5})(?:-([0-9]{1,5}))?$/.exec(entry);
     if (!m) return { ok: false, index, reason: `"${entry}" is not a port number or a "low-high" range` };
     const from = Number(m[1]);

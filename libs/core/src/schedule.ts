@@ -4,10 +4,14 @@ import { CronTime } from 'cron';
 export type ScheduleParseResult = { ok: true; cron: CronTime } | { ok: false; reason: string };
 
 export function parseSchedule(expression: string): ScheduleParseResult {
-  if (typeof expression !== 'string' || expression.trim() === '') return { ok: false, reason: 'must be a cron expression' };
+  if (typeof expression !== 'string' || expression.trim() === '')
+    return { ok: false, reason: 'must be a cron expression' };
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5) {
-    return { ok: false, reason: `must be a five-field cron expression (minute hour day month weekday), got ${fields.length} fields` };
+    return {
+      ok: false,
+      reason: `must be a five-field cron expression (minute hour day month weekday), got ${fields.length} fields`,
+    };
   }
   try {
     const cron = new CronTime(expression, 'UTC');
@@ -15,7 +19,10 @@ export function parseSchedule(expression: string): ScheduleParseResult {
     if (!next.isValid) return { ok: false, reason: 'never fires' };
     return { ok: true, cron };
   } catch (error: unknown) {
-    return { ok: false, reason: `is not a valid cron expression (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      ok: false,
+      reason: `is not a valid cron expression (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
 }
 
@@ -30,5 +37,7 @@ export function scheduleSlot(expression: string, now: Date): Date {
   // one minute before `now` (plus a second of tolerance) is that minute.
   const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - 60_000 + 1_000);
   const candidate = parsed.cron.getNextDateFrom(from).toJSDate();
-  return candidate.getTime() <= now.getTime() ? candidate : new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  return candidate.getTime() <= now.getTime()
+    ? candidate
+    : new Date(Math.floor(now.getTime() / 60_000) * 60_000);
 }

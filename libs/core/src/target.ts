@@ -22,10 +22,15 @@ const MIN_PREFIX = { ipv4: 16, ipv6: 112 } as const;
  * anything else (whitespace, shell metacharacters, option-like strings, ranges) is refused.
  */
 export function parseTarget(input: string): TargetParseResult {
-  if (typeof input !== 'string' || input.length === 0) return { ok: false, reason: 'must be a non-empty string' };
-  if (input.length > MAX_TARGET_LENGTH) return { ok: false, reason: `must be at most ${MAX_TARGET_LENGTH} characters` };
+  if (typeof input !== 'string' || input.length === 0)
+    return { ok: false, reason: 'must be a non-empty string' };
+  if (input.length > MAX_TARGET_LENGTH)
+    return { ok: false, reason: `must be at most ${MAX_TARGET_LENGTH} characters` };
   if (!/^[A-Za-z0-9.:/-]+$/.test(input)) {
-    return { ok: false, reason: 'may contain only letters, digits and . : / - (an address, a CIDR or a hostname)' };
+    return {
+      ok: false,
+      reason: 'may contain only letters, digits and . : / - (an address, a CIDR or a hostname)',
+    };
   }
   if (input.startsWith('-')) return { ok: false, reason: 'must not start with "-"' };
 
@@ -43,7 +48,8 @@ export function parseTarget(input: string): TargetParseResult {
   const name = input.toLowerCase().replace(/\.$/, '');
   const labels = name.split('.');
   if (labels.some((l) => !HOSTNAME_LABEL.test(l))) return { ok: false, reason: 'is not a valid hostname' };
-  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return { ok: false, reason: 'is not a valid hostname' };
+  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? ''))
+    return { ok: false, reason: 'is not a valid hostname' };
   return { ok: true, target: { kind: 'hostname', value: name } };
 }
 
@@ -85,7 +91,9 @@ export function targetWithinNetworks(target: Target, networks: readonly Network[
   const [addrText, prefixText] = target.value.split('/');
   const addr = ipaddr.parse(addrText ?? '');
   const prefix = prefixText === undefined ? (addr.kind() === 'ipv4' ? 32 : 128) : Number(prefixText);
-  return networks.some(([net, bits]) => addr.kind() === net.kind() && bits <= prefix && addr.match([net, bits] as never));
+  return networks.some(
+    ([net, bits]) => addr.kind() === net.kind() && bits <= prefix && addr.match([net, bits] as never),
+  );
 }
 
 export function addressWithinNetworks(address: string, networks: readonly Network[]): boolean {

@@ -48,7 +48,10 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
-export async function withDataSource<T>(options: DatabaseOptions, fn: (ds: DataSource) => Promise<T>): Promise<T> {
+export async function withDataSource<T>(
+  options: DatabaseOptions,
+  fn: (ds: DataSource) => Promise<T>,
+): Promise<T> {
   const ds = new DataSource(dataSourceOptions(options));
   await ds.initialize();
   try {

@@ -53,9 +53,14 @@ export class ScanQueue {
       const job = await queue.add(name, data, { jobId });
       return job.id === jobId;
     } catch (error: unknown) {
-      throw new DriftwatchError(ErrorCode.DependencyUnavailable, `Could not enqueue ${name}: Redis is unavailable`, {}, {
-        cause: error,
-      });
+      throw new DriftwatchError(
+        ErrorCode.DependencyUnavailable,
+        `Could not enqueue ${name}: Redis is unavailable`,
+        {},
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

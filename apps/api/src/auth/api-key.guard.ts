@@ -29,7 +29,11 @@ export class ApiKeyGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const key = presentedKey(request.headers.authorization);
-    if (!key) throw new DriftwatchError(ErrorCode.Unauthenticated, 'An API key is required: Authorization: Bearer <key>');
+    if (!key)
+      throw new DriftwatchError(
+        ErrorCode.Unauthenticated,
+        'An API key is required: Authorization: Bearer <key>',
+      );
     const principal = await this.apiKeys.authenticate(key);
     if (!principal) throw new DriftwatchError(ErrorCode.Unauthenticated, 'The API key is invalid or revoked');
     request.principal = principal;

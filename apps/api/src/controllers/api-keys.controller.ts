@@ -1,7 +1,12 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
-import { ApiKeyCreatedResponseDto, ApiKeyResponseDto, ApiKeyService, CreateApiKeyDto } from '@driftwatch/application';
+import {
+  ApiKeyCreatedResponseDto,
+  ApiKeyResponseDto,
+  ApiKeyService,
+  CreateApiKeyDto,
+} from '@driftwatch/application';
 
 import { Authorize } from '@driftwatch/api/auth/authorize.decorator';
 

@@ -1,4 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Response } from 'express';
 
 import { DriftwatchError, ErrorCode, type FieldError } from '@driftwatch/core';
@@ -25,7 +32,16 @@ export interface ErrorBody {
 }
 
 // Errors of the pg driver and sockets that mean "the database is unreachable", not "bad request".
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001']);
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+]);
 
 /** One error shape for every route: { statusCode, error (a code), message, fields? }. */
 @Catch()
@@ -41,22 +57,29 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof DriftwatchError) {
-      const statusCode = STATUS[exception.code];
+      const statusCode: number = STATUS[exception.code];
       if (statusCode >= 500) this.logger.error({ err: exception }, exception.message);
-      return { statusCode, error: exception.code, message: exception.message, fields: exception.details.fields };
+      return {
+        statusCode,
+        error: exception.code,
+        message: exception.message,
+        fields: exception.details.fields,
+      };
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const response = exception.getResponse();
-      const message =
-        typeof response === 'string'
-          ? response
-          : String((response as { message?: unknown }).message ?? exception.message);
+      const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const message = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : exception.message;
       return { statusCode, error: HttpStatus[statusCode] ?? 'ERROR', message };
     }
     if (isConnectionError(exception)) {
       this.logger.warn({ err: exception }, 'dependency unavailable');
-      return { statusCode: 503, error: ErrorCode.DependencyUnavailable, message: 'A backing service is unavailable; retry later' };
+      return {
+        statusCode: 503,
+        error: ErrorCode.DependencyUnavailable,
+        message: 'A backing service is unavailable; retry later',
+      };
     }
     this.logger.error({ err: exception }, 'unhandled error');
     return { statusCode: 500, error: 'INTERNAL', message: 'Internal error' };
@@ -68,7 +91,10 @@ function isConnectionError(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return true;
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message)) {
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message)
+    ) {
       return true;
     }
     e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;

@@ -9,7 +9,11 @@ export function validationExceptionFactory(errors: ValidationError[]): Driftwatc
 
 function flatten(errors: readonly ValidationError[], parent: string): FieldError[] {
   return errors.flatMap((e) => {
-    const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
+    const field = parent
+      ? /^\d+$/.test(e.property)
+        ? `${parent}[${e.property}]`
+        : `${parent}.${e.property}`
+      : e.property;
     const own = Object.values(e.constraints ?? {}).map((reason) => ({
       field,
       // class-validator starts each message with the property name; keep just the reason.

@@ -13,11 +13,19 @@ export const API_KEYS_USAGE = `driftwatch api-keys create --name NAME --role ${R
 driftwatch api-keys list [--json]
 driftwatch api-keys revoke ID [--json]`;
 
-export async function apiKeysCommand(args: string[], config: AppConfig, out: (s: string) => void): Promise<void> {
+export async function apiKeysCommand(
+  args: string[],
+  config: AppConfig,
+  out: (s: string) => void,
+): Promise<void> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
     args: rest,
-    options: { name: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -25,7 +33,8 @@ export async function apiKeysCommand(args: string[], config: AppConfig, out: (s:
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   if (sub === 'create') {
     if (!values.name) throw new CliUsageError('api-keys create: --name is required');
-    if (!isRole(values.role)) throw new CliUsageError(`api-keys create: --role must be one of ${ROLES.join(', ')}`);
+    if (!isRole(values.role))
+      throw new CliUsageError(`api-keys create: --role must be one of ${ROLES.join(', ')}`);
   } else if (sub === 'revoke') {
     if (positionals.length !== 1 || !UUID.test(positionals[0] ?? '')) {
       throw new CliUsageError('api-keys revoke: give exactly one key id (a UUID)');
@@ -34,22 +43,29 @@ export async function apiKeysCommand(args: string[], config: AppConfig, out: (s:
     throw new CliUsageError(`api-keys: unknown subcommand ${JSON.stringify(sub ?? '')}\n${API_KEYS_USAGE}`);
   }
 
-  const app = await NestFactory.createApplicationContext(CliAdminModule.forRoot(config), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(CliAdminModule.forRoot(config), {
+    logger: ['error'],
+  });
   try {
     const keys = app.get(ApiKeyService);
     if (sub === 'create') {
-      const key = await keys.create({ name: values.name as string, role: values.role as Role });
-      out(values.json ? JSON.stringify(key) : `created ${key.role} key ${key.id} (${key.name})\n${key.secret}\n(the key is shown once)`);
+      const key = await keys.create({ name: values.name ?? '', role: values.role as Role });
+      out(
+        values.json
+          ? JSON.stringify(key)
+          : `created ${key.role} key ${key.id} (${key.name})\n${key.secret}\n(the key is shown once)`,
+      );
     } else if (sub === 'revoke') {
-      const key = await keys.revoke(positionals[0] as string);
-      out(values.json ? JSON.stringify(key) : `revoked ${key.id} (${key.name}) at ${key.revokedAt}`);
+      const key = await keys.revoke(positionals[0] ?? '');
+      out(values.json ? JSON.stringify(key) : `revoked ${key.id} (${key.name}) at ${key.revokedAt ?? ''}`);
     } else {
       const list = await keys.list();
       out(
         values.json
           ? JSON.stringify(list)
-          : list.map((k) => `${k.id}  ${k.role.padEnd(8)} ${k.revokedAt ? 'revoked' : 'active '}  ${k.name}`).join('\n') ||
-              '(no keys)',
+          : list
+              .map((k) => `${k.id}  ${k.role.padEnd(8)} ${k.revokedAt ? 'revoked' : 'active '}  ${k.name}`)
+              .join('\n') || '(no keys)',
       );
     }
   } finally {

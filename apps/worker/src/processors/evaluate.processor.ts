@@ -35,12 +35,18 @@ export class EvaluateProcessor extends WorkerHost {
   async onFailed(job: Job<EvaluateSnapshotPayload> | undefined, error: Error): Promise<void> {
     if (!job) return;
     const final = isFinal(error) || job.attemptsMade >= (job.opts.attempts ?? 1);
-    this.logger.warn({ scanId: job.data.scanId, final, reason: errorText(error) }, 'evaluation attempt failed');
+    this.logger.warn(
+      { scanId: job.data.scanId, final, reason: errorText(error) },
+      'evaluation attempt failed',
+    );
     if (!final) return;
     try {
       await this.executor.markFailed(job.data.scanId, `evaluation failed: ${errorText(error)}`);
     } catch (markError: unknown) {
-      this.logger.error({ scanId: job.data.scanId, err: markError }, 'could not record the evaluation failure');
+      this.logger.error(
+        { scanId: job.data.scanId, err: markError },
+        'could not record the evaluation failure',
+      );
     }
   }
 

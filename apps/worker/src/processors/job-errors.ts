@@ -1,9 +1,13 @@
 import { UnrecoverableError } from 'bullmq';
 
-import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 
 // Errors that a retry cannot fix: fail the scan at once instead of after every backoff.
-const FINAL = new Set<ErrorCode>([ErrorCode.TargetNotAllowed, ErrorCode.ValidationFailed, ErrorCode.PolicyInvalid]);
+const FINAL = new Set<ErrorCode>([
+  ErrorCode.TargetNotAllowed,
+  ErrorCode.ValidationFailed,
+  ErrorCode.PolicyInvalid,
+]);
 
 export function isFinal(error: unknown): boolean {
   return error instanceof UnrecoverableError || (error instanceof DriftwatchError && FINAL.has(error.code));
@@ -12,15 +16,11 @@ export function isFinal(error: unknown): boolean {
 /** Rethrow so BullMQ applies the job's retry policy, or stops retrying for final errors. */
 export function toJobError(error: unknown): Error {
   if (isFinal(error) && !(error instanceof UnrecoverableError)) {
-    return new UnrecoverableError(error instanceof Error ? error.message : String(error));
+    return new UnrecoverableError(errorChain(error));
   }
-  return error instanceof Error ? error : new Error(String(error));
+  return error instanceof Error ? error : new Error(errorChain(error));
 }
 
 export function errorText(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error; e && parts.length < 4; e = e instanceof Error ? e.cause : undefined) {
-    parts.push(e instanceof Error ? e.message : String(e));
-  }
-  return parts.join(': ');
+  return errorChain(error);
 }

@@ -4,7 +4,9 @@ import { EVALUATE_JOB_NAMES } from './evaluate.processor';
 import { SCAN_JOB_NAMES } from './scan.processor';
 
 /** Boot fails when a job name has no handler, or more than one. */
-export function assertEveryJobHandledOnce(handled: readonly (readonly JobName[])[] = [SCAN_JOB_NAMES, EVALUATE_JOB_NAMES]): void {
+export function assertEveryJobHandledOnce(
+  handled: readonly (readonly JobName[])[] = [SCAN_JOB_NAMES, EVALUATE_JOB_NAMES],
+): void {
   const counts = new Map<JobName, number>();
   for (const names of handled) for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
   const problems = Object.values(JobName)

@@ -8,7 +8,12 @@ import { ApiKeyRepository, type Role } from '@driftwatch/persistence';
 import { Clock } from '@driftwatch/application/common/clock';
 import { SecretGenerator } from '@driftwatch/application/common/secret-generator';
 
-import { type ApiKeyCreatedResponseDto, type ApiKeyResponseDto, type CreateApiKeyDto, mapApiKey } from './api-key.dto';
+import {
+  type ApiKeyCreatedResponseDto,
+  type ApiKeyResponseDto,
+  type CreateApiKeyDto,
+  mapApiKey,
+} from './api-key.dto';
 
 export interface Principal {
   keyId: string;
@@ -31,7 +36,10 @@ export class ApiKeyService {
 
   /** The secret is returned here once; only its sha256 is stored (it is 256 random bits, so no KDF is needed). */
   async create(dto: CreateApiKeyDto): Promise<ApiKeyCreatedResponseDto> {
-    const prefix = Buffer.from(this.secrets.token(8), 'base64url').toString('hex').slice(0, 16).padEnd(16, '0');
+    const prefix = Buffer.from(this.secrets.token(8), 'base64url')
+      .toString('hex')
+      .slice(0, 16)
+      .padEnd(16, '0');
     const secret = this.secrets.token(32);
     const entity = await this.keys.create({
       name: dto.name,

@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { DriftwatchError, ErrorCode, planFindings } from '@driftwatch/core';
-import { FindingRepository, ScanRepository, ScopeRepository, SnapshotRepository } from '@driftwatch/persistence';
+import {
+  FindingRepository,
+  ScanRepository,
+  ScopeRepository,
+  SnapshotRepository,
+} from '@driftwatch/persistence';
 import { evaluate } from '@driftwatch/policy-engine';
 
 import { Clock } from '@driftwatch/application/common/clock';
@@ -10,8 +15,7 @@ import { Clock } from '@driftwatch/application/common/clock';
 import { PolicyProvider } from './policy.provider';
 
 export type EvaluationOutcome =
-  | { kind: 'evaluated'; opened: number; seen: number; resolved: number }
-  | { kind: 'skipped'; reason: string };
+  { kind: 'evaluated'; opened: number; seen: number; resolved: number } | { kind: 'skipped'; reason: string };
 
 /**
  * Evaluates a stored snapshot against the compiled policy and moves the scope's findings in
@@ -39,7 +43,10 @@ export class EvaluationService {
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${snapshot.scopeId} no longer exists`);
 
     const { policy } = this.policy;
-    const results = evaluate(policy, { scope: { id: scope.id, approvedPorts: scope.approvedPorts }, hosts: snapshot.hosts });
+    const results = evaluate(policy, {
+      scope: { id: scope.id, approvedPorts: scope.approvedPorts },
+      hosts: snapshot.hosts,
+    });
 
     const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome> => {
       // Serialise evaluations of one scope; a snapshot older than one already applied must not
@@ -62,7 +69,12 @@ export class EvaluationService {
         manager,
       );
       await this.scans.markCompleted(scanId, this.clock.now(), manager);
-      return { kind: 'evaluated', opened: plan.create.length, seen: plan.seen.length, resolved: plan.resolve.length };
+      return {
+        kind: 'evaluated',
+        opened: plan.create.length,
+        seen: plan.seen.length,
+        resolved: plan.resolve.length,
+      };
     });
     this.logger.log({ scanId, snapshotId, policyVersion: policy.version, ...outcome }, 'snapshot evaluated');
     return outcome;

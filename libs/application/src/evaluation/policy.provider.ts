@@ -11,6 +11,9 @@ export class PolicyProvider {
 
   constructor(config: AppConfig) {
     this.policy = compilePolicy(loadPolicyPack(config.policy.dir));
-    this.logger.log({ pack: this.policy.name, version: this.policy.version, rules: this.policy.ruleCount }, 'policy compiled');
+    this.logger.log(
+      { pack: this.policy.name, version: this.policy.version, rules: this.policy.ruleCount },
+      'policy compiled',
+    );
   }
 }

@@ -9,7 +9,9 @@ import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageMetaDto } from '@driftwatch/app
 
 /** Accepts `?severity=high,critical` as well as `?severity=high&severity=critical`. */
 const toList = ({ value }: { value: unknown }): unknown =>
-  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
+  value === undefined
+    ? undefined
+    : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
 
 export class ListFindingsQueryDto {
   @ApiPropertyOptional({ description: 'Scope id' })

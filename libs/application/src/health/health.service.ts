@@ -43,7 +43,11 @@ export class HealthService implements OnApplicationShutdown {
   }
 
   async check(): Promise<HealthReport> {
-    const [database, redis, nmap] = await Promise.all([this.checkDatabase(), this.checkRedis(), this.checkNmap()]);
+    const [database, redis, nmap] = await Promise.all([
+      this.checkDatabase(),
+      this.checkRedis(),
+      this.checkNmap(),
+    ]);
     const healthy = database.status === 'up' && redis.status === 'up' && nmap.status === 'up';
     return { status: healthy ? 'ok' : 'degraded', checks: { database, redis, nmap } };
   }
@@ -67,7 +71,9 @@ export class HealthService implements OnApplicationShutdown {
       this.nmapVersion = { at: now, value: await this.nmap.version() };
     }
     const version = this.nmapVersion.value;
-    return version ? { status: 'up', version } : { status: 'down', error: 'nmap is not installed or not runnable' };
+    return version
+      ? { status: 'up', version }
+      : { status: 'down', error: 'nmap is not installed or not runnable' };
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -82,7 +88,10 @@ async function probe(fn: () => Promise<void>): Promise<DependencyHealth> {
     await Promise.race([
       fn(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
       }),
     ]);
     return { status: 'up' };

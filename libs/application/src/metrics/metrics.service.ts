@@ -23,7 +23,12 @@ export class MetricsService {
   });
 
   /** Gauges whose value is read from elsewhere (queue, database) when scraped. */
-  registerCollector(name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void>): void {
+  registerCollector(
+    name: string,
+    help: string,
+    labelNames: string[],
+    collect: (g: Gauge) => Promise<void>,
+  ): void {
     new Gauge({
       name,
       help,

@@ -14,7 +14,11 @@ export class NmapScanner {
   }
 
   /** nmap scans one address family per run: IPv4 and IPv6 targets run one after the other, merged. */
-  async scan(targets: readonly Target[], ports: readonly PortRange[], signal?: AbortSignal): Promise<NmapRunResult> {
+  async scan(
+    targets: readonly Target[],
+    ports: readonly PortRange[],
+    signal?: AbortSignal,
+  ): Promise<NmapRunResult> {
     const v4 = targets.filter((t) => t.kind === 'ipv4' || t.kind === 'cidr4');
     const v6 = targets.filter((t) => t.kind === 'ipv6' || t.kind === 'cidr6');
     const runs: NmapRunResult[] = [];
@@ -41,7 +45,11 @@ export class NmapScanner {
     );
   }
 
-  private async run(targets: readonly Target[], ports: readonly PortRange[], signal?: AbortSignal): Promise<NmapRunResult> {
+  private async run(
+    targets: readonly Target[],
+    ports: readonly PortRange[],
+    signal?: AbortSignal,
+  ): Promise<NmapRunResult> {
     const { nmap } = this.config;
     return this.runner.run(
       targets,

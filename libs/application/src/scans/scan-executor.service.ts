@@ -55,7 +55,8 @@ export class ScanExecutor {
     // The API commits the scan row right after enqueueing; a job can briefly get here first.
     if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found (yet)`);
     if (scan.status === 'completed' || scan.status === 'evaluating' || scan.snapshotId) {
-      if (scan.snapshotId && scan.status === 'evaluating') await this.queue.enqueueEvaluation(scan.id, scan.snapshotId);
+      if (scan.snapshotId && scan.status === 'evaluating')
+        await this.queue.enqueueEvaluation(scan.id, scan.snapshotId);
       return { kind: 'skipped', reason: `scan already ${scan.status}` };
     }
     const scope = await this.scopes.findLive(scan.scopeId);
@@ -64,7 +65,8 @@ export class ScanExecutor {
     const startedAt = this.clock.now();
     await this.scans.markRunning(scan.id, startedAt, attempt);
     const ports = parsePortSpec(scope.ports);
-    if (!ports.ok) throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
+    if (!ports.ok)
+      throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
     const { targets, hostnames } = await this.targets.resolve(scope.targets);
 
     const result = await this.nmap.scan(targets, ports.ranges, signal);
@@ -87,13 +89,19 @@ export class ScanExecutor {
         },
         manager,
       );
-      const plan = planIntervals(await this.observations.openIntervals(scope.id, manager), observationRecords(hosts));
+      const plan = planIntervals(
+        await this.observations.openIntervals(scope.id, manager),
+        observationRecords(hosts),
+      );
       await this.observations.close(plan.close, snapshot.id, takenAt, manager);
       await this.observations.open(scope.id, plan.open, snapshot.id, takenAt, manager);
       await this.scans.markEvaluating(scan.id, snapshot.id, result.warnings, manager);
       return snapshot.id;
     });
-    this.logger.log({ scanId: scan.id, snapshotId, hosts: hosts.length, ms: result.durationMs }, 'snapshot stored');
+    this.logger.log(
+      { scanId: scan.id, snapshotId, hosts: hosts.length, ms: result.durationMs },
+      'snapshot stored',
+    );
     await this.queue.enqueueEvaluation(scan.id, snapshotId);
     return { kind: 'stored', snapshotId };
   }
@@ -121,7 +129,10 @@ function withScopeHostnames(hosts: HostObservation[], names: Map<string, string[
     const known = new Set(host.hostnames.map((h) => h.name));
     return {
       ...host,
-      hostnames: [...host.hostnames, ...extra.filter((n) => !known.has(n)).map((name) => ({ name, type: 'scope' }))],
+      hostnames: [
+        ...host.hostnames,
+        ...extra.filter((n) => !known.has(n)).map((name) => ({ name, type: 'scope' })),
+      ],
     };
   });
 }

@@ -40,7 +40,8 @@ export class ScanTargetResolver {
       if (!parsed.ok) throw notAllowed(`target ${JSON.stringify(text)} ${parsed.reason}`);
       const target = parsed.target;
       if (target.kind !== 'hostname') {
-        if (!targetWithinNetworks(target, networks)) throw notAllowed(`target ${text} is outside SCAN_ALLOWED_NETWORKS`);
+        if (!targetWithinNetworks(target, networks))
+          throw notAllowed(`target ${text} is outside SCAN_ALLOWED_NETWORKS`);
         targets.push(target);
         continue;
       }
@@ -48,14 +49,20 @@ export class ScanTargetResolver {
       try {
         addresses = await this.resolver.resolve(target.value);
       } catch (error: unknown) {
-        throw new DriftwatchError(ErrorCode.ScanFailed, `hostname ${target.value} does not resolve`, {}, { cause: error });
+        throw new DriftwatchError(
+          ErrorCode.ScanFailed,
+          `hostname ${target.value} does not resolve`,
+          {},
+          { cause: error },
+        );
       }
       for (const address of addresses) {
         if (!addressWithinNetworks(address, networks)) {
           throw notAllowed(`hostname ${target.value} resolves to ${address}, outside SCAN_ALLOWED_NETWORKS`);
         }
         const resolved = parseTarget(address);
-        if (!resolved.ok) throw notAllowed(`hostname ${target.value} resolves to an unusable address ${address}`);
+        if (!resolved.ok)
+          throw notAllowed(`hostname ${target.value} resolves to an unusable address ${address}`);
         targets.push(resolved.target);
         hostnames.set(resolved.target.value, [...(hostnames.get(resolved.target.value) ?? []), target.value]);
       }

@@ -17,9 +17,8 @@ export class ScanResponseDto {
   @ApiProperty() queuedAt!: string;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
-  @ApiProperty({ nullable: true, type: Number, description: 'Milliseconds from start to finish' }) durationMs!:
-    | number
-    | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Milliseconds from start to finish' })
+  durationMs!: number | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ nullable: true, type: String }) snapshotId!: string | null;
   @ApiProperty({ type: [String], description: "nmap's warnings (stderr) for the scan" }) warnings!: string[];
@@ -36,7 +35,8 @@ export function mapScan(scan: ScanEntity): ScanResponseDto {
     queuedAt: scan.queuedAt.toISOString(),
     startedAt: scan.startedAt?.toISOString() ?? null,
     finishedAt: scan.finishedAt?.toISOString() ?? null,
-    durationMs: scan.startedAt && scan.finishedAt ? scan.finishedAt.getTime() - scan.startedAt.getTime() : null,
+    durationMs:
+      scan.startedAt && scan.finishedAt ? scan.finishedAt.getTime() - scan.startedAt.getTime() : null,
     error: scan.error,
     snapshotId: scan.snapshotId,
     warnings: scan.warnings,

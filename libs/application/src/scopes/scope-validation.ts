@@ -32,16 +32,21 @@ export function validateScope(input: ScopeInput, allowedNetworks: readonly strin
   const networks: Network[] = allowedNetworks.map(parseNetwork);
 
   if (!NAME.test(input.name)) {
-    errors.push({ field: 'name', reason: 'must be 1-100 characters: letters, digits, space and _ . : -, starting with a letter or digit' });
+    errors.push({
+      field: 'name',
+      reason: 'must be 1-100 characters: letters, digits, space and _ . : -, starting with a letter or digit',
+    });
   }
 
-  if (input.targets.length === 0) errors.push({ field: 'targets', reason: 'must contain at least one target' });
+  if (input.targets.length === 0)
+    errors.push({ field: 'targets', reason: 'must contain at least one target' });
   if (input.targets.length > SCOPE_LIMITS.targets) {
     errors.push({ field: 'targets', reason: `must contain at most ${SCOPE_LIMITS.targets} targets` });
   }
   input.targets.forEach((text, i) => {
     const parsed = parseTarget(text);
-    if (!parsed.ok) errors.push({ field: `targets[${i}]`, reason: `${JSON.stringify(text)} ${parsed.reason}` });
+    if (!parsed.ok)
+      errors.push({ field: `targets[${i}]`, reason: `${JSON.stringify(text)} ${parsed.reason}` });
     else if (parsed.target.kind !== 'hostname' && !targetWithinNetworks(parsed.target, networks)) {
       errors.push({
         field: `targets[${i}]`,
@@ -58,17 +63,24 @@ export function validateScope(input: ScopeInput, allowedNetworks: readonly strin
   if (!ports.ok) errors.push({ field: `ports[${ports.index}]`, reason: ports.reason });
 
   if (input.approvedPorts.length > SCOPE_LIMITS.approvedPorts) {
-    errors.push({ field: 'approvedPorts', reason: `must contain at most ${SCOPE_LIMITS.approvedPorts} ports` });
+    errors.push({
+      field: 'approvedPorts',
+      reason: `must contain at most ${SCOPE_LIMITS.approvedPorts} ports`,
+    });
   }
   input.approvedPorts.forEach((port, i) => {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      errors.push({ field: `approvedPorts[${i}]`, reason: `${String(port)} is not a port number between 1 and 65535` });
+      errors.push({
+        field: `approvedPorts[${i}]`,
+        reason: `${String(port)} is not a port number between 1 and 65535`,
+      });
     }
   });
 
   if (input.schedule !== null) {
     const schedule = parseSchedule(input.schedule);
-    if (!schedule.ok) errors.push({ field: 'schedule', reason: `${JSON.stringify(input.schedule)} ${schedule.reason}` });
+    if (!schedule.ok)
+      errors.push({ field: 'schedule', reason: `${JSON.stringify(input.schedule)} ${schedule.reason}` });
   }
 
   if (!VANTAGE.test(input.vantage)) {

@@ -27,13 +27,20 @@ export class CreateScopeDto {
   @IsArray()
   ports!: PortSpecEntry[];
 
-  @ApiPropertyOptional({ example: [22, 443], description: 'Open ports with an approved business need (PCI DSS 1.2.5)' })
+  @ApiPropertyOptional({
+    example: [22, 443],
+    description: 'Open ports with an approved business need (PCI DSS 1.2.5)',
+  })
   @IsOptional()
   @IsArray()
   @IsInt({ each: true })
   approvedPorts?: number[];
 
-  @ApiPropertyOptional({ example: '0 */6 * * *', nullable: true, description: 'Five-field cron expression (UTC), or null' })
+  @ApiPropertyOptional({
+    example: '0 */6 * * *',
+    nullable: true,
+    description: 'Five-field cron expression (UTC), or null',
+  })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsString()
@@ -47,9 +54,17 @@ export class CreateScopeDto {
 
 export class UpdateScopeDto {
   @ApiPropertyOptional() @IsOptional() @IsString() name?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) targets?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  targets?: string[];
   @ApiPropertyOptional(PORTS_DOC) @IsOptional() @IsArray() ports?: PortSpecEntry[];
-  @ApiPropertyOptional({ type: [Number] }) @IsOptional() @IsArray() @IsInt({ each: true }) approvedPorts?: number[];
+  @ApiPropertyOptional({ type: [Number] })
+  @IsOptional()
+  @IsArray()
+  @IsInt({ each: true })
+  approvedPorts?: number[];
   @ApiPropertyOptional({ nullable: true })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)

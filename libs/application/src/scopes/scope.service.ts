@@ -9,7 +9,13 @@ import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '@driftwatch/application/common/pg-error';
 
 import { ScopeChanges } from './scope-changes';
-import { type CreateScopeDto, mapScope, type ScopeListResponseDto, type ScopeResponseDto, type UpdateScopeDto } from './scope.dto';
+import {
+  type CreateScopeDto,
+  mapScope,
+  type ScopeListResponseDto,
+  type ScopeResponseDto,
+  type UpdateScopeDto,
+} from './scope.dto';
 import { normaliseTargets, type ScopeInput, validateScope } from './scope-validation';
 
 @Injectable()
@@ -32,7 +38,11 @@ export class ScopeService {
     };
     this.assertValid(input);
     const entity = await this.uniqueName(input.name, () =>
-      this.scopes.create({ ...input, targets: normaliseTargets(input.targets), approvedPorts: sortedUnique(input.approvedPorts) }),
+      this.scopes.create({
+        ...input,
+        targets: normaliseTargets(input.targets),
+        approvedPorts: sortedUnique(input.approvedPorts),
+      }),
     );
     this.changes.notify(entity.id);
     return mapScope(entity);

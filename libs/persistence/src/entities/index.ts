@@ -12,4 +12,11 @@ export * from './scan.entity';
 export * from './scope.entity';
 export * from './snapshot.entity';
 
-export const ENTITIES = [ScopeEntity, ScanEntity, SnapshotEntity, ObservationEntity, FindingEntity, ApiKeyEntity];
+export const ENTITIES = [
+  ScopeEntity,
+  ScanEntity,
+  SnapshotEntity,
+  ObservationEntity,
+  FindingEntity,
+  ApiKeyEntity,
+];

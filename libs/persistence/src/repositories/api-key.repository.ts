@@ -11,7 +11,9 @@ export class ApiKeyRepository {
     return this.dataSource.getRepository(ApiKeyEntity);
   }
 
-  async create(key: Pick<ApiKeyEntity, 'name' | 'prefix' | 'secretHash' | 'role' | 'createdAt'>): Promise<ApiKeyEntity> {
+  async create(
+    key: Pick<ApiKeyEntity, 'name' | 'prefix' | 'secretHash' | 'role' | 'createdAt'>,
+  ): Promise<ApiKeyEntity> {
     return this.repo.save(this.repo.create({ ...key, lastUsedAt: null, revokedAt: null }));
   }
 

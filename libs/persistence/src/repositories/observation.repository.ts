@@ -14,7 +14,13 @@ export class ObservationRepository {
          WHERE scope_id = $1 AND closed_at IS NULL FOR UPDATE`,
         [scopeId],
       );
-    return rows.map((r) => ({ id: r.id, address: r.address, protocol: r.protocol, port: r.port, attributesHash: r.attributes_hash }));
+    return rows.map((r) => ({
+      id: r.id,
+      address: r.address,
+      protocol: r.protocol,
+      port: r.port,
+      attributesHash: r.attributes_hash,
+    }));
   }
 
   async close(ids: readonly string[], snapshotId: string, at: Date, manager: EntityManager): Promise<void> {

@@ -13,7 +13,14 @@ export class ScanRepository {
 
   async createManual(scopeId: string, at: Date, manager?: EntityManager): Promise<ScanEntity> {
     return this.repo(manager).save(
-      this.repo(manager).create({ scopeId, trigger: 'manual', slot: null, status: 'queued', attempts: 0, queuedAt: at }),
+      this.repo(manager).create({
+        scopeId,
+        trigger: 'manual',
+        slot: null,
+        status: 'queued',
+        attempts: 0,
+        queuedAt: at,
+      }),
     );
   }
 
@@ -36,7 +43,12 @@ export class ScanRepository {
     await this.repo().update({ id }, { status: 'running', startedAt: at, attempts: attempt, error: null });
   }
 
-  async markEvaluating(id: string, snapshotId: string, warnings: string[], manager: EntityManager): Promise<void> {
+  async markEvaluating(
+    id: string,
+    snapshotId: string,
+    warnings: string[],
+    manager: EntityManager,
+  ): Promise<void> {
     await this.repo(manager).update({ id }, { status: 'evaluating', snapshotId, warnings });
   }
 

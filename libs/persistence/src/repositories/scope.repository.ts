@@ -3,7 +3,10 @@ import { DataSource, type EntityManager, IsNull } from 'typeorm';
 
 import { ScopeEntity } from '@driftwatch/persistence/entities';
 
-export type NewScope = Pick<ScopeEntity, 'name' | 'targets' | 'ports' | 'approvedPorts' | 'schedule' | 'vantage'>;
+export type NewScope = Pick<
+  ScopeEntity,
+  'name' | 'targets' | 'ports' | 'approvedPorts' | 'schedule' | 'vantage'
+>;
 
 @Injectable()
 export class ScopeRepository {

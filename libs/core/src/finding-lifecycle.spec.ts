@@ -1,0 +1,36 @@
+import { findingFingerprint, planFindings } from './finding-lifecycle';
+import type { RuleResult } from './finding.model';
+
+const result = (asset: string, subject = 'tcp/23', ruleId = 'r1'): RuleResult => ({
+  ruleId,
+  title: 't',
+  requirements: ['PCI DSS v4.0.1 1.2.6'],
+  severity: 'high',
+  asset,
+  subject,
+  message: 'm',
+  evidence: {},
+});
+
+describe('finding lifecycle', () => {
+  it('identifies a finding by rule, asset and subject', () => {
+    expect(findingFingerprint(result('a'))).toBe(findingFingerprint({ ...result('a'), message: 'other' }));
+    expect(findingFingerprint(result('a'))).not.toBe(findingFingerprint(result('a', 'tcp/21')));
+  });
+
+  it('opens new findings, keeps or reopens known ones, and resolves the ones no longer seen', () => {
+    const known = [
+      { id: 'open-seen', fingerprint: findingFingerprint(result('a')), status: 'open' as const },
+      { id: 'resolved-back', fingerprint: findingFingerprint(result('b')), status: 'resolved' as const },
+      { id: 'open-gone', fingerprint: findingFingerprint(result('c')), status: 'open' as const },
+      { id: 'resolved-gone', fingerprint: findingFingerprint(result('d')), status: 'resolved' as const },
+    ];
+    const plan = planFindings(known, [result('a'), result('b'), result('e'), result('e')]);
+    expect(plan.create.map((c) => c.result.asset)).toEqual(['e']);
+    expect(plan.seen.map((s) => [s.id, s.reopened])).toEqual([
+      ['open-seen', false],
+      ['resolved-back', true],
+    ]);
+    expect(plan.resolve).toEqual(['open-gone']);
+  });
+});

@@ -1,0 +1,74 @@
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DriftwatchError, ErrorCode, type NetworkObservation } from '@driftwatch/core';
+import { parseNmapXml } from '@driftwatch/nmap';
+
+// Third-party nmap output, read in place and never copied into the project (see its README.md).
+const FIXTURES_DIR =
+  // The corpus location is test-harness input (CI points it elsewhere), not application configuration.
+  // eslint-disable-next-line no-restricted-properties
+  process.env.DRIFTWATCH_FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures/nmap-xml');
+
+function xmlFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) return xmlFiles(full);
+      return name.endsWith('.xml') ? [full] : [];
+    });
+}
+
+/** <host> elements counted independently of the parser (not <hosts>, <hostnames> or <hosthint>). */
+function countHostElements(xml: string): number {
+  return (xml.replace(/<!--[\s\S]*?-->/g, '').match(/<host[\s>/]/g) ?? []).length;
+}
+
+describe('nmap XML corpus (real output of nmap 3.x-7.x)', () => {
+  it('finds the corpus directory (set DRIFTWATCH_FIXTURES_DIR or check out ../shared)', () => {
+    if (!existsSync(FIXTURES_DIR)) {
+      throw new Error(
+        `nmap XML corpus not found at ${FIXTURES_DIR}; set DRIFTWATCH_FIXTURES_DIR or check out ../shared`,
+      );
+    }
+    expect(xmlFiles(FIXTURES_DIR).length).toBeGreaterThan(0);
+  });
+
+  const files = existsSync(FIXTURES_DIR) ? xmlFiles(FIXTURES_DIR) : [];
+
+  it.each(files.map((f) => [path.relative(FIXTURES_DIR, f), f]))(
+    '%s parses with every <host> kept, or is refused as NmapOutputInvalid for a real defect',
+    async (_relative, file) => {
+      const xml = readFileSync(file, 'utf8');
+      let observation: NetworkObservation | undefined;
+      let refusal: unknown;
+      try {
+        observation = await parseNmapXml(createReadStream(file, { highWaterMark: 4096 }));
+      } catch (error: unknown) {
+        refusal = error;
+      }
+      if (refusal !== undefined) {
+        // A refusal must be the parser's own, located verdict, never a crash or a bare sax error.
+        expect(refusal).toBeInstanceOf(DriftwatchError);
+        expect((refusal as DriftwatchError).code).toBe(ErrorCode.NmapOutputInvalid);
+        expect((refusal as DriftwatchError).message).toMatch(
+          /^Invalid nmap XML( at line \d+, column \d+)?: \S/,
+        );
+        return;
+      }
+      expect(observation?.hosts).toHaveLength(countHostElements(xml));
+      for (const host of observation?.hosts ?? []) {
+        expect(host.addresses.length).toBeGreaterThan(0);
+        for (const port of host.ports) expect(port.port).toBeGreaterThanOrEqual(0);
+      }
+    },
+  );
+
+  it('parses a document the same from a string as from a stream', async () => {
+    const file = files.find((f) => f.endsWith('random-1.xml')) ?? files[0];
+    if (!file) throw new Error('corpus is empty');
+    const fromString = await parseNmapXml(readFileSync(file, 'utf8'));
+    const fromStream = await parseNmapXml(createReadStream(file, { highWaterMark: 97 }));
+    expect(fromStream).toEqual(fromString);
+  });
+});

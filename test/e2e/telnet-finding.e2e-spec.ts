@@ -1,0 +1,130 @@
+import { createServer, type Server } from 'node:net';
+
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+
+import type { FindingResponseDto, ScanResponseDto } from '@driftwatch/application';
+import { waitFor } from '@driftwatch/test/services';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  keysForRoles,
+  type TestEnvironment,
+  httpServer,
+} from '@driftwatch/test/test-app';
+
+const TELNET_PORT = 23;
+const CLEARTEXT_RULE = 'pci-dss-v4.1.2.6-insecure-cleartext-service';
+
+/** A telnet-like listener: option negotiation (IAC DO TERMINAL-TYPE ...) and a login prompt. */
+function telnetListener(): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.write(Buffer.from([0xff, 0xfd, 0x18, 0xff, 0xfd, 0x20, 0xff, 0xfd, 0x23, 0xff, 0xfd, 0x27]));
+    socket.write('\r\nDebian GNU/Linux 12\r\nlogin: ');
+    socket.setTimeout(5000, () => socket.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(TELNET_PORT, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * The first slice end to end, on real PostgreSQL, Redis and nmap: a telnet service appears on
+ * 127.0.0.1:23, a scan through the queue finds it, the API serves the finding; the service
+ * goes away, a rescan resolves the finding.
+ */
+describe('end to end: a cleartext telnet service is found, then resolved', () => {
+  let env: TestEnvironment;
+  let app: INestApplication;
+  let auth: { Authorization: string };
+  let listener: Server | undefined;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    app = await createHttpApp(env.config, 'standalone');
+    auth = { Authorization: `Bearer ${(await keysForRoles(app, ['analyst'])).analyst}` };
+  });
+
+  afterAll(async () => {
+    if (listener?.listening) await close(listener);
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  const http = () => request(httpServer(app));
+
+  async function scanToCompletion(scopeId: string): Promise<ScanResponseDto> {
+    const accepted = await http().post(`/api/v1/scopes/${scopeId}/scans`).set(auth).expect(202);
+    const scanId = (accepted.body as { id: string }).id;
+    return waitFor(
+      `scan ${scanId} to complete`,
+      async () => {
+        const scan = (await http().get(`/api/v1/scans/${scanId}`).set(auth).expect(200))
+          .body as ScanResponseDto;
+        if (scan.status === 'failed') throw new Error(`scan failed: ${scan.error}`);
+        return scan.status === 'completed' ? scan : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 300 },
+    );
+  }
+
+  async function telnetFindings(scopeId: string): Promise<FindingResponseDto[]> {
+    const res = await http().get('/api/v1/findings').query({ scope: scopeId }).set(auth).expect(200);
+    return (res.body as { items: FindingResponseDto[] }).items.filter((f) => f.ruleId === CLEARTEXT_RULE);
+  }
+
+  it('opens the finding while telnet listens and resolves it after the listener closes', async () => {
+    listener = await telnetListener();
+    const scope = await http()
+      .post('/api/v1/scopes')
+      .set(auth)
+      .send({ name: 'telnet-e2e', targets: ['127.0.0.1'], ports: [TELNET_PORT], approvedPorts: [] })
+      .expect(201);
+    const scopeId = (scope.body as { id: string }).id;
+
+    const first = await scanToCompletion(scopeId);
+    expect(first.snapshotId).toEqual(expect.any(String));
+    const [opened, ...others] = await telnetFindings(scopeId);
+    expect(others).toEqual([]);
+    expect(opened).toMatchObject({
+      status: 'open',
+      asset: '127.0.0.1',
+      subject: `tcp/${TELNET_PORT}`,
+      severity: 'high',
+      requirements: expect.arrayContaining([
+        'PCI DSS v4.0.1 1.2.6',
+        'PCI DSS v4.0.1 2.2.7',
+        'PCI DSS v4.0.1 8.3.2',
+      ]),
+      firstSnapshotId: first.snapshotId,
+      resolvedAt: null,
+    });
+    expect(opened?.evidence).toMatchObject({ port: TELNET_PORT, protocol: 'tcp', state: 'open' });
+
+    await close(listener);
+    const second = await scanToCompletion(scopeId);
+    const [resolved] = await telnetFindings(scopeId);
+    expect(resolved).toMatchObject({
+      id: opened?.id,
+      status: 'resolved',
+      firstSeenAt: opened?.firstSeenAt,
+      resolvedSnapshotId: second.snapshotId,
+      resolvedAt: expect.any(String),
+    });
+
+    const open = await http()
+      .get('/api/v1/findings')
+      .query({ scope: scopeId, status: 'open' })
+      .set(auth)
+      .expect(200);
+    expect(
+      (open.body as { items: FindingResponseDto[] }).items.filter((f) => f.ruleId === CLEARTEXT_RULE),
+    ).toEqual([]);
+  });
+});
