@@ -127,4 +127,15 @@ describe('end to end: a cleartext telnet service is found, then resolved', () =>
       (open.body as { items: FindingResponseDto[] }).items.filter((f) => f.ruleId === CLEARTEXT_RULE),
     ).toEqual([]);
   });
+
+  it('exposes scan durations, queue depth and findings by severity as Prometheus metrics', async () => {
+    const res = await http().get('/metrics').set(auth).expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toMatch(/^driftwatch_scan_duration_seconds_count 2$/m);
+    expect(res.text).toMatch(/^driftwatch_scans_total\{outcome="success"\} 2$/m);
+    expect(res.text).toMatch(/^driftwatch_queue_jobs\{queue="scan",state="waiting"\} 0$/m);
+    // Both scans' findings are resolved now: every severity reports zero.
+    expect(res.text).toMatch(/^driftwatch_open_findings\{severity="high"\} 0$/m);
+    expect(res.text).toMatch(/^driftwatch_open_findings\{severity="critical"\} 0$/m);
+  });
 });

@@ -2,6 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 
 import { MetricsService } from '@driftwatch/application';
+import { SEVERITIES } from '@driftwatch/core';
 import { FindingRepository } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
@@ -54,8 +55,8 @@ export class ApiHttpModule implements OnModuleInit {
       ['severity'],
       async (g) => {
         g.reset();
-        for (const [severity, n] of Object.entries(await this.findings.countOpenBySeverity()))
-          g.set({ severity }, n);
+        const counts = await this.findings.countOpenBySeverity();
+        for (const severity of SEVERITIES) g.set({ severity }, counts[severity] ?? 0);
       },
     );
   }

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+import { createTestEnvironment, type TestEnvironment } from '@driftwatch/test/test-app';
+
+const run = promisify(execFile);
+const CLI = resolve(__dirname, '../../dist/apps/cli/main.js');
+
+/** The built CLI (`npm run -s cli -- ...`, `driftwatch ...`) against a real database. */
+describe('driftwatch CLI', () => {
+  let env: TestEnvironment;
+  let cliEnv: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    if (!existsSync(CLI))
+      throw new Error(`${CLI} is missing: npm test builds it; run \`npm run build\` first`);
+    env = await createTestEnvironment();
+    cliEnv = { PATH: process.env.PATH, DATABASE_URL: env.db.url, REDIS_URL: env.config.redis.url };
+  });
+
+  afterAll(async () => {
+    await env?.cleanup();
+  });
+
+  const cli = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: cliEnv });
+      return { code: 0, stdout, stderr };
+    } catch (error: unknown) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('migrate reports the schema up to date on a migrated database', async () => {
+    const { code, stdout } = await cli('migrate');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/up to date/);
+  });
+
+  it('creates, lists and revokes API keys; the secret is shown once', async () => {
+    const created = await cli('api-keys', 'create', '--name', 'ci-pipeline', '--role', 'ci', '--json');
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout) as { id: string; secret: string; role: string };
+    expect(key.role).toBe('ci');
+    expect(key.secret).toMatch(/^dw_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+
+    const listed = await cli('api-keys', 'list', '--json');
+    expect(listed.stdout).not.toContain(key.secret.slice('dw_0123456789abcdef_'.length));
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: key.id, name: 'ci-pipeline', revokedAt: null }),
+    ]);
+
+    const revoked = await cli('api-keys', 'revoke', key.id);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toMatch(new RegExp(`revoked ${key.id}`));
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [
+      ['api-keys', 'create', '--name', 'x', '--role', 'root'],
+      /--role must be one of admin, analyst, auditor, ci, scanner/,
+    ],
+    [['api-keys', 'create', '--role', 'ci'], /--name is required/],
+    [['api-keys', 'revoke', 'not-a-uuid'], /exactly one key id/],
+    [['api-keys', 'list', '--bogus'], /Unknown option '--bogus'/],
+    [['migrate', 'extra'], /takes no arguments/],
+  ])('refuses %j with a message and exit code 2', async (args, message) => {
+    const { code, stderr } = await cli(...args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  it('refuses to run with invalid configuration, naming the variable', async () => {
+    const saved = cliEnv;
+    cliEnv = { ...saved, DATABASE_URL: 'mysql://nope' };
+    const { code, stderr } = await cli('migrate');
+    cliEnv = saved;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/DATABASE_URL/);
+  });
+});
