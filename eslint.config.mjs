@@ -52,8 +52,9 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
-    // The config loader is the one place that reads the environment.
-    files: ['libs/config/src/**/*.ts', 'test/support/**/*.ts', 'bench/**/*.ts'],
+    // The config loader is the one place in the product that reads the environment; tests and
+    // benchmarks read it to find the services npm test started.
+    files: ['libs/config/src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -6,7 +6,6 @@ import { parseNmapXml } from '@driftwatch/nmap';
 // Third-party nmap output, read in place and never copied into the project (see its README.md).
 const FIXTURES_DIR =
   // The corpus location is test-harness input (CI points it elsewhere), not application configuration.
-  // eslint-disable-next-line no-restricted-properties
   process.env.DRIFTWATCH_FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures/nmap-xml');
 
 function xmlFiles(dir: string): string[] {

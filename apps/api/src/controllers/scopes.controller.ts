@@ -14,6 +14,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
   CreateScopeDto,
+  PageQueryDto,
   ScanService,
   ScanAcceptedDto,
   ScopeListResponseDto,
@@ -23,7 +24,6 @@ import {
 } from '@driftwatch/application';
 
 import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
-import { PageQueryDto } from '@driftwatch/api/controllers/page-query.dto';
 
 @ApiTags('scopes')
 @ApiBearerAuth()

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 
 import { FINDING_STATUSES, type FindingStatus, SEVERITIES, type Severity } from '@driftwatch/core';
 import type { FindingEntity } from '@driftwatch/persistence';
 
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageMetaDto } from '@driftwatch/application/common/pagination';
+import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
 
 /** Accepts `?severity=high,critical` as well as `?severity=high&severity=critical`. */
 const toList = ({ value }: { value: unknown }): unknown =>
@@ -13,7 +13,7 @@ const toList = ({ value }: { value: unknown }): unknown =>
     ? undefined
     : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
 
-export class ListFindingsQueryDto {
+export class ListFindingsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Scope id' })
   @IsOptional()
   @IsUUID()
@@ -30,21 +30,6 @@ export class ListFindingsQueryDto {
   @Transform(toList)
   @IsIn(FINDING_STATUSES, { each: true })
   status?: FindingStatus[];
-
-  @ApiPropertyOptional({ default: DEFAULT_PAGE_LIMIT, maximum: MAX_PAGE_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_LIMIT)
-  limit?: number;
-
-  @ApiPropertyOptional({ default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
 }
 
 export class FindingResponseDto {

@@ -5,18 +5,11 @@ import {
   parsePortSpec,
   parseSchedule,
   parseTarget,
-  type PortSpecEntry,
+  type ScopeDefinition,
   targetWithinNetworks,
 } from '@driftwatch/core';
 
-export interface ScopeInput {
-  name: string;
-  targets: string[];
-  ports: PortSpecEntry[];
-  approvedPorts: number[];
-  schedule: string | null;
-  vantage: string;
-}
+export type ScopeInput = Omit<ScopeDefinition, 'id'>;
 
 export const SCOPE_LIMITS = { targets: 256, portEntries: 1024, approvedPorts: 1024 } as const;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,99}$/;
