@@ -146,7 +146,8 @@ describe('access control: every route × every role', () => {
     const res = await http().get('/api/v1/api-keys').set('Authorization', `Bearer ${keys.admin}`).expect(200);
     const text = JSON.stringify(res.body);
     expect(text).not.toMatch(/secret/i);
-    for (const key of Object.values(keys)) expect(text).not.toContain(key.slice('dw_0123456789abcdef_'.length));
+    for (const key of Object.values(keys))
+      expect(text).not.toContain(key.slice('dw_0123456789abcdef_'.length));
   });
 
   it('the OpenAPI docs need a key too (bearer, or basic with the key as password)', async () => {
