@@ -1,8 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 
+import { DataSource } from 'typeorm';
+
 import { ApiKeyService } from '@driftwatch/application';
-import { type Role, ROLES } from '@driftwatch/persistence';
+import { type Role, ROLES, SnapshotRepository } from '@driftwatch/persistence';
 import {
   createHttpApp,
   createTestEnvironment,
@@ -37,28 +39,55 @@ describe('access control: every route × every role', () => {
   const http = () => request(httpServer(app));
 
   /** Real resources for each call, so an allowed call can succeed (and a DELETE removes something real). */
-  async function prepare(route: RouteEntry): Promise<{ path: string; body?: object }> {
-    const admin = { Authorization: `Bearer ${keys.admin}` };
+  async function newScope(): Promise<string> {
+    const res = await http()
+      .post('/api/v1/scopes')
+      .set('Authorization', `Bearer ${keys.admin}`)
+      .send({ name: `scope-${Math.random().toString(36).slice(2)}`, targets: ['127.0.0.1'], ports: [23] });
+    return (res.body as { id: string }).id;
+  }
+
+  async function newScan(scopeId: string): Promise<string> {
+    const scan = await http()
+      .post(`/api/v1/scopes/${scopeId}/scans`)
+      .set('Authorization', `Bearer ${keys.admin}`);
+    return (scan.body as { id: string }).id;
+  }
+
+  /** A stored snapshot, written as the worker writes it (this app runs no worker). */
+  async function newSnapshot(): Promise<string> {
+    const scopeId = await newScope();
+    const scanId = await newScan(scopeId);
+    const snapshot = await app.get(DataSource).transaction((manager) =>
+      app.get(SnapshotRepository).insert(
+        {
+          scopeId,
+          scanId,
+          vantage: 'default',
+          takenAt: new Date(),
+          contentHash: 'a'.repeat(64),
+          hosts: [],
+          run: { scanner: 'nmap', hostsUp: 0, hostsDown: 0, hostsTotal: 0 },
+          hostCount: 0,
+          openPortCount: 0,
+        },
+        manager,
+      ),
+    );
+    return snapshot.id;
+  }
+
+  /** Real resources for each call, so an allowed call can succeed (and a DELETE removes something real). */
+  async function prepare(route: RouteEntry): Promise<{ path: string; body?: object; query?: object }> {
     let id = '00000000-0000-4000-8000-000000000000';
-    if (route.path.includes('/scopes/:id')) {
-      const res = await http()
-        .post('/api/v1/scopes')
-        .set(admin)
-        .send({ name: `scope-${Math.random().toString(36).slice(2)}`, targets: ['127.0.0.1'], ports: [23] });
-      id = (res.body as { id: string }).id;
-    } else if (route.path.includes('/scans/:id')) {
-      const scope = await http()
-        .post('/api/v1/scopes')
-        .set(admin)
-        .send({ name: `scope-${Math.random().toString(36).slice(2)}`, targets: ['127.0.0.1'], ports: [23] });
-      const scan = await http()
-        .post(`/api/v1/scopes/${(scope.body as { id: string }).id}/scans`)
-        .set(admin);
-      id = (scan.body as { id: string }).id;
-    } else if (route.path.includes('/api-keys/:id')) {
+    if (route.path.includes('/scopes/:id')) id = await newScope();
+    else if (route.path.includes('/scans/:id')) id = await newScan(await newScope());
+    else if (route.path.includes('/snapshots/:id')) id = await newSnapshot();
+    else if (route.path.includes('/api-keys/:id')) {
       id = (await app.get(ApiKeyService).create({ name: 'to-revoke', role: 'auditor' })).id;
     }
-    const path = route.path.replace(':id', id);
+    const path = route.path.replace(':id', id).replace(':address', '127.0.0.1');
+    const key = `${route.method} ${route.path}`;
     const bodies: Record<string, object> = {
       'POST /api/v1/scopes': {
         name: `scope-${Math.random().toString(36).slice(2)}`,
@@ -68,13 +97,21 @@ describe('access control: every route × every role', () => {
       'PATCH /api/v1/scopes/:id': { approvedPorts: [22] },
       'POST /api/v1/api-keys': { name: 'created-in-test', role: 'auditor' },
     };
-    return { path, body: bodies[`${route.method} ${route.path}`] };
+    const query = key === 'GET /api/v1/assets' ? { scope: await newScope() } : undefined;
+    return { path, body: bodies[key], query };
   }
 
-  function send(route: RouteEntry, path: string, body: object | undefined, key: string | undefined) {
+  function send(
+    route: RouteEntry,
+    path: string,
+    body: object | undefined,
+    key: string | undefined,
+    query?: object,
+  ) {
     const agent = http();
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete' | 'put';
     let req = agent[method](path);
+    if (query) req = req.query(query);
     if (key !== undefined) req = req.set('Authorization', `Bearer ${key}`);
     return body ? req.send(body) : req;
   }
@@ -119,8 +156,8 @@ describe('access control: every route × every role', () => {
     });
 
     it.each(ROLES.map((role) => [role]))('role %s gets its answer', async (role) => {
-      const { path, body } = await prepare(route);
-      const res = await send(route, path, body, keys[role]);
+      const { path, body, query } = await prepare(route);
+      const res = await send(route, path, body, keys[role], query);
       if (route.roles?.includes(role)) {
         expect(res.status).toBeGreaterThanOrEqual(200);
         expect(res.status).toBeLessThan(300);

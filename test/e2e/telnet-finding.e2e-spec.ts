@@ -107,6 +107,12 @@ describe('end to end: a cleartext telnet service is found, then resolved', () =>
     });
     expect(opened?.evidence).toMatchObject({ port: TELNET_PORT, protocol: 'tcp', state: 'open' });
 
+    // An unchanged rescan keeps the finding open and adds no state interval.
+    const unchanged = await scanToCompletion(scopeId);
+    expect(await telnetFindings(scopeId)).toEqual([
+      expect.objectContaining({ id: opened?.id, status: 'open', lastSnapshotId: unchanged.snapshotId }),
+    ]);
+
     await close(listener);
     const second = await scanToCompletion(scopeId);
     const [resolved] = await telnetFindings(scopeId);
@@ -131,11 +137,66 @@ describe('end to end: a cleartext telnet service is found, then resolved', () =>
   it('exposes scan durations, queue depth and findings by severity as Prometheus metrics', async () => {
     const res = await http().get('/metrics').set(auth).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(/^driftwatch_scan_duration_seconds_count 2$/m);
-    expect(res.text).toMatch(/^driftwatch_scans_total\{outcome="success"\} 2$/m);
+    expect(res.text).toMatch(/^driftwatch_scan_duration_seconds_count 3$/m);
+    expect(res.text).toMatch(/^driftwatch_scans_total\{outcome="success"\} 3$/m);
     expect(res.text).toMatch(/^driftwatch_queue_jobs\{queue="scan",state="waiting"\} 0$/m);
     // Both scans' findings are resolved now: every severity reports zero.
     expect(res.text).toMatch(/^driftwatch_open_findings\{severity="high"\} 0$/m);
     expect(res.text).toMatch(/^driftwatch_open_findings\{severity="critical"\} 0$/m);
+  });
+
+  it('keeps history as state intervals and answers what the scope looked like at any time', async () => {
+    const scopes = await http().get('/api/v1/scopes').set(auth).expect(200);
+    const scopeId = (scopes.body as { items: { id: string }[] }).items[0]?.id ?? '';
+    const snapshots = await http().get(`/api/v1/scopes/${scopeId}/snapshots`).set(auth).expect(200);
+    const list = (snapshots.body as { items: { id: string; takenAt: string; contentHash: string }[] }).items;
+    expect(list).toHaveLength(3);
+    const [last, middle, first] = list;
+    // Identical observations hash identically; the closed port changes the content.
+    expect(middle?.contentHash).toBe(first?.contentHash);
+    expect(last?.contentHash).not.toBe(first?.contentHash);
+
+    const detail = await http().get(`/api/v1/snapshots/${first?.id}`).set(auth).expect(200);
+    const hosts = (
+      detail.body as { hosts: { ports: { port: number; state: string; service?: { name?: string } }[] }[] }
+    ).hosts;
+    expect(hosts[0]?.ports).toEqual([
+      expect.objectContaining({
+        port: TELNET_PORT,
+        state: 'open',
+        service: expect.objectContaining({ name: 'telnet' }),
+      }),
+    ]);
+
+    const history = await http()
+      .get('/api/v1/assets/127.0.0.1/history')
+      .query({ scope: scopeId })
+      .set(auth)
+      .expect(200);
+    const intervals = (
+      history.body as {
+        items: { state: string; firstSeenSnapshotId: string; closedSnapshotId: string | null }[];
+      }
+    ).items;
+    // Three scans, two intervals: open (first scan, confirmed unchanged by the second), then closed.
+    expect(intervals).toEqual([
+      expect.objectContaining({ state: 'open', firstSeenSnapshotId: first?.id, closedSnapshotId: last?.id }),
+      expect.objectContaining({ state: 'closed', firstSeenSnapshotId: last?.id, closedSnapshotId: null }),
+    ]);
+
+    const portAt = async (asOf?: string) => {
+      const res = await http().get('/api/v1/assets').query({ scope: scopeId, asOf }).set(auth).expect(200);
+      return (res.body as { assets: { address: string; ports: { port: number; state: string }[] }[] }).assets;
+    };
+    expect(await portAt(middle?.takenAt)).toEqual([
+      { address: '127.0.0.1', ports: [expect.objectContaining({ port: TELNET_PORT, state: 'open' })] },
+    ]);
+    expect(await portAt()).toEqual([
+      { address: '127.0.0.1', ports: [expect.objectContaining({ port: TELNET_PORT, state: 'closed' })] },
+    ]);
+    expect(await portAt('2000-01-01T00:00:00Z')).toEqual([]);
+    const bad = await http().get('/api/v1/assets').query({ scope: scopeId, asOf: 'yesterday' }).set(auth);
+    expect(bad.status).toBe(400);
+    expect((bad.body as { fields: { field: string }[] }).fields[0]?.field).toBe('asOf');
   });
 });

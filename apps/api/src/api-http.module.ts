@@ -8,11 +8,13 @@ import { ScanQueue } from '@driftwatch/queue';
 
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './controllers/api-keys.controller';
+import { AssetsController } from './controllers/assets.controller';
 import { FindingsController } from './controllers/findings.controller';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { ScansController } from './controllers/scans.controller';
 import { ScopesController } from './controllers/scopes.controller';
+import { SnapshotsController } from './controllers/snapshots.controller';
 import { HttpErrorFilter } from './errors/http-error.filter';
 
 /** The HTTP transport: controllers, the global key guard and error filter. Needs PlatformModule. */
@@ -24,6 +26,8 @@ import { HttpErrorFilter } from './errors/http-error.filter';
     ApiKeysController,
     HealthController,
     MetricsController,
+    SnapshotsController,
+    AssetsController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: ApiKeyGuard },

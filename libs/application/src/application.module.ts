@@ -9,6 +9,7 @@ import { EvaluationService } from './evaluation/evaluation.service';
 import { PolicyProvider } from './evaluation/policy.provider';
 import { FindingService } from './findings/finding.service';
 import { HealthService } from './health/health.service';
+import { HistoryService } from './history/history.service';
 import { MetricsService } from './metrics/metrics.service';
 import { NmapScanner } from './scans/nmap-scanner';
 import { ScanExecutor } from './scans/scan-executor.service';
@@ -24,6 +25,7 @@ const SERVICES = [
   EvaluationService,
   FindingService,
   HealthService,
+  HistoryService,
   HostResolver,
   MetricsService,
   NmapScanner,

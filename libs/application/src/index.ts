@@ -11,6 +11,8 @@ export * from './evaluation/policy.provider';
 export * from './findings/finding.dto';
 export * from './findings/finding.service';
 export * from './health/health.service';
+export * from './history/history.dto';
+export * from './history/history.service';
 export * from './metrics/metrics.service';
 export * from './scans/nmap-scanner';
 export * from './scans/scan-executor.service';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import type { ObservationRecord, OpenInterval } from '@driftwatch/core';
+import { ObservationEntity } from '@driftwatch/persistence/entities';
 
 @Injectable()
 export class ObservationRepository {
@@ -65,6 +66,38 @@ export class ObservationRepository {
         ],
       );
     }
+  }
+
+  /** The intervals that were current at `asOf`: the scope's state at that moment. */
+  async openAt(scopeId: string, asOf: Date): Promise<ObservationEntity[]> {
+    return this.dataSource
+      .getRepository(ObservationEntity)
+      .createQueryBuilder('o')
+      .where('o.scope_id = :scopeId', { scopeId })
+      .andWhere('o.first_seen_at <= :asOf', { asOf })
+      .andWhere('(o.closed_at IS NULL OR o.closed_at > :asOf)', { asOf })
+      .orderBy('o.address')
+      .addOrderBy('o.protocol')
+      .addOrderBy('o.port')
+      .getMany();
+  }
+
+  /** Every interval of one address, oldest first, optionally within one scope. */
+  async historyOf(address: string, scopeId: string | undefined, page: { limit: number; offset: number }) {
+    const qb = this.dataSource
+      .getRepository(ObservationEntity)
+      .createQueryBuilder('o')
+      .where('o.address = :address', { address });
+    if (scopeId) qb.andWhere('o.scope_id = :scopeId', { scopeId });
+    const [items, total] = await qb
+      .orderBy('o.first_seen_at', 'ASC')
+      .addOrderBy('o.protocol')
+      .addOrderBy('o.port')
+      .addOrderBy('o.id')
+      .take(page.limit)
+      .skip(page.offset)
+      .getManyAndCount();
+    return { items, total };
   }
 
   async countForScope(scopeId: string): Promise<number> {

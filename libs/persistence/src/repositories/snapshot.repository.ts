@@ -22,4 +22,19 @@ export class SnapshotRepository {
   async findById(id: string): Promise<SnapshotEntity | null> {
     return this.repo().findOneBy({ id });
   }
+
+  /** Snapshot metadata of a scope, newest first; the (large) host content is not loaded. */
+  async listForScope(
+    scopeId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: Omit<SnapshotEntity, 'hosts' | 'run'>[]; total: number }> {
+    const [items, total] = await this.repo().findAndCount({
+      select: ['id', 'scopeId', 'scanId', 'vantage', 'takenAt', 'contentHash', 'hostCount', 'openPortCount'],
+      where: { scopeId },
+      order: { takenAt: 'DESC', id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    return { items, total };
+  }
 }

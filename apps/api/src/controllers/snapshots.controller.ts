@@ -1,0 +1,34 @@
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
+import {
+  HistoryService,
+  PageQueryDto,
+  SnapshotListResponseDto,
+  SnapshotResponseDto,
+} from '@driftwatch/application';
+
+import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
+
+@ApiTags('snapshots')
+@ApiBearerAuth()
+@Controller()
+export class SnapshotsController {
+  constructor(private readonly history: HistoryService) {}
+
+  @Get('scopes/:id/snapshots')
+  @Authorize(...READERS)
+  list(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() page: PageQueryDto,
+  ): Promise<SnapshotListResponseDto> {
+    return this.history.listSnapshots(id, page);
+  }
+
+  /** One snapshot with its hosts, ports, services and script output. */
+  @Get('snapshots/:id')
+  @Authorize(...READERS)
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<SnapshotResponseDto> {
+    return this.history.getSnapshot(id);
+  }
+}

@@ -1,0 +1,122 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, IsUUID } from 'class-validator';
+
+import type { HostObservation, ScanRunInfo, ServiceInfo } from '@driftwatch/core';
+import type { ObservationEntity, SnapshotEntity } from '@driftwatch/persistence';
+
+import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
+
+export class SnapshotSummaryDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() scopeId!: string;
+  @ApiProperty() scanId!: string;
+  @ApiProperty() vantage!: string;
+  @ApiProperty() takenAt!: string;
+  @ApiProperty({ description: 'sha256 of the canonical host content' }) contentHash!: string;
+  @ApiProperty() hostCount!: number;
+  @ApiProperty() openPortCount!: number;
+}
+
+export class SnapshotListResponseDto {
+  @ApiProperty({ type: [SnapshotSummaryDto] }) items!: SnapshotSummaryDto[];
+  @ApiProperty() page!: PageMetaDto;
+}
+
+export class SnapshotResponseDto extends SnapshotSummaryDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "nmap's run information" })
+  run!: ScanRunInfo;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Hosts, ports, services and script output',
+  })
+  hosts!: HostObservation[];
+}
+
+export class AssetsQueryDto {
+  @ApiProperty({ description: 'Scope id' })
+  @IsUUID()
+  scope!: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 time; default now', example: '2026-03-31T23:59:59Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+}
+
+export class AssetHistoryQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Only this scope' })
+  @IsOptional()
+  @IsUUID()
+  scope?: string;
+}
+
+export class PortStateDto {
+  @ApiProperty() protocol!: string;
+  @ApiProperty() port!: number;
+  @ApiProperty() state!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) service?: ServiceInfo;
+  @ApiProperty({ description: 'When this state was first seen' }) since!: string;
+  @ApiProperty() sinceSnapshotId!: string;
+}
+
+export class AssetStateDto {
+  @ApiProperty() address!: string;
+  @ApiProperty({ type: [PortStateDto] }) ports!: PortStateDto[];
+}
+
+export class AssetsResponseDto {
+  @ApiProperty() scopeId!: string;
+  @ApiProperty() asOf!: string;
+  @ApiProperty({ type: [AssetStateDto] }) assets!: AssetStateDto[];
+}
+
+export class AssetIntervalDto {
+  @ApiProperty() scopeId!: string;
+  @ApiProperty() protocol!: string;
+  @ApiProperty() port!: number;
+  @ApiProperty() state!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) service?: ServiceInfo;
+  @ApiProperty() firstSeenAt!: string;
+  @ApiProperty() firstSeenSnapshotId!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'When this state ended; null while current' })
+  closedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) closedSnapshotId!: string | null;
+}
+
+export class AssetHistoryResponseDto {
+  @ApiProperty() address!: string;
+  @ApiProperty({ type: [AssetIntervalDto] }) items!: AssetIntervalDto[];
+  @ApiProperty() page!: PageMetaDto;
+}
+
+export function mapSnapshotSummary(s: Omit<SnapshotEntity, 'hosts' | 'run'>): SnapshotSummaryDto {
+  return {
+    id: s.id,
+    scopeId: s.scopeId,
+    scanId: s.scanId,
+    vantage: s.vantage,
+    takenAt: s.takenAt.toISOString(),
+    contentHash: s.contentHash.trim(),
+    hostCount: s.hostCount,
+    openPortCount: s.openPortCount,
+  };
+}
+
+export function serviceOf(o: ObservationEntity): ServiceInfo | undefined {
+  return (o.attributes as { service?: ServiceInfo }).service;
+}
+
+export function mapInterval(o: ObservationEntity): AssetIntervalDto {
+  return {
+    scopeId: o.scopeId,
+    protocol: o.protocol,
+    port: o.port,
+    state: o.state,
+    service: serviceOf(o),
+    firstSeenAt: o.firstSeenAt.toISOString(),
+    firstSeenSnapshotId: o.firstSeenSnapshotId,
+    closedAt: o.closedAt?.toISOString() ?? null,
+    closedSnapshotId: o.closedSnapshotId,
+  };
+}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+
+import { DriftwatchError, ErrorCode, parseTarget } from '@driftwatch/core';
+import { ObservationRepository, ScopeRepository, SnapshotRepository } from '@driftwatch/persistence';
+
+import { Clock } from '@driftwatch/application/common/clock';
+import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+
+import {
+  type AssetHistoryQueryDto,
+  type AssetHistoryResponseDto,
+  type AssetsQueryDto,
+  type AssetsResponseDto,
+  type AssetStateDto,
+  mapInterval,
+  mapSnapshotSummary,
+  serviceOf,
+  type SnapshotListResponseDto,
+  type SnapshotResponseDto,
+} from './history.dto';
+
+/** What was observed, and when: snapshots, and the state intervals behind point-in-time queries. */
+@Injectable()
+export class HistoryService {
+  constructor(
+    private readonly scopes: ScopeRepository,
+    private readonly snapshots: SnapshotRepository,
+    private readonly observations: ObservationRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async listSnapshots(
+    scopeId: string,
+    page: { limit?: number; offset?: number },
+  ): Promise<SnapshotListResponseDto> {
+    if (!(await this.scopes.findLive(scopeId))) throw scopeNotFound(scopeId);
+    const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
+    const offset = page.offset ?? 0;
+    const { items, total } = await this.snapshots.listForScope(scopeId, { limit, offset });
+    return { items: items.map(mapSnapshotSummary), page: { total, limit, offset } };
+  }
+
+  async getSnapshot(id: string): Promise<SnapshotResponseDto> {
+    const snapshot = await this.snapshots.findById(id);
+    if (!snapshot) throw new DriftwatchError(ErrorCode.NotFound, `Snapshot ${id} not found`);
+    return { ...mapSnapshotSummary(snapshot), run: snapshot.run, hosts: snapshot.hosts };
+  }
+
+  /** The scope's hosts and ports as they were at `asOf` (default: now). */
+  async assetsAt(query: AssetsQueryDto): Promise<AssetsResponseDto> {
+    if (!(await this.scopes.findLive(query.scope))) throw scopeNotFound(query.scope);
+    const asOf = query.asOf ? new Date(query.asOf) : this.clock.now();
+    const byAddress = new Map<string, AssetStateDto>();
+    for (const o of await this.observations.openAt(query.scope, asOf)) {
+      const asset = byAddress.get(o.address) ?? { address: o.address, ports: [] };
+      asset.ports.push({
+        protocol: o.protocol,
+        port: o.port,
+        state: o.state,
+        service: serviceOf(o),
+        since: o.firstSeenAt.toISOString(),
+        sinceSnapshotId: o.firstSeenSnapshotId,
+      });
+      byAddress.set(o.address, asset);
+    }
+    return { scopeId: query.scope, asOf: asOf.toISOString(), assets: [...byAddress.values()] };
+  }
+
+  async assetHistory(address: string, query: AssetHistoryQueryDto): Promise<AssetHistoryResponseDto> {
+    const parsed = parseTarget(address);
+    if (!parsed.ok || (parsed.target.kind !== 'ipv4' && parsed.target.kind !== 'ipv6')) {
+      throw DriftwatchError.validation([{ field: 'address', reason: 'must be an IPv4 or IPv6 address' }]);
+    }
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const offset = query.offset ?? 0;
+    const { items, total } = await this.observations.historyOf(parsed.target.value, query.scope, {
+      limit,
+      offset,
+    });
+    return { address: parsed.target.value, items: items.map(mapInterval), page: { total, limit, offset } };
+  }
+}
