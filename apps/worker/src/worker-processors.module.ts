@@ -1,5 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 
+import { ScanCancellation } from '@driftwatch/application';
+
 import { EvaluateProcessor } from './processors/evaluate.processor';
 import { assertEveryJobHandledOnce } from './processors/job-handlers';
 import { ScanProcessor } from './processors/scan.processor';
@@ -7,7 +9,10 @@ import { ScanProcessor } from './processors/scan.processor';
 /** The queue processors. Needs PlatformModule. */
 @Module({ providers: [ScanProcessor, EvaluateProcessor] })
 export class WorkerProcessorsModule implements OnModuleInit {
-  onModuleInit(): void {
+  constructor(private readonly cancellation: ScanCancellation) {}
+
+  async onModuleInit(): Promise<void> {
     assertEveryJobHandledOnce();
+    await this.cancellation.listen();
   }
 }

@@ -12,6 +12,7 @@ import { HealthService } from './health/health.service';
 import { HistoryService } from './history/history.service';
 import { MetricsService } from './metrics/metrics.service';
 import { NmapScanner } from './scans/nmap-scanner';
+import { ScanCancellation } from './scans/scan-cancellation';
 import { ScanExecutor } from './scans/scan-executor.service';
 import { ScanTargetResolver } from './scans/scan-target-resolver';
 import { ScanService } from './scans/scan.service';
@@ -30,6 +31,7 @@ const SERVICES = [
   MetricsService,
   NmapScanner,
   PolicyProvider,
+  ScanCancellation,
   ScanExecutor,
   ScanService,
   ScanTargetResolver,

@@ -15,6 +15,7 @@ export * from './history/history.dto';
 export * from './history/history.service';
 export * from './metrics/metrics.service';
 export * from './scans/nmap-scanner';
+export * from './scans/scan-cancellation';
 export * from './scans/scan-executor.service';
 export * from './scans/scan-target-resolver';
 export * from './scans/scan.dto';

@@ -10,6 +10,7 @@ export enum ErrorCode {
   Forbidden = 'FORBIDDEN',
   TargetNotAllowed = 'TARGET_NOT_ALLOWED',
   ScanFailed = 'SCAN_FAILED',
+  ScanCancelled = 'SCAN_CANCELLED',
   NmapOutputInvalid = 'NMAP_OUTPUT_INVALID',
   PolicyInvalid = 'POLICY_INVALID',
   ConfigInvalid = 'CONFIG_INVALID',

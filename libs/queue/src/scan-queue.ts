@@ -38,6 +38,21 @@ export class ScanQueue {
     await this.add(this.evaluations, JobName.EvaluateSnapshot, payload, jobIds.evaluation(snapshotId));
   }
 
+  /** Removes a scan's job if it is waiting or delayed (an active job is locked and stays). */
+  async removeScanJob(scan: { id: string; scopeId: string; slot: Date | null }): Promise<void> {
+    const jobId = scan.slot ? jobIds.scheduledScan(scan.scopeId, scan.slot) : jobIds.manualScan(scan.id);
+    try {
+      await this.scans.remove(jobId);
+    } catch (error: unknown) {
+      throw new DriftwatchError(
+        ErrorCode.DependencyUnavailable,
+        'Could not reach the scan queue',
+        {},
+        { cause: error },
+      );
+    }
+  }
+
   async depth(): Promise<Record<QueueName, Record<string, number>>> {
     const states = ['waiting', 'active', 'delayed', 'failed'] as const;
     return {

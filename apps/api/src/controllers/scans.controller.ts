@@ -1,9 +1,10 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Delete, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
-import { ScanResponseDto, ScanService } from '@driftwatch/application';
+import { type Principal, ScanResponseDto, ScanService } from '@driftwatch/application';
 
-import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
 
 @ApiTags('scans')
 @ApiBearerAuth()
@@ -15,5 +16,15 @@ export class ScansController {
   @Authorize(...READERS)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<ScanResponseDto> {
     return this.scans.get(id);
+  }
+
+  /** Cancel a queued or running scan (a running nmap is stopped); 409 once it has finished. */
+  @Delete(':id')
+  @Authorize(...MANAGERS)
+  cancel(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ScanResponseDto> {
+    return this.scans.cancel(id, principal.name);
   }
 }

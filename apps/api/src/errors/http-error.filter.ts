@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.PolicyInvalid]: HttpStatus.BAD_REQUEST,
   [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [ErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [ErrorCode.ScanCancelled]: HttpStatus.CONFLICT,
   [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
   [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
   [ErrorCode.DependencyUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,

@@ -7,6 +7,7 @@ const FINAL = new Set<ErrorCode>([
   ErrorCode.TargetNotAllowed,
   ErrorCode.ValidationFailed,
   ErrorCode.PolicyInvalid,
+  ErrorCode.ScanCancelled,
 ]);
 
 export function isFinal(error: unknown): boolean {

@@ -18,12 +18,14 @@ import {
   ScopeRepository,
   SnapshotRepository,
 } from '@driftwatch/persistence';
+import type { NmapRunResult } from '@driftwatch/nmap';
 import { ScanQueue } from '@driftwatch/queue';
 
 import { Clock } from '@driftwatch/application/common/clock';
 import { MetricsService } from '@driftwatch/application/metrics/metrics.service';
 
 import { NmapScanner } from './nmap-scanner';
+import { ScanCancellation } from './scan-cancellation';
 import { ScanTargetResolver } from './scan-target-resolver';
 
 export type ScanOutcome = { kind: 'stored'; snapshotId: string } | { kind: 'skipped'; reason: string };
@@ -44,6 +46,7 @@ export class ScanExecutor {
     private readonly queue: ScanQueue,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly cancellation: ScanCancellation,
   ) {}
 
   async scheduledScan(scopeId: string, slot: Date): Promise<ScanEntity> {
@@ -63,13 +66,25 @@ export class ScanExecutor {
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`);
 
     const startedAt = this.clock.now();
-    await this.scans.markRunning(scan.id, startedAt, attempt);
+    if (!(await this.scans.markRunning(scan.id, startedAt, attempt))) {
+      return { kind: 'skipped', reason: 'scan was cancelled' };
+    }
     const ports = parsePortSpec(scope.ports);
     if (!ports.ok)
       throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
     const { targets, hostnames } = await this.targets.resolve(scope.targets);
 
-    const result = await this.nmap.scan(targets, ports.ranges, signal);
+    const tracked = this.cancellation.track(scan.id);
+    const signals = signal ? [signal, tracked.signal] : [tracked.signal];
+    let result: NmapRunResult;
+    try {
+      result = await this.nmap.scan(targets, ports.ranges, AbortSignal.any(signals));
+    } catch (error: unknown) {
+      if (tracked.signal.aborted) throw cancelled(scan.id, error);
+      throw error;
+    } finally {
+      tracked.finished();
+    }
     const hosts = withScopeHostnames(result.observation.hosts, hostnames);
     const takenAt = this.clock.now();
     this.metrics.scanSucceeded((takenAt.getTime() - startedAt.getTime()) / 1000);
@@ -95,7 +110,10 @@ export class ScanExecutor {
       );
       await this.observations.close(plan.close, snapshot.id, takenAt, manager);
       await this.observations.open(scope.id, plan.open, snapshot.id, takenAt, manager);
-      await this.scans.markEvaluating(scan.id, snapshot.id, result.warnings, manager);
+      if (!(await this.scans.markEvaluating(scan.id, snapshot.id, result.warnings, manager))) {
+        // Cancelled while nmap was finishing: roll the snapshot back.
+        throw cancelled(scan.id);
+      }
       return snapshot.id;
     });
     this.logger.log(
@@ -114,6 +132,10 @@ export class ScanExecutor {
   async markRetrying(scanId: string, reason: string): Promise<void> {
     await this.scans.markRetrying(scanId, reason);
   }
+}
+
+function cancelled(scanId: string, cause?: unknown): DriftwatchError {
+  return new DriftwatchError(ErrorCode.ScanCancelled, `scan ${scanId} was cancelled`, {}, { cause });
 }
 
 /** Timing fields change on every scan; the content hash covers what was observed. */

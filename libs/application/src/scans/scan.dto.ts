@@ -22,6 +22,8 @@ export class ScanResponseDto {
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ nullable: true, type: String }) snapshotId!: string | null;
   @ApiProperty({ type: [String], description: "nmap's warnings (stderr) for the scan" }) warnings!: string[];
+  @ApiProperty({ nullable: true, type: String, description: 'Name of the API key that cancelled the scan' })
+  cancelledBy!: string | null;
 }
 
 export function mapScan(scan: ScanEntity): ScanResponseDto {
@@ -40,5 +42,6 @@ export function mapScan(scan: ScanEntity): ScanResponseDto {
     error: scan.error,
     snapshotId: scan.snapshotId,
     warnings: scan.warnings,
+    cancelledBy: scan.cancelledBy,
   };
 }

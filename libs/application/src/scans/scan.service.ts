@@ -8,6 +8,7 @@ import { ScanQueue } from '@driftwatch/queue';
 import { Clock } from '@driftwatch/application/common/clock';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
 
+import { ScanCancellation } from './scan-cancellation';
 import { mapScan, type ScanAcceptedDto, type ScanResponseDto } from './scan.dto';
 
 @Injectable()
@@ -18,6 +19,7 @@ export class ScanService {
     private readonly scans: ScanRepository,
     private readonly queue: ScanQueue,
     private readonly clock: Clock,
+    private readonly cancellation: ScanCancellation,
   ) {}
 
   /**
@@ -32,6 +34,31 @@ export class ScanService {
       return created;
     });
     return { id: scan.id, status: scan.status };
+  }
+
+  /**
+   * Cancel a scan that has not produced its snapshot: a queued scan never starts, a running
+   * one has its nmap child stopped by the worker that runs it. Cancelling twice is refused.
+   */
+  async cancel(id: string, by: string): Promise<ScanResponseDto> {
+    const scan = await this.scans.findById(id);
+    if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `Scan ${id} not found`);
+    if (!(await this.scans.markCancelled(id, this.clock.now(), by))) {
+      throw new DriftwatchError(
+        ErrorCode.Conflict,
+        `Scan ${id} is ${scan.status} and can no longer be cancelled`,
+      );
+    }
+    await this.queue.removeScanJob(scan);
+    await this.cancellation.requestCancel(id).catch((error: unknown) => {
+      throw new DriftwatchError(
+        ErrorCode.DependencyUnavailable,
+        'Could not signal the workers',
+        {},
+        { cause: error },
+      );
+    });
+    return this.get(id);
   }
 
   async get(id: string): Promise<ScanResponseDto> {

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const SCAN_STATUSES = ['queued', 'running', 'evaluating', 'completed', 'failed'] as const;
+export const SCAN_STATUSES = ['queued', 'running', 'evaluating', 'completed', 'failed', 'cancelled'] as const;
 export type ScanStatus = (typeof SCAN_STATUSES)[number];
 export type ScanTrigger = 'manual' | 'schedule';
 
@@ -19,4 +19,5 @@ export class ScanEntity {
   @Column('text', { nullable: true }) error!: string | null;
   @Column('uuid', { name: 'snapshot_id', nullable: true }) snapshotId!: string | null;
   @Column('jsonb', { default: () => "'[]'" }) warnings!: string[];
+  @Column('text', { name: 'cancelled_by', nullable: true }) cancelledBy!: string | null;
 }

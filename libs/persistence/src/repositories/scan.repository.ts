@@ -39,29 +39,65 @@ export class ScanRepository {
     return this.repo(manager).findOneBy({ id });
   }
 
-  async markRunning(id: string, at: Date, attempt: number): Promise<void> {
-    await this.repo().update({ id }, { status: 'running', startedAt: at, attempts: attempt, error: null });
+  /** False when the scan was cancelled (or finished) meanwhile: the worker must not run it. */
+  async markRunning(id: string, at: Date, attempt: number): Promise<boolean> {
+    const result = await this.repo()
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'running', startedAt: at, attempts: attempt, error: null })
+      .where("id = :id AND status IN ('queued', 'running')", { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
+  /** False when the scan was cancelled while nmap ran: its snapshot must not be stored. */
   async markEvaluating(
     id: string,
     snapshotId: string,
     warnings: string[],
     manager: EntityManager,
-  ): Promise<void> {
-    await this.repo(manager).update({ id }, { status: 'evaluating', snapshotId, warnings });
+  ): Promise<boolean> {
+    const result = await this.repo(manager)
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'evaluating', snapshotId, warnings })
+      .where("id = :id AND status = 'running'", { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Cancels a scan that has not produced its snapshot yet. False when it is past that point. */
+  async markCancelled(id: string, at: Date, by: string): Promise<boolean> {
+    const result = await this.repo()
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'cancelled', finishedAt: at, cancelledBy: by, error: `cancelled by ${by}` })
+      .where("id = :id AND status IN ('queued', 'running')", { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
   async markCompleted(id: string, at: Date, manager?: EntityManager): Promise<void> {
     await this.repo(manager).update({ id }, { status: 'completed', finishedAt: at });
   }
 
+  /** A cancelled scan stays cancelled whatever its worker reports afterwards. */
   async markFailed(id: string, at: Date, error: string): Promise<void> {
-    await this.repo().update({ id }, { status: 'failed', finishedAt: at, error: error.slice(0, 4000) });
+    await this.repo()
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'failed', finishedAt: at, error: error.slice(0, 4000) })
+      .where("id = :id AND status <> 'cancelled'", { id })
+      .execute();
   }
 
   /** A failed attempt that will be retried: back to queued, keeping the reason visible. */
   async markRetrying(id: string, error: string): Promise<void> {
-    await this.repo().update({ id }, { status: 'queued', error: `retrying after: ${error}`.slice(0, 4000) });
+    await this.repo()
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'queued', error: `retrying after: ${error}`.slice(0, 4000) })
+      .where("id = :id AND status <> 'cancelled'", { id })
+      .execute();
   }
 }
