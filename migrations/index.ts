@@ -1,5 +1,10 @@
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { ScanCancellation1764000000000 } from './1764000000000-scan-cancellation';
+import { ScopeNseScripts1764100000000 } from './1764100000000-scope-nse-scripts';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
-export const MIGRATIONS = [InitialSchema1763900000000, ScanCancellation1764000000000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  ScanCancellation1764000000000,
+  ScopeNseScripts1764100000000,
+];

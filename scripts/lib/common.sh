@@ -31,16 +31,20 @@ pg_bin_dir() {
   [[ -n "$best" ]] && printf '%s\n' "$best"
 }
 
-# ensure_tools [docker-compose]
+# ensure_tools [docker-compose] [test-services] [ndiff]
+# test-services: the real services the end-to-end tests start on loopback (sshd, openssl).
+# ndiff: nmap's own scan-diff tool, the oracle of the drift parity suite.
 # Checks for the binaries the project needs. PostgreSQL / Redis servers are only required when
 # DATABASE_URL / REDIS_URL are not provided. As root, missing Debian packages are installed with
 # apt-get (apt-get update only if the first install attempt fails); otherwise prints the packages
 # to install and exits 1.
 # shellcheck disable=SC2120 # the argument is optional
 ensure_tools() {
-  local want_compose=0 arg
+  local want_compose=0 want_test_services=0 want_ndiff=0 arg
   for arg in "$@"; do
     [[ "$arg" == docker-compose ]] && want_compose=1
+    [[ "$arg" == test-services ]] && want_test_services=1
+    [[ "$arg" == ndiff ]] && want_ndiff=1
   done
   local -a pkgs=()
   if [[ -z "${DATABASE_URL:-}" ]] && { [[ -z "$(pg_bin_dir)" ]] || ! id postgres >/dev/null 2>&1; }; then
@@ -52,6 +56,13 @@ ensure_tools() {
   command -v nmap >/dev/null 2>&1 || pkgs+=(nmap)
   if ((want_compose)) && ! command -v docker-compose >/dev/null 2>&1; then
     pkgs+=(docker-compose)
+  fi
+  if ((want_test_services)); then
+    [[ -x /usr/sbin/sshd ]] || pkgs+=(openssh-server)
+    command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
+  fi
+  if ((want_ndiff)) && ! command -v ndiff >/dev/null 2>&1; then
+    pkgs+=(ndiff)
   fi
   ((${#pkgs[@]} == 0)) && return 0
 
@@ -134,7 +145,7 @@ is_stale() {
   local newer
   newer="$(
     cd "$ROOT" || exit 0
-    find apps libs migrations tsconfig.json nest-cli.json package-lock.json \
+    find apps libs migrations policies tsconfig.json nest-cli.json package-lock.json \
       -type f -newer "$artifact" -print -quit 2>/dev/null
   )" || true
   [[ -n "$newer" ]]

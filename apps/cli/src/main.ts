@@ -3,6 +3,7 @@ import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 import { loadConfigFromEnvironment } from '@driftwatch/config';
 
 import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
+import { DIFF_USAGE, diffCommand } from './commands/diff.command';
 import { CliUsageError } from './cli-error';
 
 const USAGE = `usage: driftwatch <command>
@@ -10,8 +11,11 @@ const USAGE = `usage: driftwatch <command>
 commands:
   migrate                      apply pending database migrations
   ${API_KEYS_USAGE.split('\n').join('\n  ')}
+  ${DIFF_USAGE}
+                               what changed between two nmap XML files (exit 0 none, 1 some)
 
-Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.`;
+Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.
+diff needs none of it.`;
 
 async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -20,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
     out(USAGE);
     return command ? 0 : 2;
   }
+  // diff reads two files only: no database, Redis or environment, so it runs before the config.
+  if (command === 'diff') return diffCommand(args, out);
   if (command !== 'migrate' && command !== 'api-keys')
     throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   const config = loadConfigFromEnvironment({ LOG_LEVEL: 'warn' });

@@ -9,4 +9,6 @@ export interface ScopeDefinition {
   approvedPorts: number[];
   schedule: string | null;
   vantage: string;
+  /** NSE scripts the scans run, from the nmap adapter's allowlist. */
+  scripts: string[];
 }

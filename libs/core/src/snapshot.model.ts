@@ -15,6 +15,36 @@ export type PortState = (typeof PORT_STATES)[number];
 export const PROTOCOLS = ['tcp', 'udp', 'sctp', 'ip'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
+export type CipherGrade = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+
+export interface TlsFacts {
+  versions: string[];
+  ciphers: { protocol: string; name: string; kex?: string; grade?: CipherGrade }[];
+  leastGrade?: CipherGrade;
+  certificate?: {
+    subject: Record<string, string>;
+    issuer: Record<string, string>;
+    keyType?: string;
+    keyBits?: number;
+    signatureAlgorithm?: string;
+    notBefore?: string;
+    notAfter?: string;
+    selfSigned: boolean;
+    sha256?: string;
+  };
+  errors: string[];
+}
+
+export interface SshFacts {
+  kexAlgorithms: string[];
+  hostKeyAlgorithms: string[];
+  encryptionAlgorithms: string[];
+  macAlgorithms: string[];
+  compressionAlgorithms: string[];
+  authMethods?: string[];
+  errors: string[];
+}
+
 export type HostStatus = 'up' | 'down' | 'unknown' | 'skipped';
 
 /** NSE structured output: nmap's <elem> and <table> elements, in document order. */
@@ -56,6 +86,10 @@ export interface PortObservation {
   reason?: string;
   service?: ServiceInfo;
   scripts: ScriptResult[];
+  /** Typed facts derived from NSE output (ssl-enum-ciphers, ssl-cert). */
+  tls?: TlsFacts;
+  /** Typed facts derived from NSE output (ssh2-enum-algos, ssh-auth-methods). */
+  ssh?: SshFacts;
 }
 
 export interface HostAddress {

@@ -19,6 +19,26 @@ export interface NmapScanOptions {
   skipHostDiscovery: boolean;
   hostTimeoutSeconds: number;
   timing: 3 | 4;
+  /** NSE scripts to run; each must be in NSE_SCRIPT_ALLOWLIST. */
+  scripts?: readonly NseScript[];
+}
+
+/**
+ * The NSE scripts Driftwatch may run: the ones PCI checks read (TLS versions and ciphers, the
+ * certificate, SSH algorithms and authentication methods, HTTP headers). Anything else is
+ * refused, so no user string can name a script (or a path to one).
+ */
+export const NSE_SCRIPT_ALLOWLIST = [
+  'ssl-enum-ciphers',
+  'ssl-cert',
+  'ssh2-enum-algos',
+  'ssh-auth-methods',
+  'http-headers',
+] as const;
+export type NseScript = (typeof NSE_SCRIPT_ALLOWLIST)[number];
+
+export function isNseScript(name: unknown): name is NseScript {
+  return typeof name === 'string' && (NSE_SCRIPT_ALLOWLIST as readonly string[]).includes(name);
 }
 
 export const MAX_HOST_TIMEOUT_SECONDS = 86_400;
@@ -42,6 +62,9 @@ export function buildNmapArguments(
   if (!options.reverseDns) args.push('-n');
   if (options.skipHostDiscovery) args.push('-Pn');
   if (addressFamily === 'ipv6') args.push('-6');
+  if (options.scripts && options.scripts.length > 0) {
+    args.push('--script', [...new Set(options.scripts)].sort().join(','));
+  }
   args.push(
     '--host-timeout',
     `${options.hostTimeoutSeconds}s`,
@@ -75,6 +98,19 @@ function validateOptions(options: NmapScanOptions, addressFamily: NmapAddressFam
         });
       }
     });
+  }
+  if (raw.scripts !== undefined) {
+    if (!Array.isArray(raw.scripts))
+      fields.push({ field: 'scripts', reason: 'must be a list of script names' });
+    else
+      (raw.scripts as unknown[]).forEach((name, i) => {
+        if (!isNseScript(name)) {
+          fields.push({
+            field: `scripts[${i}]`,
+            reason: `must be one of ${NSE_SCRIPT_ALLOWLIST.join(', ')}`,
+          });
+        }
+      });
   }
   if (raw.technique !== 'syn' && raw.technique !== 'connect') {
     fields.push({ field: 'technique', reason: 'must be "syn" or "connect"' });

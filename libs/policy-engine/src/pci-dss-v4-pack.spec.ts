@@ -13,7 +13,9 @@ describe('the shipped PCI DSS v4.0.1 pack', () => {
       'pci-dss-v4.1.2.5-open-port-not-approved',
       'pci-dss-v4.1.2.6-insecure-cleartext-service',
       'pci-dss-v4.1.2.6-snmp-exposed',
+      'pci-dss-v4.4.2.1-tls-below-1.2',
       'pci-dss-v4.4.2.1-web-service-without-tls',
+      'pci-dss-v4.8.4.2-ssh-password-authentication',
     ]);
   });
 

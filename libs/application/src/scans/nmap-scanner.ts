@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DriftwatchError, ErrorCode, type PortRange, type Target } from '@driftwatch/core';
 import { AppConfig } from '@driftwatch/config';
 import { NmapRunner, type NmapRunResult, nmapVersion } from '@driftwatch/nmap';
+import type { NseScript } from '@driftwatch/nmap/nmap-arguments';
 
 /** nmap behind an injectable class: flags come from configuration, never from users. */
 @Injectable()
@@ -17,12 +18,14 @@ export class NmapScanner {
   async scan(
     targets: readonly Target[],
     ports: readonly PortRange[],
+    scripts: readonly NseScript[],
     signal?: AbortSignal,
   ): Promise<NmapRunResult> {
     const v4 = targets.filter((t) => t.kind === 'ipv4' || t.kind === 'cidr4');
     const v6 = targets.filter((t) => t.kind === 'ipv6' || t.kind === 'cidr6');
     const runs: NmapRunResult[] = [];
-    for (const group of [v4, v6]) if (group.length > 0) runs.push(await this.run(group, ports, signal));
+    for (const group of [v4, v6])
+      if (group.length > 0) runs.push(await this.run(group, ports, scripts, signal));
     const [first, ...rest] = runs;
     if (!first) throw new DriftwatchError(ErrorCode.ValidationFailed, 'no address targets to scan');
     return rest.reduce(
@@ -48,6 +51,7 @@ export class NmapScanner {
   private async run(
     targets: readonly Target[],
     ports: readonly PortRange[],
+    scripts: readonly NseScript[],
     signal?: AbortSignal,
   ): Promise<NmapRunResult> {
     const { nmap } = this.config;
@@ -61,6 +65,7 @@ export class NmapScanner {
         skipHostDiscovery: false,
         hostTimeoutSeconds: nmap.hostTimeoutSeconds,
         timing: 4,
+        scripts,
       },
       { signal, timeoutMs: nmap.scanTimeoutMs },
     );

@@ -19,6 +19,8 @@ import {
   SnapshotRepository,
 } from '@driftwatch/persistence';
 import type { NmapRunResult } from '@driftwatch/nmap';
+import { withPortFacts } from '@driftwatch/nmap/facts';
+import { isNseScript } from '@driftwatch/nmap/nmap-arguments';
 import { ScanQueue } from '@driftwatch/queue';
 
 import { Clock } from '@driftwatch/application/common/clock';
@@ -78,14 +80,19 @@ export class ScanExecutor {
     const signals = signal ? [signal, tracked.signal] : [tracked.signal];
     let result: NmapRunResult;
     try {
-      result = await this.nmap.scan(targets, ports.ranges, AbortSignal.any(signals));
+      result = await this.nmap.scan(
+        targets,
+        ports.ranges,
+        scope.scripts.filter(isNseScript),
+        AbortSignal.any(signals),
+      );
     } catch (error: unknown) {
       if (tracked.signal.aborted) throw cancelled(scan.id, error);
       throw error;
     } finally {
       tracked.finished();
     }
-    const hosts = withScopeHostnames(result.observation.hosts, hostnames);
+    const hosts = withPortFacts(withScopeHostnames(result.observation.hosts, hostnames));
     const takenAt = this.clock.now();
     this.metrics.scanSucceeded((takenAt.getTime() - startedAt.getTime()) / 1000);
 

@@ -8,6 +8,7 @@ import {
   type ScopeDefinition,
   targetWithinNetworks,
 } from '@driftwatch/core';
+import { isNseScript, NSE_SCRIPT_ALLOWLIST } from '@driftwatch/nmap/nmap-arguments';
 
 export type ScopeInput = Omit<ScopeDefinition, 'id'>;
 
@@ -76,6 +77,18 @@ export function validateScope(input: ScopeInput, allowedNetworks: readonly strin
       errors.push({ field: 'schedule', reason: `${JSON.stringify(input.schedule)} ${schedule.reason}` });
   }
 
+  if (input.scripts.length > NSE_SCRIPT_ALLOWLIST.length) {
+    errors.push({ field: 'scripts', reason: `must contain at most ${NSE_SCRIPT_ALLOWLIST.length} scripts` });
+  }
+  input.scripts.forEach((name, i) => {
+    if (!isNseScript(name)) {
+      errors.push({
+        field: `scripts[${i}]`,
+        reason: `${JSON.stringify(name)} is not one of the allowed scripts: ${NSE_SCRIPT_ALLOWLIST.join(', ')}`,
+      });
+    }
+  });
+
   if (!VANTAGE.test(input.vantage)) {
     errors.push({ field: 'vantage', reason: 'must be 1-32 characters: lower-case letters, digits and -' });
   }
@@ -89,3 +102,6 @@ export function normaliseTargets(targets: readonly string[]): string[] {
     return parsed.ok ? parsed.target.value : t;
   });
 }
+
+/** What a new scope runs unless it says otherwise: every script the PCI checks read. */
+export const DEFAULT_SCOPE_SCRIPTS: string[] = [...NSE_SCRIPT_ALLOWLIST];

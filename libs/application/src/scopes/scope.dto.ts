@@ -50,6 +50,15 @@ export class CreateScopeDto {
   @IsOptional()
   @IsString()
   vantage?: string;
+
+  @ApiPropertyOptional({
+    example: ['ssl-enum-ciphers', 'ssl-cert', 'ssh2-enum-algos', 'ssh-auth-methods', 'http-headers'],
+    description: 'NSE scripts to run (from a fixed allowlist); default: all of them',
+  })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  scripts?: string[];
 }
 
 export class UpdateScopeDto {
@@ -71,6 +80,11 @@ export class UpdateScopeDto {
   @IsString()
   schedule?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsString() vantage?: string;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  scripts?: string[];
 }
 
 export class ScopeResponseDto {
@@ -81,6 +95,7 @@ export class ScopeResponseDto {
   @ApiProperty({ type: [Number] }) approvedPorts!: number[];
   @ApiProperty({ nullable: true, type: String }) schedule!: string | null;
   @ApiProperty() vantage!: string;
+  @ApiProperty({ type: [String] }) scripts!: string[];
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }
@@ -99,6 +114,7 @@ export function mapScope(entity: ScopeEntity): ScopeResponseDto {
     approvedPorts: entity.approvedPorts,
     schedule: entity.schedule,
     vantage: entity.vantage,
+    scripts: entity.scripts,
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
   };

@@ -16,7 +16,7 @@ import {
   type ScopeResponseDto,
   type UpdateScopeDto,
 } from './scope.dto';
-import { normaliseTargets, type ScopeInput, validateScope } from './scope-validation';
+import { DEFAULT_SCOPE_SCRIPTS, normaliseTargets, type ScopeInput, validateScope } from './scope-validation';
 
 @Injectable()
 export class ScopeService {
@@ -35,6 +35,7 @@ export class ScopeService {
       approvedPorts: dto.approvedPorts ?? [],
       schedule: dto.schedule ?? null,
       vantage: dto.vantage ?? 'default',
+      scripts: dto.scripts ?? DEFAULT_SCOPE_SCRIPTS,
     };
     this.assertValid(input);
     const entity = await this.uniqueName(input.name, () =>
@@ -68,6 +69,7 @@ export class ScopeService {
       approvedPorts: dto.approvedPorts ?? entity.approvedPorts,
       schedule: dto.schedule === undefined ? entity.schedule : dto.schedule,
       vantage: dto.vantage ?? entity.vantage,
+      scripts: dto.scripts ?? entity.scripts,
     };
     this.assertValid(input);
     Object.assign(entity, {

@@ -5,7 +5,7 @@ import { ScopeEntity } from '@driftwatch/persistence/entities';
 
 export type NewScope = Pick<
   ScopeEntity,
-  'name' | 'targets' | 'ports' | 'approvedPorts' | 'schedule' | 'vantage'
+  'name' | 'targets' | 'ports' | 'approvedPorts' | 'schedule' | 'vantage' | 'scripts'
 >;
 
 @Injectable()

@@ -1,0 +1,3 @@
+export * from './port-facts';
+export * from './ssh-facts';
+export * from './tls-facts';

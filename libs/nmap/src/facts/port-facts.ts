@@ -1,0 +1,19 @@
+import type { HostObservation } from '@driftwatch/core';
+
+import { sshFacts } from './ssh-facts';
+import { tlsFacts } from './tls-facts';
+
+/**
+ * Hosts with typed TLS and SSH facts attached to each port whose NSE output carries them.
+ * Pure: the raw script output stays as it was, the facts sit beside it for rules and drift.
+ */
+export function withPortFacts(hosts: readonly HostObservation[]): HostObservation[] {
+  return hosts.map((host) => ({
+    ...host,
+    ports: host.ports.map((port) => {
+      const tls = tlsFacts(port.scripts);
+      const ssh = sshFacts(port.scripts);
+      return { ...port, ...(tls ? { tls } : {}), ...(ssh ? { ssh } : {}) };
+    }),
+  }));
+}
