@@ -17,9 +17,9 @@ export function values(node: ScriptNode | undefined): string[] {
 }
 
 export function keyedElems(node: ScriptNode | undefined): Record<string, string> {
-  return Object.fromEntries(
-    (node?.elems ?? []).filter((e) => e.key !== undefined).map((e) => [e.key, e.value]),
-  );
+  const out: Record<string, string> = {};
+  for (const e of node?.elems ?? []) if (e.key !== undefined) out[e.key] = e.value;
+  return out;
 }
 
 export function script(scripts: readonly ScriptResult[], id: string): ScriptResult | undefined {
