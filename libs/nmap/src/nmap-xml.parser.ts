@@ -1,6 +1,13 @@
 import { StringDecoder } from 'node:string_decoder';
 import sax from 'sax';
 import {
+  DOCTYPE_REFUSAL,
+  NmapXmlScanner,
+  type NmapXmlAttributes,
+  type NmapXmlEvents,
+  type NmapXmlPosition,
+} from './nmap-xml.scanner';
+import {
   DriftwatchError,
   ErrorCode,
   PORT_STATES,
@@ -11,8 +18,6 @@ import {
   type HostStatus,
   type NetworkObservation,
   type PortObservation,
-  type PortState,
-  type Protocol,
   type ScanRunInfo,
   type ScriptElement,
   type ScriptResult,
@@ -40,10 +45,11 @@ export const DEFAULT_MAX_NMAP_XML_BYTES = 256 * 1024 * 1024;
 // Deep enough for any NSE table nesting nmap produces; bounds a hostile document's nesting.
 const MAX_DEPTH = 256;
 const HOST_STATUSES: readonly HostStatus[] = ['up', 'down', 'unknown', 'skipped'];
+const MAX_SHARED_STRINGS = 100_000;
 
 /**
- * Parse nmap's XML output (-oX) into a NetworkObservation, streaming: the input is fed to sax
- * chunk by chunk and only the model is kept in memory.
+ * Parse nmap's XML output (-oX) into a NetworkObservation, streaming: the input is fed chunk by
+ * chunk to the purpose-built scanner (nmap-xml.scanner.ts) and only the model is kept in memory.
  */
 export async function parseNmapXml(
   input: NodeJS.ReadableStream | string,
@@ -57,17 +63,43 @@ export async function parseNmapXmlDetailed(
   input: NodeJS.ReadableStream | string,
   limits: NmapXmlLimits = {},
 ): Promise<NmapXmlParseResult> {
+  return parseWith(scannerEngine(), input, limits);
+}
+
+/**
+ * The same parse driven by sax, the parser this library used before the scanner. It is kept only
+ * as the reference the scanner is proven equal to (nmap-xml.scanner.spec.ts and the corpus suite);
+ * production code calls parseNmapXml. See docs/decisions/0006-nmap-xml-scanner.md.
+ */
+export async function parseNmapXmlWithSax(
+  input: NodeJS.ReadableStream | string,
+  limits: NmapXmlLimits = {},
+): Promise<NmapXmlParseResult> {
+  return parseWith(new SaxEngine(), input, limits);
+}
+
+/** Text in, the model out; `refuse` locates an error at the engine's current position. */
+interface ParseEngine {
+  write(text: string): void;
+  end(): NmapXmlParseResult;
+  refuse(reason: string): DriftwatchError;
+}
+
+async function parseWith(
+  engine: ParseEngine,
+  input: NodeJS.ReadableStream | string,
+  limits: NmapXmlLimits,
+): Promise<NmapXmlParseResult> {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_NMAP_XML_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes < 1) {
     throw DriftwatchError.validation([{ field: 'maxBytes', reason: 'must be a positive integer' }]);
   }
-  const builder = new NmapXmlBuilder();
-  const tooBig = () => builder.refuse(`input exceeds the limit of ${maxBytes} bytes`);
+  const tooBig = () => engine.refuse(`input exceeds the limit of ${maxBytes} bytes`);
 
   if (typeof input === 'string') {
     if (Buffer.byteLength(input, 'utf8') > maxBytes) throw tooBig();
-    builder.write(input);
-    return builder.end();
+    engine.write(input);
+    return engine.end();
   }
 
   const decoder = new ChunkDecoder();
@@ -77,10 +109,78 @@ export async function parseNmapXmlDetailed(
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     bytes += buffer.length;
     if (bytes > maxBytes) throw tooBig();
-    builder.write(decoder.write(buffer));
+    engine.write(decoder.write(buffer));
   }
-  builder.write(decoder.end());
-  return builder.end();
+  engine.write(decoder.end());
+  return engine.end();
+}
+
+function scannerEngine(): ParseEngine {
+  const builder: NmapXmlBuilder = new NmapXmlBuilder(() => scanner.position());
+  const scanner: NmapXmlScanner = new NmapXmlScanner(builder);
+  return {
+    write: (text) => scanner.write(text),
+    end: () => {
+      const unfinished = scanner.end();
+      builder.checkComplete();
+      if (unfinished) throw builder.refuse('Unexpected end');
+      return builder.result();
+    },
+    refuse: (reason) => {
+      scanner.markEnd();
+      return builder.refuse(reason);
+    },
+  };
+}
+
+/** sax events into the same builder. */
+class SaxEngine implements ParseEngine {
+  private readonly parser = sax.parser(true, { trim: false, normalize: false, position: true });
+  private readonly builder = new NmapXmlBuilder(() => ({
+    line: this.parser.line,
+    column: this.parser.column,
+  }));
+
+  constructor() {
+    const p = this.parser;
+    const builder = this.builder;
+    p.onerror = (error) => {
+      throw builder.refuse(error.message.split('\n')[0] ?? 'malformed XML', error);
+    };
+    p.ondoctype = (doctype) => {
+      // nmap itself writes `<!DOCTYPE nmaprun>`; anything more (an internal subset with
+      // <!ENTITY>, or a SYSTEM/PUBLIC external id) could declare entities and is refused.
+      if (doctype.trim() !== 'nmaprun') throw builder.refuse(DOCTYPE_REFUSAL);
+    };
+    p.onsgmldeclaration = (decl) => {
+      throw builder.refuse(`refusing the markup declaration <!${decl.split(/\s/)[0] ?? ''}>`);
+    };
+    p.onopentag = (tag) => {
+      const attributes = tag.attributes as Record<string, string>;
+      builder.open(tag.name, { get: (name) => attributes[name] });
+    };
+    p.onclosetag = (name) => builder.close(name);
+    p.ontext = (text) => {
+      if (builder.wantsText()) builder.text(text);
+    };
+    p.oncdata = (text) => {
+      if (builder.wantsText()) builder.text(text);
+    };
+  }
+
+  write(text: string): void {
+    if (text.length > 0) this.parser.write(text);
+  }
+
+  end(): NmapXmlParseResult {
+    this.builder.checkComplete();
+    this.parser.close();
+    return this.builder.result();
+  }
+
+  refuse(reason: string): DriftwatchError {
+    return this.builder.refuse(reason);
+  }
 }
 
 function invalid(message: string, cause?: unknown): DriftwatchError {
@@ -137,7 +237,7 @@ class ChunkDecoder {
   }
 }
 
-type Attributes = Record<string, string>;
+type Attributes = NmapXmlAttributes;
 
 interface OpenElement {
   name: string;
@@ -146,9 +246,11 @@ interface OpenElement {
   key?: string;
 }
 
-/** Turns sax events into the model. Elements are matched by name AND parent, so look-alikes elsewhere are ignored. */
-class NmapXmlBuilder {
-  private readonly parser = sax.parser(true, { trim: false, normalize: false, position: true });
+/**
+ * Turns element events (from the scanner, or from sax for the reference parse) into the model.
+ * Elements are matched by name AND parent, so look-alikes elsewhere are ignored.
+ */
+class NmapXmlBuilder implements NmapXmlEvents {
   private readonly stack: OpenElement[] = [];
   private readonly run: ScanRunInfo = { scanner: 'nmap', hostsUp: 0, hostsDown: 0, hostsTotal: 0 };
   private readonly hosts: HostObservation[] = [];
@@ -159,61 +261,59 @@ class NmapXmlBuilder {
   private script: ScriptResult | null = null;
   private tables: ScriptTable[] = [];
   private portHasState = false;
+  /** One copy of each repeated value (states, reasons, products, versions, cpe): most of a scan. */
+  private readonly strings = new Map<string, string>();
 
-  constructor() {
-    const p = this.parser;
-    p.onerror = (error) => {
-      throw this.fail(error.message.split('\n')[0] ?? 'malformed XML', error);
-    };
-    p.ondoctype = (doctype) => {
-      // nmap itself writes `<!DOCTYPE nmaprun>`; anything more (an internal subset with
-      // <!ENTITY>, or a SYSTEM/PUBLIC external id) could declare entities and is refused.
-      if (doctype.trim() !== 'nmaprun') {
-        throw this.fail(
-          'refusing a DOCTYPE with an external id or internal subset (entity declarations are not allowed)',
-        );
-      }
-    };
-    p.onsgmldeclaration = (decl) => {
-      throw this.fail(`refusing the markup declaration <!${decl.split(/\s/)[0] ?? ''}>`);
-    };
-    p.onopentag = (tag) => this.open(tag.name, tag.attributes as Attributes);
-    p.onclosetag = (name) => this.close(name);
-    p.ontext = (text) => this.stack[this.stack.length - 1]?.text?.push(text);
-    p.oncdata = (text) => this.stack[this.stack.length - 1]?.text?.push(text);
+  constructor(private readonly locate: () => NmapXmlPosition) {}
+
+  wantsText(): boolean {
+    return this.stack[this.stack.length - 1]?.text !== undefined;
   }
 
-  write(text: string): void {
-    if (text.length > 0) this.parser.write(text);
+  text(text: string): void {
+    this.stack[this.stack.length - 1]?.text?.push(text);
   }
 
-  end(): NmapXmlParseResult {
+  /** At the end of input: refuses a document that is truncated or has no root. */
+  checkComplete(): void {
     if (this.stack.length > 0) {
       const path = this.stack.map((e) => `<${e.name}>`).join(' > ');
       throw this.fail(`input is truncated: it ended inside ${path}`);
     }
     if (!this.sawRoot) throw this.fail('input is not an nmap XML document: no <nmaprun> element');
-    this.parser.close();
+  }
+
+  result(): NmapXmlParseResult {
     return { observation: { run: this.run, hosts: this.hosts }, skippedTargets: this.skippedTargets };
   }
 
-  /** An NmapOutputInvalid error located at the parser's current position. */
+  /** An NmapOutputInvalid error located at the current position. */
   refuse(reason: string, cause?: unknown): DriftwatchError {
     return this.fail(reason, cause);
   }
 
   private fail(reason: string, cause?: unknown): DriftwatchError {
-    return invalid(
-      `Invalid nmap XML at line ${this.parser.line + 1}, column ${this.parser.column + 1}: ${reason}`,
-      cause,
-    );
+    const { line, column } = this.locate();
+    return invalid(`Invalid nmap XML at line ${line + 1}, column ${column + 1}: ${reason}`, cause);
+  }
+
+  /** The shared copy of a value that repeats across hosts (bounded, for hostile input). */
+  private shared(value: string): string;
+  private shared(value: string | undefined): string | undefined;
+  private shared(value: string | undefined): string | undefined {
+    if (value === undefined || value === '') return value;
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    const copy = own(value);
+    if (this.strings.size < MAX_SHARED_STRINGS) this.strings.set(copy, copy);
+    return copy;
   }
 
   private parentName(up = 1): string | undefined {
     return this.stack[this.stack.length - up]?.name;
   }
 
-  private open(name: string, a: Attributes): void {
+  open(name: string, a: Attributes): void {
     const parent = this.parentName();
     if (this.stack.length === 0) {
       if (this.sawRoot) throw this.fail(`unexpected second root element <${name}>`);
@@ -231,21 +331,26 @@ class NmapXmlBuilder {
       case 'host':
         if (parent === 'nmaprun') this.openHost(a);
         break;
-      case 'target':
-        if (parent === 'nmaprun' && a.status === 'skipped' && a.specification !== undefined) {
+      case 'target': {
+        const specification = a.get('specification');
+        if (parent === 'nmaprun' && a.get('status') === 'skipped' && specification !== undefined) {
           this.skippedTargets.push(
-            withOptional<NmapSkippedTarget>({ specification: a.specification }, { reason: a.reason }),
+            withOptional<NmapSkippedTarget>(
+              { specification: own(specification) },
+              { reason: own(a.get('reason')) },
+            ),
           );
         }
         break;
+      }
       case 'finished':
         if (parent === 'runstats') this.openFinished(a);
         break;
       case 'hosts':
         if (parent === 'runstats') {
-          this.run.hostsUp = this.count(a.up, 'hosts up');
-          this.run.hostsDown = this.count(a.down, 'hosts down');
-          this.run.hostsTotal = this.count(a.total, 'hosts total');
+          this.run.hostsUp = this.count(a.get('up'), 'hosts up');
+          this.run.hostsDown = this.count(a.get('down'), 'hosts down');
+          this.run.hostsTotal = this.count(a.get('total'), 'hosts total');
         }
         break;
       default:
@@ -259,28 +364,35 @@ class NmapXmlBuilder {
     switch (name) {
       case 'status':
         if (parent === 'host') {
-          host.status = HOST_STATUSES.includes(a.state as HostStatus) ? (a.state as HostStatus) : 'unknown';
-          if (a.reason) host.statusReason = a.reason;
+          host.status = HOST_STATUSES.find((status) => status === a.get('state')) ?? 'unknown';
+          const reason = a.get('reason');
+          if (reason) host.statusReason = this.shared(reason);
         }
         break;
-      case 'address':
-        if (
-          parent === 'host' &&
-          a.addr &&
-          (a.addrtype === 'ipv4' || a.addrtype === 'ipv6' || a.addrtype === 'mac')
-        ) {
+      case 'address': {
+        const addr = a.get('addr');
+        const type = a.get('addrtype');
+        if (parent === 'host' && addr && (type === 'ipv4' || type === 'ipv6' || type === 'mac')) {
           host.addresses.push(
-            withOptional<HostAddress>({ addr: a.addr, type: a.addrtype }, { vendor: a.vendor }),
+            withOptional<HostAddress>({ addr: own(addr), type }, { vendor: this.shared(a.get('vendor')) }),
           );
         }
         break;
-      case 'hostname':
-        if (parent === 'hostnames' && a.name)
-          host.hostnames.push(withOptional<Hostname>({ name: a.name }, { type: a.type }));
+      }
+      case 'hostname': {
+        const hostname = a.get('name');
+        if (parent === 'hostnames' && hostname)
+          host.hostnames.push(
+            withOptional<Hostname>({ name: own(hostname) }, { type: this.shared(a.get('type')) }),
+          );
         break;
+      }
       case 'extraports':
         if (parent === 'ports')
-          host.extraPorts.push({ state: a.state ?? '', count: this.count(a.count, 'extraports count') });
+          host.extraPorts.push({
+            state: this.shared(a.get('state')) ?? '',
+            count: this.count(a.get('count'), 'extraports count'),
+          });
         break;
       case 'port':
         if (parent === 'ports') this.openPort(a);
@@ -294,20 +406,33 @@ class NmapXmlBuilder {
       case 'cpe':
         if (parent === 'service') element.text = [];
         break;
-      case 'osmatch':
-        if (parent === 'os' && a.name !== undefined) {
-          host.os.push({ name: a.name, accuracy: this.count(a.accuracy, 'osmatch accuracy') });
+      case 'osmatch': {
+        const osName = a.get('name');
+        if (parent === 'os' && osName !== undefined) {
+          host.os.push({
+            name: this.shared(osName),
+            accuracy: this.count(a.get('accuracy'), 'osmatch accuracy'),
+          });
         }
         break;
+      }
       case 'script':
         if ((parent === 'port' && this.port) || parent === 'hostscript') {
-          this.script = { id: a.id ?? '', output: a.output ?? '', elems: [], tables: [] };
+          this.script = {
+            id: this.shared(a.get('id')) ?? '',
+            output: own(a.get('output')) ?? '',
+            elems: [],
+            tables: [],
+          };
           (parent === 'port' && this.port ? this.port.scripts : host.scripts).push(this.script);
         }
         break;
       case 'table':
         if (this.script && (parent === 'script' || parent === 'table')) {
-          const table = withOptional<ScriptTable>({ elems: [], tables: [] }, { key: a.key });
+          const table = withOptional<ScriptTable>(
+            { elems: [], tables: [] },
+            { key: this.shared(a.get('key')) },
+          );
           (this.tables[this.tables.length - 1] ?? this.script).tables.push(table);
           this.tables.push(table);
         }
@@ -315,7 +440,7 @@ class NmapXmlBuilder {
       case 'elem':
         if (this.script && (parent === 'script' || parent === 'table')) {
           element.text = [];
-          element.key = a.key;
+          element.key = this.shared(a.get('key'));
         }
         break;
       default:
@@ -323,13 +448,13 @@ class NmapXmlBuilder {
     }
   }
 
-  private close(name: string): void {
+  close(name: string): void {
     const element = this.stack.pop();
     const parent = this.parentName();
     switch (name) {
       case 'host':
         if (parent === 'nmaprun' && this.host) {
-          this.hosts.push(this.host);
+          this.hosts.push(compactHost(this.host));
           this.host = null;
         }
         break;
@@ -351,14 +476,17 @@ class NmapXmlBuilder {
         break;
       case 'elem':
         if (this.script && element?.text) {
-          const elem = withOptional<ScriptElement>({ value: element.text.join('') }, { key: element.key });
+          const elem = withOptional<ScriptElement>(
+            { value: own(element.text.join('')) },
+            { key: element.key },
+          );
           (this.tables[this.tables.length - 1] ?? this.script).elems.push(elem);
         }
         break;
       case 'cpe':
         if (element?.text && this.port?.service) {
           const cpe = element.text.join('').trim();
-          if (cpe) this.port.service.cpe.push(cpe);
+          if (cpe) this.port.service.cpe.push(this.shared(cpe));
         }
         break;
       default:
@@ -367,34 +495,40 @@ class NmapXmlBuilder {
   }
 
   private openRun(a: Attributes): void {
-    if (a.version) this.run.version = a.version;
-    if (a.args !== undefined) this.run.args = a.args;
-    const started = epochToIso(a.start);
+    const version = a.get('version');
+    if (version) this.run.version = own(version);
+    const args = a.get('args');
+    if (args !== undefined) this.run.args = own(args);
+    const started = epochToIso(a.get('start'));
     if (started) this.run.startedAt = started;
   }
 
   private openFinished(a: Attributes): void {
-    const finished = epochToIso(a.time);
+    const finished = epochToIso(a.get('time'));
     if (finished) this.run.finishedAt = finished;
-    if (a.exit === 'success' || a.exit === 'error') this.run.exit = a.exit;
-    if (a.summary) this.run.summary = a.summary;
-    if (a.errormsg) this.run.errorMessage = a.errormsg;
+    const exit = a.get('exit');
+    if (exit === 'success' || exit === 'error') this.run.exit = exit;
+    const summary = a.get('summary');
+    if (summary) this.run.summary = own(summary);
+    const errorMessage = a.get('errormsg');
+    if (errorMessage) this.run.errorMessage = own(errorMessage);
   }
 
   private openHost(a: Attributes): void {
     this.host = withOptional<HostObservation>(
       { status: 'unknown', addresses: [], hostnames: [], ports: [], extraPorts: [], os: [], scripts: [] },
-      { startTime: epochToIso(a.starttime), endTime: epochToIso(a.endtime) },
+      { startTime: epochToIso(a.get('starttime')), endTime: epochToIso(a.get('endtime')) },
     );
   }
 
   private openPort(a: Attributes): void {
     if (!this.host) return;
-    const protocol = a.protocol as Protocol;
-    if (!PROTOCOLS.includes(protocol)) throw this.fail(`unknown port protocol "${a.protocol ?? ''}"`);
-    const port = Number(a.portid);
-    if (a.portid === undefined || !/^[0-9]{1,5}$/.test(a.portid) || port > 65535) {
-      throw this.fail(`invalid portid "${a.portid ?? ''}"`);
+    const protocol = PROTOCOLS.find((p) => p === a.get('protocol'));
+    if (protocol === undefined) throw this.fail(`unknown port protocol "${a.get('protocol') ?? ''}"`);
+    const portid = a.get('portid');
+    const port = Number(portid);
+    if (portid === undefined || !/^[0-9]{1,5}$/.test(portid) || port > 65535) {
+      throw this.fail(`invalid portid "${portid ?? ''}"`);
     }
     // Placeholder until <state> arrives; a port that never gets one is refused on close.
     this.port = { protocol, port, state: 'filtered', scripts: [] };
@@ -403,30 +537,33 @@ class NmapXmlBuilder {
   }
 
   private setPortState(port: PortObservation, a: Attributes): void {
-    const state = a.state as PortState;
+    const state = PORT_STATES.find((s) => s === a.get('state'));
     // Refused rather than dropped: a state this model cannot hold must not silently vanish.
-    if (!PORT_STATES.includes(state))
-      throw this.fail(`unknown port state "${a.state ?? ''}" for port ${port.port}`);
+    if (state === undefined)
+      throw this.fail(`unknown port state "${a.get('state') ?? ''}" for port ${port.port}`);
     port.state = state;
     this.portHasState = true;
-    if (a.reason) port.reason = a.reason;
+    const reason = a.get('reason');
+    if (reason) port.reason = this.shared(reason);
   }
 
   private service(a: Attributes): ServiceInfo {
-    const conf = a.conf === undefined || a.conf === '' ? undefined : this.count(a.conf, 'service conf');
+    const confValue = a.get('conf');
+    const conf =
+      confValue === undefined || confValue === '' ? undefined : this.count(confValue, 'service conf');
     return withOptional<ServiceInfo>(
       { cpe: [] },
       {
-        name: a.name,
-        product: a.product,
-        version: a.version,
-        extraInfo: a.extrainfo,
-        tunnel: a.tunnel,
-        method: a.method,
+        name: this.shared(a.get('name')),
+        product: this.shared(a.get('product')),
+        version: this.shared(a.get('version')),
+        extraInfo: this.shared(a.get('extrainfo')),
+        tunnel: this.shared(a.get('tunnel')),
+        method: this.shared(a.get('method')),
         confidence: conf,
-        osType: a.ostype,
-        hostname: a.hostname,
-        deviceType: a.devicetype,
+        osType: this.shared(a.get('ostype')),
+        hostname: own(a.get('hostname')),
+        deviceType: this.shared(a.get('devicetype')),
       },
     );
   }
@@ -440,15 +577,58 @@ class NmapXmlBuilder {
 
 /** nmap's epoch-seconds attributes as ISO-8601; absent, empty or nonsense values give undefined. */
 function epochToIso(value: string | undefined): string | undefined {
-  if (value === undefined || !/^[0-9]{1,12}$/.test(value)) return undefined;
-  return new Date(Number(value) * 1000).toISOString();
+  if (value === undefined) return undefined;
+  // Hosts scanned together share their times: reuse the last conversion.
+  if (value === lastEpochValue) return lastEpochIso;
+  if (!/^[0-9]{1,12}$/.test(value)) return undefined;
+  lastEpochIso = new Date(Number(value) * 1000).toISOString();
+  lastEpochValue = own(value);
+  return lastEpochIso;
 }
+let lastEpochValue: string | undefined;
+let lastEpochIso: string | undefined;
 
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
 
-/** Required members as given; optional ones only when present and non-empty (nmap writes vendor="" etc.). */
+/**
+ * Required members as given; optional ones only when present and non-empty (nmap writes vendor="" etc.).
+ * `required` must be a fresh object literal: it is completed in place (this runs for every port).
+ */
 function withOptional<T extends object>(required: Pick<T, RequiredKeys<T>>, optional: Partial<T>): T {
-  const out: Record<string, unknown> = { ...required };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined && v !== '') out[k] = v;
+  const out = required as Record<string, unknown>;
+  for (const k in optional) {
+    const v = optional[k];
+    if (v !== undefined && v !== '') out[k] = v;
+  }
   return out as T;
+}
+
+/** The host with its lists copied to their exact size: a /16 keeps ~65,000 of them. */
+function compactHost(host: HostObservation): HostObservation {
+  host.addresses = compact(host.addresses);
+  host.hostnames = compact(host.hostnames);
+  host.extraPorts = compact(host.extraPorts);
+  host.os = compact(host.os);
+  host.scripts = compact(host.scripts);
+  host.ports = compact(host.ports);
+  for (const port of host.ports) {
+    port.scripts = compact(port.scripts);
+    if (port.service) port.service.cpe = compact(port.service.cpe);
+  }
+  return host;
+}
+
+/** A copy of an array with no spare capacity (a pushed-to array keeps room for ~16 more). */
+function compact<T>(items: T[]): T[] {
+  return items.length === 0 ? items : items.slice();
+}
+
+/**
+ * A copy of a string that does not share memory with the text it was cut from: V8 represents a
+ * substring of 13+ characters as a view that keeps the whole parsed chunk alive.
+ */
+function own(value: string): string;
+function own(value: string | undefined): string | undefined;
+function own(value: string | undefined): string | undefined {
+  return value === undefined || value.length < 13 ? value : (' ' + value).slice(1);
 }
