@@ -271,23 +271,27 @@ describe('drift parity with nmap ndiff over its own test scans', () => {
     },
   );
 
-  it('the built CLI prints the library changes as JSON and exits 1 (random-1 -> random-2)', async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first (npx nest build cli)`);
-    const fileA = path.join(NDIFF_DIR, 'random-1.xml');
-    const fileB = path.join(NDIFF_DIR, 'random-2.xml');
-    const result = await run(process.execPath, [CLI, 'diff', fileA, fileB, '--format', 'json'], {
-      env: { PATH: process.env.PATH ?? '' },
-      maxBuffer: 64 * 1024 * 1024,
-    }).then(
-      ({ stdout }) => ({ code: 0, stdout }),
-      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-    );
-    const [before, after] = await Promise.all([parseFile(fileA), parseFile(fileB)]);
-    expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toEqual(
-      JSON.parse(JSON.stringify({ changes: diffObservations(before, after) })),
-    );
-  });
+  // The CLI skips hosts whose XML is unchanged between the files and parses only the rest;
+  // its output must equal the library's diff of both files parsed whole, for every pair.
+  it.each([...pairs, ...files.map((f) => [f, f])])(
+    'the built CLI (host-block fast path) prints exactly the full diff: %s -> %s',
+    async (a, b) => {
+      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first (npx nest build cli)`);
+      const fileA = path.join(NDIFF_DIR, a ?? '');
+      const fileB = path.join(NDIFF_DIR, b ?? '');
+      const result = await run(process.execPath, [CLI, 'diff', fileA, fileB, '--format', 'json'], {
+        env: { PATH: process.env.PATH ?? '' },
+        maxBuffer: 64 * 1024 * 1024,
+      }).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
+      const [before, after] = await Promise.all([parseFile(fileA), parseFile(fileB)]);
+      const expected = diffObservations(before, after);
+      expect(result.code).toBe(expected.length > 0 ? 1 : 0);
+      expect(JSON.parse(result.stdout)).toEqual(JSON.parse(JSON.stringify({ changes: expected })));
+    },
+  );
 
   it("recognises ndiff's known crash on a port with two scripts, and still reports the script change", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-ndiff-'));

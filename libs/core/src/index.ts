@@ -4,6 +4,7 @@ export * from './finding-lifecycle';
 export * from './finding.model';
 export * from './observation-intervals';
 export * from './ports';
+export * from './roles';
 export * from './schedule';
 export * from './scope.model';
 export * from './severity';

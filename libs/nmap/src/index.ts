@@ -11,3 +11,5 @@ export type {
   NmapSpawn,
 } from './nmap.runner';
 export { nmapVersion, parseNmapVersion } from './nmap-version';
+export { documentWithHosts, sameHost, splitHostBlocks } from './nmap-xml.host-blocks';
+export type { HostBlock, HostBlocks } from './nmap-xml.host-blocks';

@@ -4,14 +4,11 @@ import { NestFactory } from '@nestjs/core';
 
 import { ApiKeyService } from '@driftwatch/application';
 import type { AppConfig } from '@driftwatch/config';
-import { type Role, ROLES } from '@driftwatch/persistence';
+import { type Role, ROLES } from '@driftwatch/core';
 
 import { CliAdminModule } from '@driftwatch/cli/cli-admin.module';
 import { CliUsageError } from '@driftwatch/cli/cli-error';
-
-export const API_KEYS_USAGE = `driftwatch api-keys create --name NAME --role ${ROLES.join('|')} [--json]
-driftwatch api-keys list [--json]
-driftwatch api-keys revoke ID [--json]`;
+import { API_KEYS_USAGE } from '@driftwatch/cli/commands/usage';
 
 export async function apiKeysCommand(
   args: string[],

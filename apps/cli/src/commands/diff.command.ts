@@ -1,11 +1,13 @@
-import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
 import { DriftwatchError, ErrorCode, errorChain, type NetworkObservation } from '@driftwatch/core';
-import { diffObservations, formatChangesJson, formatChangesText } from '@driftwatch/drift';
+import { formatChangesJson, formatChangesText } from '@driftwatch/drift';
 import { parseNmapXml } from '@driftwatch/nmap';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
+
+import { diffNmapXmlFiles } from './diff-files';
 
 export const DIFF_USAGE = 'driftwatch diff OLD.xml NEW.xml [--format text|json]';
 
@@ -31,26 +33,27 @@ export async function diffCommand(args: string[], out: (s: string) => void): Pro
   if (positionals.length !== 2 || oldFile === undefined || newFile === undefined)
     throw new CliUsageError(`diff: give exactly two nmap XML files\nusage: ${DIFF_USAGE}`);
 
-  // Both files parse concurrently; when both fail, OLD's error is the one reported.
-  const [before, after] = await Promise.allSettled([readScan(oldFile), readScan(newFile)]).then((results) =>
-    results.map((r) => {
-      if (r.status === 'rejected') throw r.reason;
-      return r.value;
-    }),
-  );
-  if (!before || !after) throw new Error('diff: a parse result is missing');
-  const changes = diffObservations(before, after);
+  const changes = await diffNmapXmlFiles(oldFile, newFile, readScan).catch((error: unknown) => {
+    if (error instanceof CliUsageError) throw error;
+    throw new CliUsageError(`cannot read ${errorFile(error, oldFile, newFile)}: ${errorChain(error)}`);
+  });
   if (format === 'json') out(formatChangesJson(changes));
   else if (changes.length > 0) out(formatChangesText(changes));
   return changes.length > 0 ? 1 : 0;
 }
 
-async function readScan(file: string): Promise<NetworkObservation> {
+async function readScan(xml: Buffer, file: string): Promise<NetworkObservation> {
   try {
-    return await parseNmapXml(createReadStream(file));
+    return await parseNmapXml(Readable.from([xml]));
   } catch (error: unknown) {
     if (error instanceof DriftwatchError && error.code === ErrorCode.NmapOutputInvalid)
       throw new CliUsageError(`${file}: ${error.message}`);
     throw new CliUsageError(`cannot read ${file}: ${errorChain(error)}`);
   }
+}
+
+/** Which file a read error is about (fs errors carry the path). */
+function errorFile(error: unknown, oldFile: string, newFile: string): string {
+  const path = (error as { path?: unknown }).path;
+  return path === newFile ? newFile : oldFile;
 }

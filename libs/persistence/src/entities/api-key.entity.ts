@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const ROLES = ['admin', 'analyst', 'auditor', 'ci', 'scanner'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '@driftwatch/core';
+
+export { ROLES, type Role } from '@driftwatch/core';
 
 @Entity('api_keys')
 export class ApiKeyEntity {
