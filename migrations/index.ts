@@ -1,10 +1,12 @@
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { ScanCancellation1764000000000 } from './1764000000000-scan-cancellation';
 import { ScopeNseScripts1764100000000 } from './1764100000000-scope-nse-scripts';
+import { Changes1764200000000 } from './1764200000000-changes';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
   InitialSchema1763900000000,
   ScanCancellation1764000000000,
   ScopeNseScripts1764100000000,
+  Changes1764200000000,
 ];

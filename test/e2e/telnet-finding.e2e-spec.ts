@@ -195,6 +195,31 @@ describe('end to end: a cleartext telnet service is found, then resolved', () =>
       { address: '127.0.0.1', ports: [expect.objectContaining({ port: TELNET_PORT, state: 'closed' })] },
     ]);
     expect(await portAt('2000-01-01T00:00:00Z')).toEqual([]);
+
+    // Drift is stored with each snapshot: the baseline adds none, the unchanged rescan none,
+    // and closing the listener one port-state change (with its service gone).
+    const drift = await http().get(`/api/v1/scopes/${scopeId}/changes`).set(auth).expect(200);
+    const changes = (
+      drift.body as {
+        items: { type: string; port: number | null; before: unknown; after: unknown; snapshotId: string }[];
+      }
+    ).items;
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes.every((c) => c.snapshotId === last?.id)).toBe(true);
+    expect(changes).toContainEqual(
+      expect.objectContaining({
+        type: 'port-state-changed',
+        port: TELNET_PORT,
+        before: { state: 'open' },
+        after: { state: 'closed' },
+      }),
+    );
+    const since = await http()
+      .get(`/api/v1/scopes/${scopeId}/changes`)
+      .query({ since: last?.takenAt })
+      .set(auth)
+      .expect(200);
+    expect((since.body as { items: unknown[] }).items).toEqual([]);
     const bad = await http().get('/api/v1/assets').query({ scope: scopeId, asOf: 'yesterday' }).set(auth);
     expect(bad.status).toBe(400);
     expect((bad.body as { fields: { field: string }[] }).fields[0]?.field).toBe('asOf');

@@ -6,6 +6,7 @@ import { AppConfig } from '@driftwatch/config';
 import { dataSourceOptions } from './data-source';
 import {
   ApiKeyRepository,
+  ChangeRepository,
   FindingRepository,
   ObservationRepository,
   ScanRepository,
@@ -15,6 +16,8 @@ import {
 
 const REPOSITORIES = [
   ApiKeyRepository,
+  ChangeRepository,
+  ChangeRepository,
   FindingRepository,
   ObservationRepository,
   ScanRepository,

@@ -2,6 +2,8 @@ import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
+  ChangeListResponseDto,
+  ChangesQueryDto,
   HistoryService,
   PageQueryDto,
   SnapshotListResponseDto,
@@ -23,6 +25,16 @@ export class SnapshotsController {
     @Query() page: PageQueryDto,
   ): Promise<SnapshotListResponseDto> {
     return this.history.listSnapshots(id, page);
+  }
+
+  /** Drift: what changed between the scope's consecutive snapshots (after `since`, oldest first). */
+  @Get('scopes/:id/changes')
+  @Authorize(...READERS)
+  changes(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ChangesQueryDto,
+  ): Promise<ChangeListResponseDto> {
+    return this.history.changesSince(id, query);
   }
 
   /** One snapshot with its hosts, ports, services and script output. */

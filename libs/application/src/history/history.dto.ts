@@ -51,6 +51,33 @@ export class AssetHistoryQueryDto extends PageQueryDto {
   scope?: string;
 }
 
+export class ChangesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    description: 'Only changes detected after this ISO 8601 time',
+    example: '2026-11-01T00:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+}
+
+export class ChangeDto {
+  @ApiProperty({ description: 'host-appeared, port-state-changed, service-changed, …' }) type!: string;
+  @ApiProperty() address!: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) protocol!: string | null;
+  @ApiPropertyOptional({ type: Number, nullable: true }) port!: number | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true }) before!: unknown;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true }) after!: unknown;
+  @ApiProperty() detectedAt!: string;
+  @ApiProperty() snapshotId!: string;
+  @ApiProperty() previousSnapshotId!: string;
+}
+
+export class ChangeListResponseDto {
+  @ApiProperty({ type: [ChangeDto] }) items!: ChangeDto[];
+  @ApiProperty() page!: PageMetaDto;
+}
+
 export class PortStateDto {
   @ApiProperty() protocol!: string;
   @ApiProperty() port!: number;

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
 import { DriftwatchError, ErrorCode, parseTarget } from '@driftwatch/core';
-import { ObservationRepository, ScopeRepository, SnapshotRepository } from '@driftwatch/persistence';
+import {
+  ChangeRepository,
+  ObservationRepository,
+  ScopeRepository,
+  SnapshotRepository,
+} from '@driftwatch/persistence';
 
 import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
@@ -13,6 +18,8 @@ import {
   type AssetsQueryDto,
   type AssetsResponseDto,
   type AssetStateDto,
+  type ChangeListResponseDto,
+  type ChangesQueryDto,
   mapInterval,
   mapSnapshotSummary,
   serviceOf,
@@ -27,6 +34,7 @@ export class HistoryService {
     private readonly scopes: ScopeRepository,
     private readonly snapshots: SnapshotRepository,
     private readonly observations: ObservationRepository,
+    private readonly changes: ChangeRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -45,6 +53,29 @@ export class HistoryService {
     const snapshot = await this.snapshots.findById(id);
     if (!snapshot) throw new DriftwatchError(ErrorCode.NotFound, `Snapshot ${id} not found`);
     return { ...mapSnapshotSummary(snapshot), run: snapshot.run, hosts: snapshot.hosts };
+  }
+
+  /** Drift of a scope: what changed between consecutive snapshots, oldest first. */
+  async changesSince(scopeId: string, query: ChangesQueryDto): Promise<ChangeListResponseDto> {
+    if (!(await this.scopes.findLive(scopeId))) throw scopeNotFound(scopeId);
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const offset = query.offset ?? 0;
+    const since = query.since ? new Date(query.since) : undefined;
+    const { items, total } = await this.changes.listSince(scopeId, since, { limit, offset });
+    return {
+      items: items.map((c) => ({
+        type: c.type,
+        address: c.address,
+        protocol: c.protocol,
+        port: c.port,
+        before: c.before,
+        after: c.after,
+        detectedAt: c.detectedAt.toISOString(),
+        snapshotId: c.snapshotId,
+        previousSnapshotId: c.previousSnapshotId,
+      })),
+      page: { total, limit, offset },
+    };
   }
 
   /** The scope's hosts and ports as they were at `asOf` (default: now). */

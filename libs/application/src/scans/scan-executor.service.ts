@@ -12,12 +12,14 @@ import {
   primaryAddress,
 } from '@driftwatch/core';
 import {
+  ChangeRepository,
   ObservationRepository,
   type ScanEntity,
   ScanRepository,
   ScopeRepository,
   SnapshotRepository,
 } from '@driftwatch/persistence';
+import { diffObservations } from '@driftwatch/drift';
 import type { NmapRunResult } from '@driftwatch/nmap';
 import { withPortFacts } from '@driftwatch/nmap/facts';
 import { isNseScript } from '@driftwatch/nmap/nmap-arguments';
@@ -43,6 +45,7 @@ export class ScanExecutor {
     private readonly scans: ScanRepository,
     private readonly snapshots: SnapshotRepository,
     private readonly observations: ObservationRepository,
+    private readonly changes: ChangeRepository,
     private readonly targets: ScanTargetResolver,
     private readonly nmap: NmapScanner,
     private readonly queue: ScanQueue,
@@ -97,6 +100,9 @@ export class ScanExecutor {
     this.metrics.scanSucceeded((takenAt.getTime() - startedAt.getTime()) / 1000);
 
     const snapshotId = await this.dataSource.transaction(async (manager) => {
+      // Serialise snapshots of one scope so each is diffed against the one truly before it.
+      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scope.id]);
+      const previous = await this.snapshots.latestForScope(scope.id, manager);
       const snapshot = await this.snapshots.insert(
         {
           scopeId: scope.id,
@@ -115,6 +121,18 @@ export class ScanExecutor {
         await this.observations.openIntervals(scope.id, manager),
         observationRecords(hosts),
       );
+      // Drift against the previous snapshot; the first snapshot of a scope is its baseline.
+      if (previous) {
+        const changes = diffObservations(
+          { run: previous.run, hosts: previous.hosts },
+          { run: result.observation.run, hosts },
+        );
+        await this.changes.insert(
+          { scopeId: scope.id, snapshotId: snapshot.id, previousSnapshotId: previous.id, at: takenAt },
+          changes,
+          manager,
+        );
+      }
       await this.observations.close(plan.close, snapshot.id, takenAt, manager);
       await this.observations.open(scope.id, plan.open, snapshot.id, takenAt, manager);
       if (!(await this.scans.markEvaluating(scan.id, snapshot.id, result.warnings, manager))) {

@@ -1,4 +1,5 @@
 export * from './api-key.repository';
+export * from './change.repository';
 export * from './finding.repository';
 export * from './observation.repository';
 export * from './scan.repository';

@@ -19,6 +19,11 @@ export class SnapshotRepository {
     return entity;
   }
 
+  /** The scope's newest snapshot: the one a new snapshot is diffed against. */
+  async latestForScope(scopeId: string, manager: EntityManager): Promise<SnapshotEntity | null> {
+    return this.repo(manager).findOne({ where: { scopeId }, order: { takenAt: 'DESC', id: 'DESC' } });
+  }
+
   async findById(id: string): Promise<SnapshotEntity | null> {
     return this.repo().findOneBy({ id });
   }

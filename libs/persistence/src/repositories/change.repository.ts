@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/** A drift change as stored: plain data from libs/drift plus where and when it was seen. */
+export interface StoredChange {
+  id: string;
+  scopeId: string;
+  snapshotId: string;
+  previousSnapshotId: string;
+  type: string;
+  address: string;
+  protocol: string | null;
+  port: number | null;
+  before: unknown;
+  after: unknown;
+  detectedAt: Date;
+}
+
+export interface ChangeInput {
+  type: string;
+  address: string;
+  protocol?: string;
+  port?: number;
+  before?: unknown;
+  after?: unknown;
+}
+
+interface Row {
+  id: string;
+  scope_id: string;
+  snapshot_id: string;
+  previous_snapshot_id: string;
+  type: string;
+  address: string;
+  protocol: string | null;
+  port: number | null;
+  before: unknown;
+  after: unknown;
+  detected_at: Date;
+}
+
+@Injectable()
+export class ChangeRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Bulk insert, in pages, inside the snapshot's transaction; `seq` keeps drift's order. */
+  async insert(
+    context: { scopeId: string; snapshotId: string; previousSnapshotId: string; at: Date },
+    changes: readonly ChangeInput[],
+    manager: EntityManager,
+  ): Promise<void> {
+    const PAGE = 1000;
+    for (let i = 0; i < changes.length; i += PAGE) {
+      const page = changes.slice(i, i + PAGE).map((c, j) => ({
+        seq: i + j,
+        type: c.type,
+        address: c.address,
+        protocol: c.protocol ?? null,
+        port: c.port ?? null,
+        before: c.before ?? null,
+        after: c.after ?? null,
+      }));
+      await manager.query(
+        `INSERT INTO changes
+           (scope_id, snapshot_id, previous_snapshot_id, seq, type, address, protocol, port, before, after, detected_at)
+         SELECT $1, $2, $3, r.seq, r.type, r.address, r.protocol, r.port, r.before, r.after, $4
+         FROM jsonb_to_recordset($5::jsonb)
+           AS r(seq integer, type text, address text, protocol text, port integer, before jsonb, after jsonb)`,
+        [context.scopeId, context.snapshotId, context.previousSnapshotId, context.at, JSON.stringify(page)],
+      );
+    }
+  }
+
+  async listSince(
+    scopeId: string,
+    since: Date | undefined,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: StoredChange[]; total: number }> {
+    const where = since ? 'scope_id = $1 AND detected_at > $2' : 'scope_id = $1';
+    const params: unknown[] = since ? [scopeId, since] : [scopeId];
+    const [{ n }]: { n: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS n FROM changes WHERE ${where}`,
+      params,
+    );
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM changes WHERE ${where} ORDER BY detected_at, snapshot_id, seq
+       LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.limit, page.offset],
+    );
+    return {
+      total: Number(n),
+      items: rows.map((r) => ({
+        id: r.id,
+        scopeId: r.scope_id,
+        snapshotId: r.snapshot_id,
+        previousSnapshotId: r.previous_snapshot_id,
+        type: r.type,
+        address: r.address,
+        protocol: r.protocol,
+        port: r.port,
+        before: r.before,
+        after: r.after,
+        detectedAt: r.detected_at,
+      })),
+    };
+  }
+}
