@@ -15,6 +15,7 @@ import { NmapScanner } from './scans/nmap-scanner';
 import { ScanCancellation } from './scans/scan-cancellation';
 import { ScanExecutor } from './scans/scan-executor.service';
 import { ScanTargetResolver } from './scans/scan-target-resolver';
+import { SnapshotWriter } from './scans/snapshot-writer.service';
 import { ScanService } from './scans/scan.service';
 import { ScopeChanges } from './scopes/scope-changes';
 import { ScopeService } from './scopes/scope.service';
@@ -38,6 +39,7 @@ const SERVICES = [
   ScopeChanges,
   ScopeService,
   SecretGenerator,
+  SnapshotWriter,
 ];
 
 /** The use cases, shared by every app: controllers, processors, the scheduler and the CLI call these. */

@@ -20,6 +20,7 @@ export * from './scans/scan-executor.service';
 export * from './scans/scan-target-resolver';
 export * from './scans/scan.dto';
 export * from './scans/scan.service';
+export * from './scans/snapshot-writer.service';
 export * from './scopes/scope-changes';
 export * from './scopes/scope-validation';
 export * from './scopes/scope.dto';

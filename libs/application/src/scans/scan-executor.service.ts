@@ -1,25 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 import {
-  contentHash,
   DriftwatchError,
   ErrorCode,
   type HostObservation,
-  observationRecords,
   parsePortSpec,
-  planIntervals,
   primaryAddress,
 } from '@driftwatch/core';
-import {
-  ChangeRepository,
-  ObservationRepository,
-  type ScanEntity,
-  ScanRepository,
-  ScopeRepository,
-  SnapshotRepository,
-} from '@driftwatch/persistence';
-import { diffObservations } from '@driftwatch/drift';
+import { type ScanEntity, ScanRepository, ScopeRepository } from '@driftwatch/persistence';
 import type { NmapRunResult } from '@driftwatch/nmap';
 import { withPortFacts } from '@driftwatch/nmap/facts';
 import { isNseScript } from '@driftwatch/nmap/nmap-arguments';
@@ -31,6 +20,7 @@ import { MetricsService } from '@driftwatch/application/metrics/metrics.service'
 import { NmapScanner } from './nmap-scanner';
 import { ScanCancellation } from './scan-cancellation';
 import { ScanTargetResolver } from './scan-target-resolver';
+import { SnapshotWriter } from './snapshot-writer.service';
 
 export type ScanOutcome = { kind: 'stored'; snapshotId: string } | { kind: 'skipped'; reason: string };
 
@@ -40,12 +30,9 @@ export class ScanExecutor {
   private readonly logger = new Logger(ScanExecutor.name);
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly scopes: ScopeRepository,
     private readonly scans: ScanRepository,
-    private readonly snapshots: SnapshotRepository,
-    private readonly observations: ObservationRepository,
-    private readonly changes: ChangeRepository,
+    private readonly writer: SnapshotWriter,
     private readonly targets: ScanTargetResolver,
     private readonly nmap: NmapScanner,
     private readonly queue: ScanQueue,
@@ -99,48 +86,18 @@ export class ScanExecutor {
     const takenAt = this.clock.now();
     this.metrics.scanSucceeded((takenAt.getTime() - startedAt.getTime()) / 1000);
 
-    const snapshotId = await this.dataSource.transaction(async (manager) => {
-      // Serialise snapshots of one scope so each is diffed against the one truly before it.
-      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scope.id]);
-      const previous = await this.snapshots.latestForScope(scope.id, manager);
-      const snapshot = await this.snapshots.insert(
-        {
-          scopeId: scope.id,
-          scanId: scan.id,
-          vantage: scope.vantage,
-          takenAt,
-          contentHash: contentHash(hosts.map(withoutTimes)),
-          hosts,
-          run: result.observation.run,
-          hostCount: hosts.length,
-          openPortCount: hosts.reduce((n, h) => n + h.ports.filter((p) => p.state === 'open').length, 0),
-        },
-        manager,
-      );
-      const plan = planIntervals(
-        await this.observations.openIntervals(scope.id, manager),
-        observationRecords(hosts),
-      );
-      // Drift against the previous snapshot; the first snapshot of a scope is its baseline.
-      if (previous) {
-        const changes = diffObservations(
-          { run: previous.run, hosts: previous.hosts },
-          { run: result.observation.run, hosts },
-        );
-        await this.changes.insert(
-          { scopeId: scope.id, snapshotId: snapshot.id, previousSnapshotId: previous.id, at: takenAt },
-          changes,
-          manager,
-        );
-      }
-      await this.observations.close(plan.close, snapshot.id, takenAt, manager);
-      await this.observations.open(scope.id, plan.open, snapshot.id, takenAt, manager);
-      if (!(await this.scans.markEvaluating(scan.id, snapshot.id, result.warnings, manager))) {
-        // Cancelled while nmap was finishing: roll the snapshot back.
-        throw cancelled(scan.id);
-      }
-      return snapshot.id;
-    });
+    const snapshotId = await this.writer.store(
+      scope,
+      scan.id,
+      { run: result.observation.run, hosts },
+      takenAt,
+      async (id: string, manager: EntityManager) => {
+        if (!(await this.scans.markEvaluating(scan.id, id, result.warnings, manager))) {
+          // Cancelled while nmap was finishing: roll the snapshot back.
+          throw cancelled(scan.id);
+        }
+      },
+    );
     this.logger.log(
       { scanId: scan.id, snapshotId, hosts: hosts.length, ms: result.durationMs },
       'snapshot stored',
@@ -161,12 +118,6 @@ export class ScanExecutor {
 
 function cancelled(scanId: string, cause?: unknown): DriftwatchError {
   return new DriftwatchError(ErrorCode.ScanCancelled, `scan ${scanId} was cancelled`, {}, { cause });
-}
-
-/** Timing fields change on every scan; the content hash covers what was observed. */
-function withoutTimes(host: HostObservation): Omit<HostObservation, 'startTime' | 'endTime'> {
-  const { startTime: _s, endTime: _e, ...rest } = host;
-  return rest;
 }
 
 function withScopeHostnames(hosts: HostObservation[], names: Map<string, string[]>): HostObservation[] {
