@@ -2,6 +2,7 @@ import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { ScanCancellation1764000000000 } from './1764000000000-scan-cancellation';
 import { ScopeNseScripts1764100000000 } from './1764100000000-scope-nse-scripts';
 import { Changes1764200000000 } from './1764200000000-changes';
+import { ImportedScans1764300000000 } from './1764300000000-imported-scans';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   ScanCancellation1764000000000,
   ScopeNseScripts1764100000000,
   Changes1764200000000,
+  ImportedScans1764300000000,
 ];

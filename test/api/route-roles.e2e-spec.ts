@@ -15,6 +15,15 @@ import {
 
 import { type RouteEntry, routeTable } from './route-table';
 
+/** A minimal nmap XML document for the import route: one host of the test scopes (127.0.0.1). */
+const IMPORT_XML = `<?xml version="1.0"?>
+<nmaprun scanner="nmap" args="nmap -p 23 127.0.0.1" start="1790000000" version="7.93" xmloutputversion="1.05">
+<host><status state="up" reason="localhost-response"/><address addr="127.0.0.1" addrtype="ipv4"/>
+<ports><port protocol="tcp" portid="23"><state state="closed" reason="reset"/></port></ports></host>
+<runstats><finished time="1790000001" exit="success"/><hosts up="1" down="0" total="1"/></runstats>
+</nmaprun>
+`;
+
 /**
  * Walks every route of the route table with every role. The table is read from the
  * controllers, so a route added later without a declared role fails here.
@@ -78,7 +87,9 @@ describe('access control: every route × every role', () => {
   }
 
   /** Real resources for each call, so an allowed call can succeed (and a DELETE removes something real). */
-  async function prepare(route: RouteEntry): Promise<{ path: string; body?: object; query?: object }> {
+  async function prepare(
+    route: RouteEntry,
+  ): Promise<{ path: string; body?: object; query?: object; xml?: string }> {
     let id = '00000000-0000-4000-8000-000000000000';
     if (route.path.includes('/scopes/:id')) id = await newScope();
     else if (route.path.includes('/scans/:id')) id = await newScan(await newScope());
@@ -98,7 +109,8 @@ describe('access control: every route × every role', () => {
       'POST /api/v1/api-keys': { name: 'created-in-test', role: 'auditor' },
     };
     const query = key === 'GET /api/v1/assets' ? { scope: await newScope() } : undefined;
-    return { path, body: bodies[key], query };
+    const xml = key === 'POST /api/v1/scopes/:id/snapshots' ? IMPORT_XML : undefined;
+    return { path, body: bodies[key], query, xml };
   }
 
   function send(
@@ -107,12 +119,14 @@ describe('access control: every route × every role', () => {
     body: object | undefined,
     key: string | undefined,
     query?: object,
+    xml?: string,
   ) {
     const agent = http();
     const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete' | 'put';
     let req = agent[method](path);
     if (query) req = req.query(query);
     if (key !== undefined) req = req.set('Authorization', `Bearer ${key}`);
+    if (xml) return req.set('Content-Type', 'application/xml').send(xml);
     return body ? req.send(body) : req;
   }
 
@@ -156,8 +170,8 @@ describe('access control: every route × every role', () => {
     });
 
     it.each(ROLES.map((role) => [role]))('role %s gets its answer', async (role) => {
-      const { path, body, query } = await prepare(route);
-      const res = await send(route, path, body, keys[role], query);
+      const { path, body, query, xml } = await prepare(route);
+      const res = await send(route, path, body, keys[role], query, xml);
       if (route.roles?.includes(role)) {
         expect(res.status).toBeGreaterThanOrEqual(200);
         expect(res.status).toBeLessThan(300);

@@ -11,6 +11,7 @@ import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
 import { FindingsController } from './controllers/findings.controller';
 import { HealthController } from './controllers/health.controller';
+import { ImportsController } from './controllers/imports.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { ScansController } from './controllers/scans.controller';
 import { ScopesController } from './controllers/scopes.controller';
@@ -28,6 +29,7 @@ import { HttpErrorFilter } from './errors/http-error.filter';
     MetricsController,
     SnapshotsController,
     AssetsController,
+    ImportsController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: ApiKeyGuard },

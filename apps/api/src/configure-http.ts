@@ -1,8 +1,9 @@
 import { type INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 
-import { ApiKeyService } from '@driftwatch/application';
+import { ApiKeyService, IMPORT_MAX_BYTES } from '@driftwatch/application';
 
 import { docsAuth } from './auth/docs-auth.middleware';
 import { validationExceptionFactory } from './errors/validation-exception.factory';
@@ -27,6 +28,11 @@ export function configureHttp(app: INestApplication): void {
     }),
   );
   app.enableShutdownHooks();
+  // nmap XML imports arrive as raw bytes (the parser streams and checks them itself).
+  (app as NestExpressApplication).useBodyParser('raw', {
+    type: ['application/xml', 'text/xml'],
+    limit: IMPORT_MAX_BYTES,
+  });
   // Swagger UI is mounted on Express directly, outside Nest's guards: protect it here.
   app.use(['/docs', '/docs-json', '/docs-yaml'], docsAuth(app.get(ApiKeyService)));
   const document = SwaggerModule.createDocument(

@@ -10,6 +10,7 @@ import { PolicyProvider } from './evaluation/policy.provider';
 import { FindingService } from './findings/finding.service';
 import { HealthService } from './health/health.service';
 import { HistoryService } from './history/history.service';
+import { SnapshotImportService } from './imports/snapshot-import.service';
 import { MetricsService } from './metrics/metrics.service';
 import { NmapScanner } from './scans/nmap-scanner';
 import { ScanCancellation } from './scans/scan-cancellation';
@@ -39,6 +40,7 @@ const SERVICES = [
   ScopeChanges,
   ScopeService,
   SecretGenerator,
+  SnapshotImportService,
   SnapshotWriter,
 ];
 

@@ -13,6 +13,8 @@ export * from './findings/finding.service';
 export * from './health/health.service';
 export * from './history/history.dto';
 export * from './history/history.service';
+export * from './imports/snapshot-import.dto';
+export * from './imports/snapshot-import.service';
 export * from './metrics/metrics.service';
 export * from './scans/nmap-scanner';
 export * from './scans/scan-cancellation';

@@ -6,6 +6,8 @@ export enum ErrorCode {
   ValidationFailed = 'VALIDATION_FAILED',
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
   TargetNotAllowed = 'TARGET_NOT_ALLOWED',

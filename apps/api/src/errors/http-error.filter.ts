@@ -17,6 +17,8 @@ const STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.PolicyInvalid]: HttpStatus.BAD_REQUEST,
   [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [ErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [ErrorCode.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [ErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [ErrorCode.ScanCancelled]: HttpStatus.CONFLICT,
   [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
   [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
@@ -74,6 +76,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       const message = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : exception.message;
       return { statusCode, error: HttpStatus[statusCode] ?? 'ERROR', message };
     }
+    const bodyError = bodyParserError(exception);
+    if (bodyError) return bodyError;
     if (isConnectionError(exception)) {
       this.logger.warn({ err: exception }, 'dependency unavailable');
       return {
@@ -85,6 +89,27 @@ export class HttpErrorFilter implements ExceptionFilter {
     this.logger.error({ err: exception }, 'unhandled error');
     return { statusCode: 500, error: 'INTERNAL', message: 'Internal error' };
   }
+}
+
+/** Express body parsers report bad bodies (too large, malformed JSON) with a 4xx `status`. */
+function bodyParserError(error: unknown): ErrorBody | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, type, message } = error as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || typeof type !== 'string')
+    return undefined;
+  if (type === 'entity.too.large') {
+    return {
+      statusCode: 413,
+      error: ErrorCode.PayloadTooLarge,
+      message: 'The request body is larger than this route accepts',
+    };
+  }
+  return {
+    statusCode: status,
+    error: ErrorCode.ValidationFailed,
+    message: `Invalid request body: ${typeof message === 'string' ? message : type}`,
+    fields: [{ field: 'body', reason: typeof message === 'string' ? message : type }],
+  };
 }
 
 function isConnectionError(error: unknown): boolean {

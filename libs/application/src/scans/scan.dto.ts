@@ -10,7 +10,7 @@ export class ScanAcceptedDto {
 export class ScanResponseDto {
   @ApiProperty() id!: string;
   @ApiProperty() scopeId!: string;
-  @ApiProperty({ enum: ['manual', 'schedule'] }) trigger!: 'manual' | 'schedule';
+  @ApiProperty({ enum: ['manual', 'schedule', 'import'] }) trigger!: 'manual' | 'schedule' | 'import';
   @ApiProperty({ nullable: true, type: String }) slot!: string | null;
   @ApiProperty({ enum: SCAN_STATUSES }) status!: ScanStatus;
   @ApiProperty() attempts!: number;

@@ -32,7 +32,7 @@ export class SnapshotWriter {
 
   async store(
     scope: ScopeEntity,
-    scanId: string,
+    scanId: string | ((manager: EntityManager) => Promise<string>),
     observation: NetworkObservation,
     takenAt: Date,
     commit: (snapshotId: string, manager: EntityManager) => Promise<void>,
@@ -45,7 +45,7 @@ export class SnapshotWriter {
       const snapshot = await this.snapshots.insert(
         {
           scopeId: scope.id,
-          scanId,
+          scanId: typeof scanId === 'string' ? scanId : await scanId(manager),
           vantage: scope.vantage,
           takenAt,
           contentHash: contentHash(hosts.map(withoutTimes)),

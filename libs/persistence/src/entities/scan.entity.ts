@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export const SCAN_STATUSES = ['queued', 'running', 'evaluating', 'completed', 'failed', 'cancelled'] as const;
 export type ScanStatus = (typeof SCAN_STATUSES)[number];
-export type ScanTrigger = 'manual' | 'schedule';
+export type ScanTrigger = 'manual' | 'schedule' | 'import';
 
 @Entity('scans')
 export class ScanEntity {
@@ -20,4 +20,5 @@ export class ScanEntity {
   @Column('uuid', { name: 'snapshot_id', nullable: true }) snapshotId!: string | null;
   @Column('jsonb', { default: () => "'[]'" }) warnings!: string[];
   @Column('text', { name: 'cancelled_by', nullable: true }) cancelledBy!: string | null;
+  @Column('text', { name: 'imported_by', nullable: true }) importedBy!: string | null;
 }

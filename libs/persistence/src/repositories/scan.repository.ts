@@ -24,6 +24,34 @@ export class ScanRepository {
     );
   }
 
+  /** The record of an nmap XML import: its snapshot is stored in the same transaction. */
+  async createImported(
+    scopeId: string,
+    times: { startedAt: Date; finishedAt: Date; at: Date },
+    by: string,
+    warnings: string[],
+    manager: EntityManager,
+  ): Promise<ScanEntity> {
+    return this.repo(manager).save(
+      this.repo(manager).create({
+        scopeId,
+        trigger: 'import',
+        slot: null,
+        status: 'evaluating',
+        attempts: 1,
+        queuedAt: times.at,
+        startedAt: times.startedAt,
+        finishedAt: times.finishedAt,
+        importedBy: by,
+        warnings,
+      }),
+    );
+  }
+
+  async attachSnapshot(id: string, snapshotId: string, manager: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id }, { snapshotId });
+  }
+
   /** The scan of a schedule slot, created once whichever replica's job gets here first. */
   async findOrCreateScheduled(scopeId: string, slot: Date, at: Date): Promise<ScanEntity> {
     await this.dataSource.query(

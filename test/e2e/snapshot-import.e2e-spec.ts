@@ -1,0 +1,183 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+
+import type { FindingResponseDto, ScanResponseDto } from '@driftwatch/application';
+import { waitFor } from '@driftwatch/test/services';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  httpServer,
+  keysForRoles,
+  type TestEnvironment,
+} from '@driftwatch/test/test-app';
+
+/** nmap XML as nmap 7.93 writes it, for hosts of the documentation range 192.0.2.0/24. */
+function nmapXml(
+  hosts: { addr: string; ports: [number, string, string][] }[],
+  opts: { truncate?: boolean } = {},
+) {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE nmaprun>
+<nmaprun scanner="nmap" args="nmap -sV -oX - 192.0.2.0/28" start="1790000000" startstr="x" version="7.93" xmloutputversion="1.05">
+<scaninfo type="syn" protocol="tcp" numservices="3" services="21-23"/>
+${hosts
+  .map(
+    (
+      h,
+    ) => `<host starttime="1790000001" endtime="1790000009"><status state="up" reason="syn-ack" reason_ttl="64"/>
+<address addr="${h.addr}" addrtype="ipv4"/>
+<hostnames><hostname name="save 50 percent today" type="user"/></hostnames>
+<ports>${h.ports
+      .map(
+        ([port, state, name]) =>
+          `<port protocol="tcp" portid="${port}"><state state="${state}" reason="syn-ack" reason_ttl="64"/><service name="${name}" method="probed" conf="10"/></port>`,
+      )
+      .join('\n')}</ports>
+<times srtt="100" rttvar="100" to="100000"/>
+</host>`,
+  )
+  .join('\n')}
+<runstats><finished time="1790000010" timestr="x" summary="done" elapsed="10" exit="success"/><hosts up="${hosts.length}" down="0" total="${hosts.length}"/></runstats>
+</nmaprun>
+`;
+  return opts.truncate ? body.slice(0, body.length / 2) : body;
+}
+
+/** POST /scopes/{id}/snapshots: nmap XML from elsewhere goes through the same pipeline as a scan. */
+describe('importing nmap XML', () => {
+  let env: TestEnvironment;
+  let app: INestApplication;
+  let keys: Record<'scanner' | 'analyst', string>;
+  let scopeId: string;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '127.0.0.0/8,192.0.2.0/24' });
+    app = await createHttpApp(env.config, 'standalone');
+    keys = await keysForRoles(app, ['scanner', 'analyst']);
+    const scope = await request(httpServer(app))
+      .post('/api/v1/scopes')
+      .set('Authorization', `Bearer ${keys.analyst}`)
+      .send({ name: 'imported', targets: ['192.0.2.0/28'], ports: [21, 22, 23], approvedPorts: [22] })
+      .expect(201);
+    scopeId = (scope.body as { id: string }).id;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  const http = () => request(httpServer(app));
+  const post = (xml: string | Buffer, contentType = 'application/xml') =>
+    http()
+      .post(`/api/v1/scopes/${scopeId}/snapshots`)
+      .set('Authorization', `Bearer ${keys.scanner}`)
+      .set('Content-Type', contentType)
+      .send(xml);
+  const counts = async () => {
+    const snapshots = await http()
+      .get(`/api/v1/scopes/${scopeId}/snapshots`)
+      .set('Authorization', `Bearer ${keys.analyst}`);
+    return (snapshots.body as { page: { total: number } }).page.total;
+  };
+
+  it('stores the snapshot, evaluates it, and serves the findings like a scan', async () => {
+    const res = await post(
+      nmapXml([
+        {
+          addr: '192.0.2.5',
+          ports: [
+            [23, 'open', 'telnet'],
+            [22, 'open', 'ssh'],
+          ],
+        },
+        { addr: '192.0.2.6', ports: [[21, 'open', 'ftp']] },
+      ]),
+    );
+    expect(res.status).toBe(201);
+    const { scanId, snapshotId, hosts } = res.body as { scanId: string; snapshotId: string; hosts: number };
+    expect(hosts).toBe(2);
+    const scan = await waitFor('the import to be evaluated', async () => {
+      const body = (
+        await http().get(`/api/v1/scans/${scanId}`).set('Authorization', `Bearer ${keys.analyst}`)
+      ).body as ScanResponseDto;
+      return body.status === 'completed' ? body : undefined;
+    });
+    expect(scan).toMatchObject({ trigger: 'import', snapshotId });
+    const findings = await http()
+      .get('/api/v1/findings')
+      .query({ scope: scopeId, status: 'open' })
+      .set('Authorization', `Bearer ${keys.analyst}`)
+      .expect(200);
+    const found = (findings.body as { items: FindingResponseDto[] }).items.map(
+      (f) => `${f.asset} ${f.subject} ${f.ruleId}`,
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '192.0.2.5 tcp/23 pci-dss-v4.1.2.6-insecure-cleartext-service',
+        '192.0.2.6 tcp/21 pci-dss-v4.1.2.6-insecure-cleartext-service',
+        '192.0.2.6 tcp/21 pci-dss-v4.1.2.5-open-port-not-approved',
+      ]),
+    );
+    // A hostname containing "percent" (node-nmap dropped such hosts) is kept.
+    const snapshot = await http()
+      .get(`/api/v1/snapshots/${snapshotId}`)
+      .set('Authorization', `Bearer ${keys.analyst}`);
+    expect((snapshot.body as { hosts: unknown[] }).hosts).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      'truncated XML',
+      () => post(nmapXml([{ addr: '192.0.2.5', ports: [[22, 'open', 'ssh']] }], { truncate: true })),
+      400,
+      'NMAP_OUTPUT_INVALID',
+    ],
+    [
+      'an external entity',
+      () =>
+        post(
+          '<?xml version="1.0"?><!DOCTYPE nmaprun [<!ENTITY x SYSTEM "file:///etc/passwd">]><nmaprun>&x;</nmaprun>',
+        ),
+      400,
+      'NMAP_OUTPUT_INVALID',
+    ],
+    [
+      'a document that is not nmap output',
+      () => post('<html><body>hello</body></html>'),
+      400,
+      'NMAP_OUTPUT_INVALID',
+    ],
+    [
+      'a host outside the scope',
+      () => post(nmapXml([{ addr: '192.0.2.200', ports: [[22, 'open', 'ssh']] }])),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a JSON body',
+      () => post(JSON.stringify({ hosts: [] }), 'application/json'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'a body over the size limit',
+      () => post(Buffer.alloc(129 * 1024 * 1024, 0x20)),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+  ])('refuses %s and stores nothing', async (_what, send, status, error) => {
+    const before = await counts();
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect((res.body as { error: string }).error).toBe(error);
+    expect(await counts()).toBe(before);
+  });
+
+  it('names the host outside the scope', async () => {
+    const res = await post(nmapXml([{ addr: '192.0.2.200', ports: [[22, 'open', 'ssh']] }]));
+    expect((res.body as { fields: { field: string; reason: string }[] }).fields).toEqual([
+      { field: 'hosts[0]', reason: "192.0.2.200 is not covered by the scope's targets" },
+    ]);
+  });
+});
