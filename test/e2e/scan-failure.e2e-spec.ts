@@ -1,12 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 
-import type { ScanResponseDto } from '@driftwatch/application';
-import { waitFor } from '@driftwatch/test/services';
+import { ApiClient } from '@driftwatch/test/api-client';
 import {
   createHttpApp,
   createTestEnvironment,
-  httpServer,
   keysForRoles,
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
@@ -15,7 +12,7 @@ import {
 describe('a failing scan', () => {
   let env: TestEnvironment;
   let app: INestApplication;
-  let auth: { Authorization: string };
+  let api: ApiClient;
 
   beforeAll(async () => {
     // A worker whose nmap is missing: every attempt fails the same way.
@@ -25,7 +22,7 @@ describe('a failing scan', () => {
       SCAN_BACKOFF_MS: '100',
     });
     app = await createHttpApp(env.config, 'standalone');
-    auth = { Authorization: `Bearer ${(await keysForRoles(app, ['analyst'])).analyst}` };
+    api = new ApiClient(app, (await keysForRoles(app, ['analyst'])).analyst);
   });
 
   afterAll(async () => {
@@ -34,22 +31,8 @@ describe('a failing scan', () => {
   });
 
   it('is retried with backoff, then marked failed with its reason and no snapshot', async () => {
-    const http = () => request(httpServer(app));
-    const scope = await http()
-      .post('/api/v1/scopes')
-      .set(auth)
-      .send({ name: 'no-nmap', targets: ['127.0.0.1'], ports: [9] })
-      .expect(201);
-    const accepted = await http()
-      .post(`/api/v1/scopes/${(scope.body as { id: string }).id}/scans`)
-      .set(auth)
-      .expect(202);
-    const scanId = (accepted.body as { id: string }).id;
-    const scan = await waitFor('the scan to fail', async () => {
-      const body = (await http().get(`/api/v1/scans/${scanId}`).set(auth).expect(200))
-        .body as ScanResponseDto;
-      return body.status === 'failed' ? body : undefined;
-    });
+    const scopeId = await api.createScope({ name: 'no-nmap', targets: ['127.0.0.1'], ports: [9] });
+    const scan = await api.waitForScan(await api.requestScan(scopeId), ['failed']);
     expect(scan).toMatchObject({
       status: 'failed',
       attempts: 2,
@@ -58,7 +41,7 @@ describe('a failing scan', () => {
     });
     expect(scan.error).toMatch(/nmap/i);
 
-    const health = await http().get('/health');
+    const health = await api.http().get('/health');
     expect(health.status).toBe(503);
     expect((health.body as { checks: { nmap: { status: string } } }).checks.nmap.status).toBe('down');
   });

@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 
 import type { FindingResponseDto, ScanResponseDto } from '@driftwatch/application';
-import { waitFor } from '@driftwatch/test/services';
+import { ApiClient } from '@driftwatch/test/api-client';
 import {
   createHttpApp,
   createTestEnvironment,
@@ -59,20 +59,8 @@ describe('end to end: a cleartext telnet service is found, then resolved', () =>
 
   const http = () => request(httpServer(app));
 
-  async function scanToCompletion(scopeId: string): Promise<ScanResponseDto> {
-    const accepted = await http().post(`/api/v1/scopes/${scopeId}/scans`).set(auth).expect(202);
-    const scanId = (accepted.body as { id: string }).id;
-    return waitFor(
-      `scan ${scanId} to complete`,
-      async () => {
-        const scan = (await http().get(`/api/v1/scans/${scanId}`).set(auth).expect(200))
-          .body as ScanResponseDto;
-        if (scan.status === 'failed') throw new Error(`scan failed: ${scan.error}`);
-        return scan.status === 'completed' ? scan : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 300 },
-    );
-  }
+  const scanToCompletion = (scopeId: string): Promise<ScanResponseDto> =>
+    new ApiClient(app, auth.Authorization.slice('Bearer '.length)).scanToCompletion(scopeId);
 
   async function telnetFindings(scopeId: string): Promise<FindingResponseDto[]> {
     const res = await http().get('/api/v1/findings').query({ scope: scopeId }).set(auth).expect(200);

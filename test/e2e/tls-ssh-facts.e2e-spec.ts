@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 
-import type { FindingResponseDto, ScanResponseDto, SnapshotResponseDto } from '@driftwatch/application';
+import type { FindingResponseDto, SnapshotResponseDto } from '@driftwatch/application';
+import { ApiClient } from '@driftwatch/test/api-client';
 import { type LocalService, passwordSshServer, weakTlsServer } from '@driftwatch/test/local-services';
 import { freePort } from '@driftwatch/test/private-redis';
-import { waitFor } from '@driftwatch/test/services';
 import {
   createHttpApp,
   createTestEnvironment,
@@ -20,6 +20,7 @@ import {
 describe('TLS and SSH facts', () => {
   let env: TestEnvironment;
   let app: INestApplication;
+  let key: string;
   let auth: { Authorization: string };
   let tls: LocalService;
   let ssh: LocalService;
@@ -29,7 +30,8 @@ describe('TLS and SSH facts', () => {
     ssh = await passwordSshServer(await freePort());
     env = await createTestEnvironment();
     app = await createHttpApp(env.config, 'standalone');
-    auth = { Authorization: `Bearer ${(await keysForRoles(app, ['analyst'])).analyst}` };
+    key = (await keysForRoles(app, ['analyst'])).analyst;
+    auth = { Authorization: `Bearer ${key}` };
   });
 
   afterAll(async () => {
@@ -55,17 +57,7 @@ describe('TLS and SSH facts', () => {
     expect((scope.body as { scripts: string[] }).scripts).toEqual(
       expect.arrayContaining(['ssl-enum-ciphers', 'ssl-cert', 'ssh2-enum-algos', 'ssh-auth-methods']),
     );
-    const accepted = await http().post(`/api/v1/scopes/${scopeId}/scans`).set(auth).expect(202);
-    const scanId = (accepted.body as { id: string }).id;
-    const scan = await waitFor(
-      'the scan to complete',
-      async () => {
-        const body = (await http().get(`/api/v1/scans/${scanId}`).set(auth)).body as ScanResponseDto;
-        if (body.status === 'failed') throw new Error(`scan failed: ${body.error}`);
-        return body.status === 'completed' ? body : undefined;
-      },
-      { timeoutMs: 110_000, intervalMs: 500 },
-    );
+    const scan = await new ApiClient(app, key).scanToCompletion(scopeId, 110_000);
 
     const snapshot = (await http().get(`/api/v1/snapshots/${scan.snapshotId}`).set(auth).expect(200))
       .body as SnapshotResponseDto;

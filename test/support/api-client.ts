@@ -1,0 +1,60 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+
+import type { ScanResponseDto } from '@driftwatch/application';
+
+import { waitFor } from './services';
+import { httpServer } from './test-app';
+
+/** The steps end-to-end tests repeat, through the public API with one key. */
+export class ApiClient {
+  constructor(
+    private readonly app: INestApplication,
+    private readonly key: string,
+  ) {}
+
+  get auth(): { Authorization: string } {
+    return { Authorization: `Bearer ${this.key}` };
+  }
+
+  http() {
+    return request(httpServer(this.app));
+  }
+
+  async createScope(body: Record<string, unknown>): Promise<string> {
+    const res = await this.http().post('/api/v1/scopes').set(this.auth).send(body).expect(201);
+    return (res.body as { id: string }).id;
+  }
+
+  async requestScan(scopeId: string): Promise<string> {
+    const res = await this.http().post(`/api/v1/scopes/${scopeId}/scans`).set(this.auth).expect(202);
+    return (res.body as { id: string }).id;
+  }
+
+  async getScan(scanId: string): Promise<ScanResponseDto> {
+    return (await this.http().get(`/api/v1/scans/${scanId}`).set(this.auth).expect(200))
+      .body as ScanResponseDto;
+  }
+
+  /** Polls until the scan reaches one of `statuses`; a scan that fails unexpectedly fails the wait. */
+  async waitForScan(
+    scanId: string,
+    statuses: ScanResponseDto['status'][] = ['completed'],
+    timeoutMs = 90_000,
+  ): Promise<ScanResponseDto> {
+    return waitFor(
+      `scan ${scanId} to be ${statuses.join(' or ')}`,
+      async () => {
+        const scan = await this.getScan(scanId);
+        if (statuses.includes(scan.status)) return scan;
+        if (scan.status === 'failed') throw new Error(`scan failed: ${scan.error}`);
+        return undefined;
+      },
+      { timeoutMs, intervalMs: 300 },
+    );
+  }
+
+  async scanToCompletion(scopeId: string, timeoutMs?: number): Promise<ScanResponseDto> {
+    return this.waitForScan(await this.requestScan(scopeId), ['completed'], timeoutMs);
+  }
+}
