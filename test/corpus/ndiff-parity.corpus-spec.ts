@@ -9,14 +9,12 @@ import sax from 'sax';
 import type { NetworkObservation } from '@driftwatch/core';
 import { type Change, diffObservations, identityAddress } from '@driftwatch/drift';
 import { parseNmapXml } from '@driftwatch/nmap';
+import { assertCorpusPresent, CORPUS_DIR } from '@driftwatch/test/corpus';
 
 // nmap's ndiff is the oracle: for every pair of its own test scans, the hosts and ports it
 // reports as changed must be exactly the ones our diff reports, except for the deliberate,
 // documented differences (docs/decisions/0005-drift-model.md), each checked positively below.
-const FIXTURES_DIR =
-  // The corpus location is test-harness input (CI points it elsewhere), not application configuration.
-  process.env.DRIFTWATCH_FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures/nmap-xml');
-const NDIFF_DIR = path.join(FIXTURES_DIR, 'ndiff');
+const NDIFF_DIR = path.join(CORPUS_DIR, 'ndiff');
 const CLI = path.resolve(__dirname, '../../dist/apps/cli/main.js');
 const run = promisify(execFile);
 
@@ -200,11 +198,7 @@ describe('drift parity with nmap ndiff over its own test scans', () => {
   });
 
   it('finds the ndiff scans (set DRIFTWATCH_FIXTURES_DIR or check out ../shared) and the ndiff tool', async () => {
-    if (!existsSync(NDIFF_DIR)) {
-      throw new Error(
-        `ndiff scans not found at ${NDIFF_DIR}; set DRIFTWATCH_FIXTURES_DIR or check out ../shared`,
-      );
-    }
+    assertCorpusPresent(NDIFF_DIR);
     expect(readdirSync(NDIFF_DIR).filter((f) => f.endsWith('.xml')).length).toBeGreaterThan(1);
     await expect(run('ndiff', ['--help'])).resolves.toBeDefined();
   });

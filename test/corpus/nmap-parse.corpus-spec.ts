@@ -1,22 +1,10 @@
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DriftwatchError, ErrorCode, type NetworkObservation } from '@driftwatch/core';
 import { parseNmapXml } from '@driftwatch/nmap';
+import { assertCorpusPresent, CORPUS_DIR, corpusFiles, xmlFiles } from '@driftwatch/test/corpus';
 
 // Third-party nmap output, read in place and never copied into the project (see its README.md).
-const FIXTURES_DIR =
-  // The corpus location is test-harness input (CI points it elsewhere), not application configuration.
-  process.env.DRIFTWATCH_FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures/nmap-xml');
-
-function xmlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) return xmlFiles(full);
-      return name.endsWith('.xml') ? [full] : [];
-    });
-}
 
 /** <host> elements counted independently of the parser (not <hosts>, <hostnames> or <hosthint>). */
 function countHostElements(xml: string): number {
@@ -25,17 +13,13 @@ function countHostElements(xml: string): number {
 
 describe('nmap XML corpus (real output of nmap 3.x-7.x)', () => {
   it('finds the corpus directory (set DRIFTWATCH_FIXTURES_DIR or check out ../shared)', () => {
-    if (!existsSync(FIXTURES_DIR)) {
-      throw new Error(
-        `nmap XML corpus not found at ${FIXTURES_DIR}; set DRIFTWATCH_FIXTURES_DIR or check out ../shared`,
-      );
-    }
-    expect(xmlFiles(FIXTURES_DIR).length).toBeGreaterThan(0);
+    assertCorpusPresent();
+    expect(xmlFiles(CORPUS_DIR).length).toBeGreaterThan(0);
   });
 
-  const files = existsSync(FIXTURES_DIR) ? xmlFiles(FIXTURES_DIR) : [];
+  const files = corpusFiles();
 
-  it.each(files.map((f) => [path.relative(FIXTURES_DIR, f), f]))(
+  it.each(files.map((f) => [path.relative(CORPUS_DIR, f), f]))(
     '%s parses with every <host> kept, or is refused as NmapOutputInvalid for a real defect',
     async (_relative, file) => {
       const xml = readFileSync(file, 'utf8');

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
@@ -7,21 +7,7 @@ import {
   parseNmapXmlWithSax,
   type NmapXmlParseResult,
 } from '@driftwatch/nmap/nmap-xml.parser';
-
-// Third-party nmap output, read in place and never copied into the project (see its README.md).
-const FIXTURES_DIR =
-  // The corpus location is test-harness input (CI points it elsewhere), not application configuration.
-  process.env.DRIFTWATCH_FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures/nmap-xml');
-
-function xmlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) return xmlFiles(full);
-      return name.endsWith('.xml') ? [full] : [];
-    });
-}
+import { assertCorpusPresent, CORPUS_DIR, corpusFiles, xmlFiles } from '@driftwatch/test/corpus';
 
 type Outcome = { result: NmapXmlParseResult } | { refused: string };
 
@@ -53,17 +39,13 @@ function expectSame(scanner: Outcome, reference: Outcome): void {
 
 describe('nmap XML scanner equals the sax reference parser on the real corpus', () => {
   it('finds the corpus directory (set DRIFTWATCH_FIXTURES_DIR or check out ../shared)', () => {
-    if (!existsSync(FIXTURES_DIR)) {
-      throw new Error(
-        `nmap XML corpus not found at ${FIXTURES_DIR}; set DRIFTWATCH_FIXTURES_DIR or check out ../shared`,
-      );
-    }
-    expect(xmlFiles(FIXTURES_DIR).length).toBeGreaterThan(0);
+    assertCorpusPresent();
+    expect(xmlFiles(CORPUS_DIR).length).toBeGreaterThan(0);
   });
 
-  const files = existsSync(FIXTURES_DIR) ? xmlFiles(FIXTURES_DIR) : [];
+  const files = corpusFiles();
 
-  it.each(files.map((f) => [path.relative(FIXTURES_DIR, f), f]))(
+  it.each(files.map((f) => [path.relative(CORPUS_DIR, f), f]))(
     '%s: same result (or both refuse) from a string and from 1-, 7-, 64- and 4096-byte chunks',
     async (_relative, file) => {
       const bytes = readFileSync(file);

@@ -3,15 +3,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 
-import type { ScanResponseDto } from '@driftwatch/application';
 import { ScanQueue } from '@driftwatch/queue';
+import { ApiClient } from '@driftwatch/test/api-client';
 import { waitFor } from '@driftwatch/test/services';
 import {
   createHttpApp,
   createTestEnvironment,
-  httpServer,
   keysForRoles,
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
@@ -52,14 +50,14 @@ describe('cancelling scans', () => {
   describe('a running scan', () => {
     let env: TestEnvironment;
     let app: INestApplication;
-    let auth: { Authorization: string };
+    let api: ApiClient;
     let listener: { server: Server; port: number };
 
     beforeAll(async () => {
       listener = await silentListener();
       env = await createTestEnvironment();
       app = await createHttpApp(env.config, 'standalone');
-      auth = { Authorization: `Bearer ${(await keysForRoles(app, ['analyst'])).analyst}` };
+      api = new ApiClient(app, (await keysForRoles(app, ['analyst'])).analyst);
     });
 
     afterAll(async () => {
@@ -69,17 +67,10 @@ describe('cancelling scans', () => {
     });
 
     it('stops the nmap child, stores no snapshot and stays cancelled', async () => {
-      const http = () => request(httpServer(app));
-      const scope = await http()
-        .post('/api/v1/scopes')
-        .set(auth)
-        .send({ name: 'slow', targets: ['127.0.0.1'], ports: [listener.port] })
-        .expect(201);
-      const accepted = await http()
-        .post(`/api/v1/scopes/${(scope.body as { id: string }).id}/scans`)
-        .set(auth)
-        .expect(202);
-      const scanId = (accepted.body as { id: string }).id;
+      const http = () => api.http();
+      const auth = api.auth;
+      const scopeId = await api.createScope({ name: 'slow', targets: ['127.0.0.1'], ports: [listener.port] });
+      const scanId = await api.requestScan(scopeId);
       await waitFor('nmap to be running', async () => (await nmapChildren()).length > 0, {
         timeoutMs: 30_000,
       });
@@ -92,8 +83,7 @@ describe('cancelling scans', () => {
 
       // Whatever the worker reports afterwards, the scan stays cancelled and has no snapshot.
       await new Promise((r) => setTimeout(r, 1000));
-      const after = (await http().get(`/api/v1/scans/${scanId}`).set(auth).expect(200))
-        .body as ScanResponseDto;
+      const after = await api.getScan(scanId);
       expect(after).toMatchObject({
         status: 'cancelled',
         snapshotId: null,
@@ -107,12 +97,12 @@ describe('cancelling scans', () => {
   describe('a queued scan', () => {
     let env: TestEnvironment;
     let app: INestApplication;
-    let auth: { Authorization: string };
+    let api: ApiClient;
 
     beforeAll(async () => {
       env = await createTestEnvironment();
       app = await createHttpApp(env.config, 'api'); // no worker: the scan stays queued
-      auth = { Authorization: `Bearer ${(await keysForRoles(app, ['analyst'])).analyst}` };
+      api = new ApiClient(app, (await keysForRoles(app, ['analyst'])).analyst);
     });
 
     afterAll(async () => {
@@ -121,26 +111,15 @@ describe('cancelling scans', () => {
     });
 
     it('is removed from the queue and never starts', async () => {
-      const http = () => request(httpServer(app));
-      const scope = await http()
-        .post('/api/v1/scopes')
-        .set(auth)
-        .send({ name: 'queued', targets: ['127.0.0.1'], ports: [9] })
-        .expect(201);
-      const scanId = (
-        (
-          await http()
-            .post(`/api/v1/scopes/${(scope.body as { id: string }).id}/scans`)
-            .set(auth)
-            .expect(202)
-        ).body as { id: string }
-      ).id;
+      const http = () => api.http();
+      const auth = api.auth;
+      const scanId = await api.requestScan(
+        await api.createScope({ name: 'queued', targets: ['127.0.0.1'], ports: [9] }),
+      );
       expect((await app.get(ScanQueue).depth()).scan.waiting).toBe(1);
       await http().delete(`/api/v1/scans/${scanId}`).set(auth).expect(200);
       expect((await app.get(ScanQueue).depth()).scan.waiting).toBe(0);
-      expect((await http().get(`/api/v1/scans/${scanId}`).set(auth)).body).toMatchObject({
-        status: 'cancelled',
-      });
+      expect(await api.getScan(scanId)).toMatchObject({ status: 'cancelled' });
       expect(
         (await http().delete('/api/v1/scans/00000000-0000-4000-8000-000000000000').set(auth)).status,
       ).toBe(404);

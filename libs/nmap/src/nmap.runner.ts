@@ -2,6 +2,7 @@ import { spawn as nodeSpawn, type ChildProcessByStdio } from 'node:child_process
 import type { Readable, Writable } from 'node:stream';
 import {
   DriftwatchError,
+  errorChain,
   ErrorCode,
   parseTarget,
   type NetworkObservation,
@@ -45,7 +46,7 @@ export class NmapNotFoundError extends DriftwatchError {
   constructor(binary: string, cause: unknown) {
     super(
       ErrorCode.DependencyUnavailable,
-      `nmap could not be started from "${binary}": ${errorText(cause)}`,
+      `nmap could not be started from "${binary}": ${errorChain(cause)}`,
       { binary },
       { cause },
     );
@@ -189,7 +190,7 @@ export class NmapRunner {
     if (observation?.run.errorMessage) reasons.push(`nmap reported: ${observation.run.errorMessage}`);
     else if (observation && observation.run.exit !== 'success')
       reasons.push('nmap did not report a successful finish');
-    if (parseError !== undefined) reasons.push(errorText(parseError));
+    if (parseError !== undefined) reasons.push(errorChain(parseError));
     if (stderr) reasons.push(`stderr: ${stderr}`);
     throw new DriftwatchError(
       ErrorCode.ScanFailed,
@@ -250,8 +251,4 @@ function collectLines(stream: Readable, into: string[]): void {
   });
   stream.on('end', () => add(partial));
   stream.on('error', () => undefined);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

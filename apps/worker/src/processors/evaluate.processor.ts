@@ -3,9 +3,10 @@ import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 
 import { EvaluationService, type EvaluationOutcome, ScanExecutor } from '@driftwatch/application';
+import { errorChain } from '@driftwatch/core';
 import { type EvaluateSnapshotPayload, JobName, QueueName } from '@driftwatch/queue';
 
-import { errorText, isFinal, toJobError } from './job-errors';
+import { isFinal, toJobError } from './job-errors';
 
 export const EVALUATE_JOB_NAMES = [JobName.EvaluateSnapshot] as const;
 
@@ -36,12 +37,12 @@ export class EvaluateProcessor extends WorkerHost {
     if (!job) return;
     const final = isFinal(error) || job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn(
-      { scanId: job.data.scanId, final, reason: errorText(error) },
+      { scanId: job.data.scanId, final, reason: errorChain(error) },
       'evaluation attempt failed',
     );
     if (!final) return;
     try {
-      await this.executor.markFailed(job.data.scanId, `evaluation failed: ${errorText(error)}`);
+      await this.executor.markFailed(job.data.scanId, `evaluation failed: ${errorChain(error)}`);
     } catch (markError: unknown) {
       this.logger.error(
         { scanId: job.data.scanId, err: markError },

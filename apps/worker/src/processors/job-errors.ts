@@ -21,7 +21,3 @@ export function toJobError(error: unknown): Error {
   }
   return error instanceof Error ? error : new Error(errorChain(error));
 }
-
-export function errorText(error: unknown): string {
-  return errorChain(error);
-}

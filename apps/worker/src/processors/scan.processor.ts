@@ -4,9 +4,10 @@ import type { Job } from 'bullmq';
 
 import { ScanExecutor, type ScanOutcome } from '@driftwatch/application';
 import { AppConfig } from '@driftwatch/config';
+import { errorChain } from '@driftwatch/core';
 import { JobName, type ManualScanPayload, QueueName, type ScheduledScanPayload } from '@driftwatch/queue';
 
-import { errorText, isFinal, toJobError } from './job-errors';
+import { isFinal, toJobError } from './job-errors';
 
 type ScanJob = Job<(ManualScanPayload | ScheduledScanPayload) & { scanId?: string }>;
 
@@ -59,7 +60,7 @@ export class ScanProcessor extends WorkerHost implements OnModuleInit {
     const scanId = job?.data.scanId ?? (job?.data as ManualScanPayload | undefined)?.scanId;
     if (!job || !scanId) return;
     const final = isFinal(error) || job.attemptsMade >= (job.opts.attempts ?? 1);
-    const reason = errorText(error);
+    const reason = errorChain(error);
     this.logger.warn({ scanId, attempt: job.attemptsMade, final, reason }, 'scan attempt failed');
     try {
       if (final) await this.executor.markFailed(scanId, reason);

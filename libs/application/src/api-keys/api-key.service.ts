@@ -36,10 +36,7 @@ export class ApiKeyService {
 
   /** The secret is returned here once; only its sha256 is stored (it is 256 random bits, so no KDF is needed). */
   async create(dto: CreateApiKeyDto): Promise<ApiKeyCreatedResponseDto> {
-    const prefix = Buffer.from(this.secrets.token(8), 'base64url')
-      .toString('hex')
-      .slice(0, 16)
-      .padEnd(16, '0');
+    const prefix = this.secrets.hex(8);
     const secret = this.secrets.token(32);
     const entity = await this.keys.create({
       name: dto.name,

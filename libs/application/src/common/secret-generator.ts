@@ -8,4 +8,9 @@ export class SecretGenerator {
   token(bytes: number): string {
     return randomBytes(bytes).toString('base64url');
   }
+
+  /** Lower-case hex with `bytes` bytes of entropy. */
+  hex(bytes: number): string {
+    return randomBytes(bytes).toString('hex');
+  }
 }
