@@ -3,6 +3,8 @@ import { ScanCancellation1764000000000 } from './1764000000000-scan-cancellation
 import { ScopeNseScripts1764100000000 } from './1764100000000-scope-nse-scripts';
 import { Changes1764200000000 } from './1764200000000-changes';
 import { ImportedScans1764300000000 } from './1764300000000-imported-scans';
+import { SnapshotIntervals1764400000000 } from './1764400000000-snapshot-intervals';
+import { ScanShards1764500000000 } from './1764500000000-scan-shards';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -11,4 +13,6 @@ export const MIGRATIONS = [
   ScopeNseScripts1764100000000,
   Changes1764200000000,
   ImportedScans1764300000000,
+  SnapshotIntervals1764400000000,
+  ScanShards1764500000000,
 ];

@@ -9,7 +9,7 @@ cd "$ROOT"
 trap print_step_times EXIT
 
 run_step "npm dependencies" ensure_node_modules
-run_step "tools (pg, redis, nmap, compose, sshd, openssl)" ensure_tools docker-compose test-services
+run_step "tools (pg, redis, nmap, compose, sshd, openssl, lab)" ensure_tools docker-compose test-services lab
 run_step "services" ensure_services
 run_step "lint" npm run -s lint
 run_step "typecheck" npm run -s typecheck

@@ -31,20 +31,23 @@ pg_bin_dir() {
   [[ -n "$best" ]] && printf '%s\n' "$best"
 }
 
-# ensure_tools [docker-compose] [test-services] [ndiff]
+# ensure_tools [docker-compose] [test-services] [ndiff] [lab]
 # test-services: the real services the end-to-end tests start on loopback (sshd, openssl).
 # ndiff: nmap's own scan-diff tool, the oracle of the drift parity suite.
+# lab: the multi-zone network lab (test/lab/lab.sh): ip (iproute2), iptables, and sshd, python3
+# and openssl for the services inside the zones.
 # Checks for the binaries the project needs. PostgreSQL / Redis servers are only required when
 # DATABASE_URL / REDIS_URL are not provided. As root, missing Debian packages are installed with
 # apt-get (apt-get update only if the first install attempt fails); otherwise prints the packages
 # to install and exits 1.
 # shellcheck disable=SC2120 # the argument is optional
 ensure_tools() {
-  local want_compose=0 want_test_services=0 want_ndiff=0 arg
+  local want_compose=0 want_test_services=0 want_ndiff=0 want_lab=0 arg
   for arg in "$@"; do
     [[ "$arg" == docker-compose ]] && want_compose=1
     [[ "$arg" == test-services ]] && want_test_services=1
     [[ "$arg" == ndiff ]] && want_ndiff=1
+    [[ "$arg" == lab ]] && want_lab=1
   done
   local -a pkgs=()
   if [[ -z "${DATABASE_URL:-}" ]] && { [[ -z "$(pg_bin_dir)" ]] || ! id postgres >/dev/null 2>&1; }; then
@@ -63,6 +66,15 @@ ensure_tools() {
   fi
   if ((want_ndiff)) && ! command -v ndiff >/dev/null 2>&1; then
     pkgs+=(ndiff)
+  fi
+  if ((want_lab)); then
+    # /usr/sbin is not on every non-root PATH
+    command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip || -x /usr/bin/ip ]] || pkgs+=(iproute2)
+    command -v iptables >/dev/null 2>&1 || [[ -x /usr/sbin/iptables ]] || pkgs+=(iptables)
+    # test-services may already have asked for openssh-server and openssl
+    [[ -x /usr/sbin/sshd ]] || ((want_test_services)) || pkgs+=(openssh-server)
+    command -v openssl >/dev/null 2>&1 || ((want_test_services)) || pkgs+=(openssl)
+    command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
   fi
   ((${#pkgs[@]} == 0)) && return 0
 

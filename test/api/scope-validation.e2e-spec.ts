@@ -101,8 +101,8 @@ describe('scope input validation', () => {
   it('stored nothing, queued nothing and never started nmap', async () => {
     const list = await http().get('/api/v1/scopes').set(auth).expect(200);
     expect((list.body as { page: { total: number } }).page.total).toBe(0);
-    const depth = await app.get(ScanQueue).depth();
-    expect(Object.values(depth.scan).reduce((a, b) => a + b, 0)).toBe(0);
+    const depth = await app.get(ScanQueue).depth(['default']);
+    expect(Object.values(depth['scan-default'] ?? {}).reduce((a, b) => a + b, 0)).toBe(0);
     expect(nmapCalls).not.toHaveBeenCalled();
   });
 

@@ -55,7 +55,7 @@ describe('cancelling scans', () => {
 
     beforeAll(async () => {
       listener = await silentListener();
-      env = await createTestEnvironment();
+      env = await createTestEnvironment({ NMAP_STATS_EVERY_SECONDS: '1' });
       app = await createHttpApp(env.config, 'standalone');
       api = new ApiClient(app, (await keysForRoles(app, ['analyst'])).analyst);
     });
@@ -66,7 +66,7 @@ describe('cancelling scans', () => {
       listener?.server.close();
     });
 
-    it('stops the nmap child, stores no snapshot and stays cancelled', async () => {
+    it("shows the running shard with nmap's task, percent and an ETA, then stops the nmap child, stores no snapshot and stays cancelled", async () => {
       const http = () => api.http();
       const auth = api.auth;
       const scopeId = await api.createScope({ name: 'slow', targets: ['127.0.0.1'], ports: [listener.port] });
@@ -74,6 +74,29 @@ describe('cancelling scans', () => {
       await waitFor('nmap to be running', async () => (await nmapChildren()).length > 0, {
         timeoutMs: 30_000,
       });
+      // nmap reports its progress while it waits on the silent service (--stats-every 1s).
+      const running = await waitFor(
+        'progress of the running scan',
+        async () => {
+          const scan = await api.getScan(scanId);
+          return scan.shards[0]?.task ? scan : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(running.status).toBe('running');
+      expect(running.shards).toEqual([
+        expect.objectContaining({
+          block: '127.0.0.0/24',
+          status: 'running',
+          task: expect.any(String) as unknown,
+        }),
+      ]);
+      expect(running.progress).toMatchObject({ shardsTotal: 1, shardsDone: 0, shardsFailed: 0 });
+      expect(running.progress?.percent).toBeGreaterThanOrEqual(0);
+      expect(running.progress?.percent).toBeLessThan(100);
+      // nmap gives an ETA once it can estimate one (not at 0%).
+      const eta = running.progress?.eta ?? null;
+      if (eta !== null) expect(Date.parse(eta)).toBeGreaterThan(Date.now() - 60_000);
 
       const cancelled = await http().delete(`/api/v1/scans/${scanId}`).set(auth).expect(200);
       expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledBy: 'test-analyst' });
@@ -116,9 +139,9 @@ describe('cancelling scans', () => {
       const scanId = await api.requestScan(
         await api.createScope({ name: 'queued', targets: ['127.0.0.1'], ports: [9] }),
       );
-      expect((await app.get(ScanQueue).depth()).scan.waiting).toBe(1);
+      expect((await app.get(ScanQueue).depth(['default']))['scan-default']?.waiting).toBe(1);
       await http().delete(`/api/v1/scans/${scanId}`).set(auth).expect(200);
-      expect((await app.get(ScanQueue).depth()).scan.waiting).toBe(0);
+      expect((await app.get(ScanQueue).depth(['default']))['scan-default']?.waiting).toBe(0);
       expect(await api.getScan(scanId)).toMatchObject({ status: 'cancelled' });
       expect(
         (await http().delete('/api/v1/scans/00000000-0000-4000-8000-000000000000').set(auth)).status,

@@ -30,16 +30,23 @@ describe('a failing scan', () => {
     await env?.cleanup();
   });
 
-  it('is retried with backoff, then marked failed with its reason and no snapshot', async () => {
+  it('retries its shard with backoff, then marks the scan failed with the reason and no snapshot', async () => {
     const scopeId = await api.createScope({ name: 'no-nmap', targets: ['127.0.0.1'], ports: [9] });
     const scan = await api.waitForScan(await api.requestScan(scopeId), ['failed']);
     expect(scan).toMatchObject({
       status: 'failed',
-      attempts: 2,
       snapshotId: null,
       finishedAt: expect.any(String),
     });
-    expect(scan.error).toMatch(/nmap/i);
+    expect(scan.error).toMatch(/every shard failed: 127\.0\.0\.0\/24: .*nmap/i);
+    expect(scan.shards).toEqual([
+      expect.objectContaining({
+        block: '127.0.0.0/24',
+        targets: ['127.0.0.1'],
+        status: 'failed',
+        attempts: 2,
+      }),
+    ]);
 
     const health = await api.http().get('/health');
     expect(health.status).toBe(503);

@@ -127,7 +127,7 @@ describe('end to end: a cleartext telnet service is found, then resolved', () =>
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/^driftwatch_scan_duration_seconds_count 3$/m);
     expect(res.text).toMatch(/^driftwatch_scans_total\{outcome="success"\} 3$/m);
-    expect(res.text).toMatch(/^driftwatch_queue_jobs\{queue="scan",state="waiting"\} 0$/m);
+    expect(res.text).toMatch(/^driftwatch_queue_jobs\{queue="scan-default",state="waiting"\} 0$/m);
     // Both scans' findings are resolved now: every severity reports zero.
     expect(res.text).toMatch(/^driftwatch_open_findings\{severity="high"\} 0$/m);
     expect(res.text).toMatch(/^driftwatch_open_findings\{severity="critical"\} 0$/m);

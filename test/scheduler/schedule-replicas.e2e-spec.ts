@@ -1,11 +1,9 @@
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
 import request from 'supertest';
 
 import { ScopeScheduleService } from '@driftwatch/scheduler/scope-schedule.service';
-import { QueueName } from '@driftwatch/queue';
+import { ScanQueue } from '@driftwatch/queue';
 import { waitFor } from '@driftwatch/test/services';
 import {
   createHttpApp,
@@ -60,7 +58,7 @@ describe('scheduler replicas', () => {
     if (Date.now() - slotStart > 55_000)
       await new Promise((r) => setTimeout(r, 60_000 - (Date.now() - slotStart) + 100));
     await Promise.all(ticks.map((job) => job.fireOnTick()));
-    const queue = api.get<Queue>(getQueueToken(QueueName.Scan));
+    const queue = api.get(ScanQueue).queueFor('default');
     const jobs = await waitFor('the scheduled job', async () => {
       const found = await queue.getJobs(['waiting', 'delayed', 'active']);
       return found.length > 0 ? found : undefined;
@@ -76,7 +74,9 @@ describe('scheduler replicas', () => {
     const next = Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
     await Promise.all(
       replicas.map((r, i) =>
-        r.get(ScopeScheduleService).fire(scopeId, '* * * * *', new Date(next + 150 + i * 900)),
+        r
+          .get(ScopeScheduleService)
+          .fire(scopeId, { expression: '* * * * *', vantage: 'default' }, new Date(next + 150 + i * 900)),
       ),
     );
     const after = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);

@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 
 import { MetricsService } from '@driftwatch/application';
 import { SEVERITIES } from '@driftwatch/core';
-import { FindingRepository } from '@driftwatch/persistence';
+import { FindingRepository, ScopeRepository } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -41,6 +41,7 @@ export class ApiHttpModule implements OnModuleInit {
     private readonly metrics: MetricsService,
     private readonly queue: ScanQueue,
     private readonly findings: FindingRepository,
+    private readonly scopes: ScopeRepository,
   ) {}
 
   onModuleInit(): void {
@@ -50,7 +51,8 @@ export class ApiHttpModule implements OnModuleInit {
       ['queue', 'state'],
       async (g) => {
         g.reset();
-        for (const [queue, counts] of Object.entries(await this.queue.depth())) {
+        const depth = await this.queue.depth(await this.scopes.liveVantages());
+        for (const [queue, counts] of Object.entries(depth)) {
           for (const [state, n] of Object.entries(counts)) g.set({ queue, state }, n);
         }
       },

@@ -10,6 +10,14 @@ import { ScopeRepository } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
 const JOB_PREFIX = 'scope-schedule:';
+
+/** What a scope's cron job enqueues: when, and on which vantage's scan queue. */
+export interface ScheduleEntry {
+  expression: string;
+  vantage: string;
+}
+const sameEntry = (a?: ScheduleEntry, b?: ScheduleEntry) =>
+  a?.expression === b?.expression && a?.vantage === b?.vantage;
 const SYNC_INTERVAL = 'scope-schedule-sync';
 
 /**
@@ -19,7 +27,7 @@ const SYNC_INTERVAL = 'scope-schedule-sync';
 @Injectable()
 export class ScopeScheduleService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ScopeScheduleService.name);
-  private readonly expressions = new Map<string, string>();
+  private readonly entries = new Map<string, ScheduleEntry>();
   private subscription?: Subscription;
   private syncing: Promise<void> | undefined;
 
@@ -56,11 +64,13 @@ export class ScopeScheduleService implements OnApplicationBootstrap, OnModuleDes
   private async doSync(): Promise<void> {
     try {
       const scheduled = await this.scopes.listScheduled();
-      const wanted = new Map(scheduled.map((s) => [s.id, s.schedule as string]));
-      for (const id of [...this.expressions.keys()]) {
-        if (wanted.get(id) !== this.expressions.get(id)) this.remove(id);
+      const wanted = new Map(
+        scheduled.map((s) => [s.id, { expression: s.schedule as string, vantage: s.vantage }]),
+      );
+      for (const id of [...this.entries.keys()]) {
+        if (!sameEntry(wanted.get(id), this.entries.get(id))) this.remove(id);
       }
-      for (const [id, expression] of wanted) if (!this.expressions.has(id)) this.add(id, expression);
+      for (const [id, entry] of wanted) if (!this.entries.has(id)) this.add(id, entry);
     } catch (error: unknown) {
       this.logger.warn(
         { err: error instanceof Error ? error.message : String(error) },
@@ -70,10 +80,10 @@ export class ScopeScheduleService implements OnApplicationBootstrap, OnModuleDes
   }
 
   /** One tick: enqueue the scan of this slot. Returns whether this replica's job was the one added. */
-  async fire(scopeId: string, expression: string, now: Date = this.clock.now()): Promise<boolean> {
-    const slot = scheduleSlot(expression, now);
+  async fire(scopeId: string, entry: ScheduleEntry, now: Date = this.clock.now()): Promise<boolean> {
+    const slot = scheduleSlot(entry.expression, now);
     try {
-      const added = await this.queue.enqueueScheduledScan(scopeId, slot);
+      const added = await this.queue.enqueueScheduledScan(scopeId, entry.vantage, slot);
       this.logger.log({ scopeId, slot: slot.toISOString(), added }, 'schedule tick');
       return added;
     } catch (error: unknown) {
@@ -89,20 +99,20 @@ export class ScopeScheduleService implements OnApplicationBootstrap, OnModuleDes
     return JOB_PREFIX + scopeId;
   }
 
-  private add(scopeId: string, expression: string): void {
+  private add(scopeId: string, entry: ScheduleEntry): void {
     const job = CronJob.from({
-      cronTime: expression,
+      cronTime: entry.expression,
       timeZone: 'UTC',
-      onTick: () => void this.fire(scopeId, expression),
+      onTick: () => void this.fire(scopeId, entry),
       start: true,
     });
     this.registry.addCronJob(this.jobName(scopeId), job);
-    this.expressions.set(scopeId, expression);
+    this.entries.set(scopeId, entry);
   }
 
   private remove(scopeId: string): void {
     const name = this.jobName(scopeId);
     if (this.registry.doesExist('cron', name)) this.registry.deleteCronJob(name);
-    this.expressions.delete(scopeId);
+    this.entries.delete(scopeId);
   }
 }

@@ -17,6 +17,8 @@ import { ScanCancellation } from './scans/scan-cancellation';
 import { ScanExecutor } from './scans/scan-executor.service';
 import { ScanTargetResolver } from './scans/scan-target-resolver';
 import { SnapshotWriter } from './scans/snapshot-writer.service';
+import { ShardRunner } from './scans/shard-runner.service';
+import { SnapshotContent } from './scans/snapshot-content.service';
 import { ScanService } from './scans/scan.service';
 import { ScopeChanges } from './scopes/scope-changes';
 import { ScopeService } from './scopes/scope.service';
@@ -40,6 +42,8 @@ const SERVICES = [
   ScopeChanges,
   ScopeService,
   SecretGenerator,
+  ShardRunner,
+  SnapshotContent,
   SnapshotImportService,
   SnapshotWriter,
 ];

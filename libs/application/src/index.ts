@@ -22,6 +22,8 @@ export * from './scans/scan-executor.service';
 export * from './scans/scan-target-resolver';
 export * from './scans/scan.dto';
 export * from './scans/scan.service';
+export * from './scans/shard-runner.service';
+export * from './scans/snapshot-content.service';
 export * from './scans/snapshot-writer.service';
 export * from './scopes/scope-changes';
 export * from './scopes/scope-validation';

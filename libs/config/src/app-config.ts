@@ -15,7 +15,13 @@ export abstract class AppConfig {
     attempts: number;
     backoffMs: number;
     concurrency: number;
+    /** Targets are split into shards of this prefix length, each a job of its own. */
+    shardPrefix: { ipv4: number; ipv6: number };
+    /** How often nmap reports progress (--stats-every). */
+    statsEverySeconds: number;
   };
+  /** The vantages (network zones) whose scan queues a worker consumes. */
+  abstract readonly worker: { vantages: string[] };
   abstract readonly policy: { dir: string };
   abstract readonly runDir: string;
   abstract readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

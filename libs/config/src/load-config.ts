@@ -25,6 +25,10 @@ interface RawConfig {
   SCAN_ATTEMPTS: number;
   SCAN_BACKOFF_MS: number;
   WORKER_CONCURRENCY: number;
+  WORKER_VANTAGES: string;
+  SCAN_SHARD_PREFIX_V4: number;
+  SCAN_SHARD_PREFIX_V6: number;
+  NMAP_STATS_EVERY_SECONDS: number;
   POLICY_DIR: string;
   DRIFTWATCH_RUN_DIR: string;
   LOG_LEVEL: AppConfig['logLevel'];
@@ -55,6 +59,15 @@ const schema = {
     SCAN_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 20, default: 3 },
     SCAN_BACKOFF_MS: { type: 'integer', minimum: 0, default: 5000 },
     WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+    // The network zones whose scan queues this worker consumes (comma-separated vantage names).
+    WORKER_VANTAGES: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9-]{0,31}(,[a-z0-9][a-z0-9-]{0,31})*$',
+      default: 'default',
+    },
+    SCAN_SHARD_PREFIX_V4: { type: 'integer', minimum: 16, maximum: 32, default: 24 },
+    SCAN_SHARD_PREFIX_V6: { type: 'integer', minimum: 112, maximum: 128, default: 120 },
+    NMAP_STATS_EVERY_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 5 },
     POLICY_DIR: { type: 'string', minLength: 1, default: 'policies/pci-dss-v4' },
     DRIFTWATCH_RUN_DIR: { type: 'string', minLength: 1, default: '.run' },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
@@ -129,7 +142,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       attempts: raw.SCAN_ATTEMPTS,
       backoffMs: raw.SCAN_BACKOFF_MS,
       concurrency: raw.WORKER_CONCURRENCY,
+      shardPrefix: { ipv4: raw.SCAN_SHARD_PREFIX_V4, ipv6: raw.SCAN_SHARD_PREFIX_V6 },
+      statsEverySeconds: raw.NMAP_STATS_EVERY_SECONDS,
     },
+    worker: { vantages: [...new Set(raw.WORKER_VANTAGES.split(','))] },
     policy: { dir: resolve(cwd, raw.POLICY_DIR) },
     runDir: resolve(cwd, raw.DRIFTWATCH_RUN_DIR),
     logLevel: raw.LOG_LEVEL,

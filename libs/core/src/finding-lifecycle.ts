@@ -11,6 +11,8 @@ export interface KnownFinding {
   id: string;
   fingerprint: string;
   status: FindingStatus;
+  /** The asset (address) the finding is about. */
+  asset?: string;
 }
 
 export interface FindingPlan {

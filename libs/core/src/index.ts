@@ -10,3 +10,7 @@ export * from './scope.model';
 export * from './severity';
 export * from './snapshot.model';
 export * from './target';
+export * from './address-order';
+export * from './snapshot-content';
+export * from './shards';
+export * from './script-output';

@@ -1,4 +1,5 @@
-import { observationRecords, planIntervals } from './observation-intervals';
+import { planHostIntervals, planIntervals } from './observation-intervals';
+import { hostRecords, portRecords as observationRecords } from './snapshot-content';
 import type { HostObservation, PortObservation } from './snapshot.model';
 
 const port = (n: number, name = 'ssh', state: PortObservation['state'] = 'open'): PortObservation => ({
@@ -45,7 +46,17 @@ describe('state intervals', () => {
     expect(plan.open.map((r) => `${r.address}:${r.port}`)).toEqual(['10.0.0.1:22', '10.0.0.2:23']);
   });
 
-  it('ignores hosts that are down', () => {
-    expect(observationRecords([host('10.0.0.9', [port(22)], 'down')])).toEqual([]);
+  it('host-level intervals change only when host state changes', () => {
+    const hosts = hostRecords([host('10.0.0.1', [port(22)]), host('10.0.0.2', [])]);
+    const current = hosts.map((r, i) => ({ id: String(i + 1), ...r }));
+    expect(
+      planHostIntervals(current, hostRecords([host('10.0.0.1', [port(80)]), host('10.0.0.2', [])])),
+    ).toEqual({
+      close: [],
+      open: [],
+    });
+    const next = planHostIntervals(current, hostRecords([host('10.0.0.1', [], 'down')]));
+    expect(next.close.sort()).toEqual(['1', '2']);
+    expect(next.open.map((r) => `${r.address} ${r.attributes.status}`)).toEqual(['10.0.0.1 down']);
   });
 });

@@ -1,7 +1,3 @@
-import { contentHash } from './canonical-json';
-import type { HostObservation } from './snapshot.model';
-import { primaryAddress } from './snapshot.model';
-
 /** One port of one host as stored in a state interval. */
 export interface ObservationRecord {
   address: string;
@@ -30,33 +26,6 @@ export interface IntervalPlan {
 const keyOf = (r: { address: string; protocol: string; port: number }): string =>
   `${r.address}|${r.protocol}|${r.port}`;
 
-/** Flatten a snapshot's hosts into one record per reported port of every host that is up. */
-export function observationRecords(hosts: readonly HostObservation[]): ObservationRecord[] {
-  const records = new Map<string, ObservationRecord>();
-  for (const host of hosts) {
-    const address = primaryAddress(host);
-    if (!address || host.status !== 'up') continue;
-    for (const port of host.ports) {
-      const attributes = {
-        state: port.state,
-        reason: port.reason,
-        service: port.service,
-        scripts: port.scripts,
-      };
-      const record: ObservationRecord = {
-        address,
-        protocol: port.protocol,
-        port: port.port,
-        state: port.state,
-        attributes,
-        attributesHash: contentHash(attributes),
-      };
-      records.set(keyOf(record), record);
-    }
-  }
-  return [...records.values()];
-}
-
 /**
  * What a new snapshot does to the open intervals: unchanged ports cost nothing, a changed
  * port closes its interval and opens a new one, a vanished port closes its interval.
@@ -65,8 +34,31 @@ export function planIntervals(
   current: readonly OpenInterval[],
   next: readonly ObservationRecord[],
 ): IntervalPlan {
+  return planByKey(current, next, keyOf);
+}
+
+/** A host-level interval that is still open. */
+export interface OpenHostInterval {
+  id: string;
+  address: string;
+  attributesHash: string;
+}
+
+/** The same plan for host-level intervals, keyed by address. */
+export function planHostIntervals<R extends { address: string; attributesHash: string }>(
+  current: readonly OpenHostInterval[],
+  next: readonly R[],
+): { close: string[]; open: R[] } {
+  return planByKey(current, next, (r) => r.address);
+}
+
+function planByKey<I extends { id: string; attributesHash: string }, R extends { attributesHash: string }>(
+  current: readonly I[],
+  next: readonly R[],
+  keyOf: (r: I | R) => string,
+): { close: string[]; open: R[] } {
   const byKey = new Map(current.map((c) => [keyOf(c), c]));
-  const plan: IntervalPlan = { close: [], open: [] };
+  const plan: { close: string[]; open: R[] } = { close: [], open: [] };
   const seen = new Set<string>();
   for (const record of next) {
     const key = keyOf(record);

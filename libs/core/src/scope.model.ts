@@ -11,4 +11,8 @@ export interface ScopeDefinition {
   vantage: string;
   /** NSE scripts the scans run, from the nmap adapter's allowlist. */
   scripts: string[];
+  /** nmap's --host-timeout for this scope, in seconds; null: the deployment's default. */
+  hostTimeoutSeconds: number | null;
+  /** Hard limit of one shard's nmap run, in seconds (nmap is killed); null: the default. */
+  scanTimeoutSeconds: number | null;
 }

@@ -45,6 +45,49 @@ export interface SshFacts {
   errors: string[];
 }
 
+/** One response header line, as the server sent it (name in its own case). */
+export interface HttpHeader {
+  name: string;
+  value: string;
+}
+
+/** A Strict-Transport-Security header read by RFC 6797 section 6.1. */
+export interface HstsPolicy {
+  /** The max-age directive in seconds; absent when missing or not a number (see the facts' errors). */
+  maxAgeSeconds?: number;
+  includeSubDomains: boolean;
+  /** The `preload` token of the browsers' preload lists (not part of RFC 6797). */
+  preload: boolean;
+  /**
+   * Whether the header is well-formed: a numeric max-age and no directive given twice. A
+   * browser ignores one that is not, and any received over plain HTTP whatever its form.
+   */
+  valid: boolean;
+  /** The header value as sent. */
+  raw: string;
+}
+
+/**
+ * Typed facts of one HTTP endpoint, from the http-headers NSE script: the headers of the
+ * response to a HEAD request for "/", or to a GET when HEAD did not give a 200 without a body.
+ * The script's output carries no status line, so the status code is not known here; in nmap
+ * 7.93 a HEAD request type implies the response was 200 OK.
+ */
+export interface HttpFacts {
+  /** The request the headers answer, from the script's "(Request type: ...)" line. */
+  requestType?: 'HEAD' | 'GET';
+  /** Every header line in the order sent; a repeated header appears once per line. */
+  headers: HttpHeader[];
+  /** The first Server header's value (product and version disclosure). */
+  server?: string;
+  /** The first X-Powered-By header's value. */
+  poweredBy?: string;
+  /** The first Strict-Transport-Security header, as browsers read only that one. */
+  hsts?: HstsPolicy;
+  /** Script errors and anything that could not be read cleanly; the facts above keep what could. */
+  errors: string[];
+}
+
 export type HostStatus = 'up' | 'down' | 'unknown' | 'skipped';
 
 /** NSE structured output: nmap's <elem> and <table> elements, in document order. */
@@ -90,6 +133,8 @@ export interface PortObservation {
   tls?: TlsFacts;
   /** Typed facts derived from NSE output (ssh2-enum-algos, ssh-auth-methods). */
   ssh?: SshFacts;
+  /** Typed facts derived from NSE output (http-headers). */
+  http?: HttpFacts;
 }
 
 export interface HostAddress {

@@ -18,6 +18,7 @@ import {
   type ScriptOutput,
   type ServiceFields,
 } from './change.model';
+import { comparableOutput, without } from './script-output';
 
 /**
  * Everything that changed from `before` to `after`, in a deterministic order: by host address
@@ -203,6 +204,8 @@ function sameService(a: ServiceFields, b: ServiceFields): boolean {
 /**
  * Script results compared per id, like ndiff: added, removed, or the same id with another
  * output. Equal outputs cancel first, so a repeated id pairs only what really differs.
+ * Outputs are compared without their per-request lines (comparableOutput: the Date header of
+ * http-headers), and reported as nmap printed them.
  */
 function diffScripts(
   a: ScriptResult[],
@@ -213,8 +216,8 @@ function diffScripts(
   for (const id of ids) {
     const left = a.filter((s) => s.id === id).map((s) => s.output);
     const right = b.filter((s) => s.id === id).map((s) => s.output);
-    const gone = without(left, right);
-    const come = without(right, left);
+    const gone = withoutComparable(id, left, right);
+    const come = withoutComparable(id, right, left);
     for (let i = 0; i < Math.max(gone.length, come.length); i++) {
       const before = gone[i];
       const after = come[i];
@@ -227,14 +230,17 @@ function diffScripts(
   return diffs;
 }
 
-/** Multiset difference, keeping the order of `from`. */
-function without(from: string[], remove: string[]): string[] {
-  const left = [...remove];
-  return from.filter((s) => {
-    const i = left.indexOf(s);
-    if (i < 0) return true;
-    left.splice(i, 1);
-    return false;
+/** The outputs of `from` whose comparable form is not matched in `remove` (a multiset). */
+function withoutComparable(id: string, from: string[], remove: string[]): string[] {
+  const keys = without(
+    from.map((o) => comparableOutput(id, o)),
+    remove.map((o) => comparableOutput(id, o)),
+  );
+  return from.filter((o) => {
+    const i = keys.indexOf(comparableOutput(id, o));
+    if (i < 0) return false;
+    keys.splice(i, 1);
+    return true;
   });
 }
 

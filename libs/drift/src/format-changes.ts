@@ -8,10 +8,12 @@ import type {
   ScriptOutput,
   ServiceFields,
 } from './change.model';
+import { changedLines } from './script-output';
 
 /**
  * One line per change, marked like ndiff's text output: `+` appeared/added, `-` removed,
- * `~` changed. Multi-line script output is shown as one quoted, shortened line.
+ * `~` changed. Multi-line script output is shown as one quoted, shortened line; for a changed
+ * one, only the lines that differ between the two sides.
  */
 export function formatChangesText(changes: readonly Change[]): string {
   return changes.map(formatChange).join('\n');
@@ -98,7 +100,17 @@ function script(where: string, before?: ScriptOutput, after?: ScriptOutput): str
   const id = before?.id ?? after?.id ?? '';
   if (!before) return `+ ${where} script ${id} ${quote(after?.output ?? '')}`;
   if (!after) return `- ${where} script ${id} ${quote(before.output)}`;
+  if (isMultiLine(before.output) || isMultiLine(after.output)) {
+    // A long output's first characters are mostly the same on both sides: show the lines that differ.
+    const { removed, added } = changedLines(id, before.output, after.output);
+    if (removed.length > 0 || added.length > 0)
+      return `~ ${where} script ${id} ${quote(removed.join('\n'))} -> ${quote(added.join('\n'))}`;
+  }
   return `~ ${where} script ${id} ${quote(before.output)} -> ${quote(after.output)}`;
+}
+
+function isMultiLine(output: string): boolean {
+  return output.trim().includes('\n');
 }
 
 const MAX_SCRIPT_TEXT = 60;

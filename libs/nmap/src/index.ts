@@ -1,7 +1,18 @@
-export { buildNmapArguments, MAX_HOST_TIMEOUT_SECONDS } from './nmap-arguments';
+export {
+  buildNmapArguments,
+  DEFAULT_STATS_EVERY_SECONDS,
+  MAX_HOST_TIMEOUT_SECONDS,
+  MAX_STATS_EVERY_SECONDS,
+} from './nmap-arguments';
 export type { NmapAddressFamily, NmapScanOptions, ScanTechnique } from './nmap-arguments';
 export { DEFAULT_MAX_NMAP_XML_BYTES, parseNmapXml, parseNmapXmlDetailed } from './nmap-xml.parser';
-export type { NmapSkippedTarget, NmapXmlLimits, NmapXmlParseResult } from './nmap-xml.parser';
+export type {
+  NmapSkippedTarget,
+  NmapTaskProgressAttributes,
+  NmapXmlLimits,
+  NmapXmlObservers,
+  NmapXmlParseResult,
+} from './nmap-xml.parser';
 export { NmapNotFoundError, NmapRunner } from './nmap.runner';
 export type {
   NmapChildProcess,
@@ -9,7 +20,10 @@ export type {
   NmapRunnerOptions,
   NmapRunResult,
   NmapSpawn,
+  NmapSpawnOptions,
 } from './nmap.runner';
+export { DEFAULT_PROGRESS_INTERVAL_MS, NmapProgressTracker, parseTaskProgress } from './nmap-progress';
+export type { NmapProgress, NmapProgressListener, NmapTaskProgress } from './nmap-progress';
 export { nmapVersion, parseNmapVersion } from './nmap-version';
 export { documentWithHosts, sameHost, splitHostBlocks } from './nmap-xml.host-blocks';
 export type { HostBlock, HostBlocks } from './nmap-xml.host-blocks';

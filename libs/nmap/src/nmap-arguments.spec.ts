@@ -1,5 +1,5 @@
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
-import { buildNmapArguments, type NmapScanOptions } from './nmap-arguments';
+import { buildNmapArguments, nmapIsInteractive, type NmapScanOptions } from './nmap-arguments';
 
 const base: NmapScanOptions = {
   ports: [
@@ -95,6 +95,40 @@ describe('buildNmapArguments', () => {
     expect(buildNmapArguments({ ...base, hostTimeoutSeconds: 86_400 })).toContain('86400s');
   });
 
+  it('asks for progress with --stats-every Ns instead of --noninteractive (which would silence it)', () => {
+    const args = buildNmapArguments({ ...base, statsEverySeconds: 5 });
+    expect(args).toEqual([
+      '-sS',
+      '-p',
+      '22,8000-8100',
+      '-n',
+      '-Pn',
+      '--host-timeout',
+      '300s',
+      '-T4',
+      '--stats-every',
+      '5s',
+      '-oX',
+      '-',
+      '-iL',
+      '-',
+    ]);
+    expect(nmapIsInteractive(args)).toBe(true);
+    expect(nmapIsInteractive(buildNmapArguments(base))).toBe(false);
+    expect(buildNmapArguments({ ...base, statsEverySeconds: 1 })).toContain('1s');
+    expect(buildNmapArguments({ ...base, statsEverySeconds: 3600 })).toContain('3600s');
+  });
+
+  it.each([0, -1, 1.5, 3601, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number, null])(
+    'rejects statsEverySeconds %p as ValidationFailed',
+    (statsEverySeconds) => {
+      expectValidationError(
+        () => buildNmapArguments({ ...base, statsEverySeconds: statsEverySeconds as number }),
+        'statsEverySeconds',
+      );
+    },
+  );
+
   it('refuses values that would reach argv unchecked when callers bypass the types', () => {
     const untyped = (patch: Record<string, unknown>): NmapScanOptions => Object.assign({}, base, patch);
     expectValidationError(() => buildNmapArguments(untyped({ technique: '-sS --script=evil' })), 'technique');
@@ -107,5 +141,9 @@ describe('buildNmapArguments', () => {
     expectValidationError(() => buildNmapArguments(untyped({ ports: [{ from: 90, to: 80 }] })), 'ports[0]');
     expectValidationError(() => buildNmapArguments(untyped({ ports: [{ from: 0, to: 70000 }] })), 'ports[0]');
     expectValidationError(() => buildNmapArguments(untyped({ reverseDns: 'yes' })), 'reverseDns');
+    expectValidationError(
+      () => buildNmapArguments(untyped({ statsEverySeconds: '1s --script=evil' })),
+      'statsEverySeconds',
+    );
   });
 });

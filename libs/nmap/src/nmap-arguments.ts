@@ -21,6 +21,11 @@ export interface NmapScanOptions {
   timing: 3 | 4;
   /** NSE scripts to run; each must be in NSE_SCRIPT_ALLOWLIST. */
   scripts?: readonly NseScript[];
+  /**
+   * Have nmap report its progress (`--stats-every Ns`, read back from the XML's <taskprogress>)
+   * every this many seconds, an integer from 1 to MAX_STATS_EVERY_SECONDS. Absent: no progress.
+   */
+  statsEverySeconds?: number;
 }
 
 /**
@@ -42,6 +47,9 @@ export function isNseScript(name: unknown): name is NseScript {
 }
 
 export const MAX_HOST_TIMEOUT_SECONDS = 86_400;
+export const MAX_STATS_EVERY_SECONDS = 3600;
+/** The --stats-every interval the runner uses when progress is asked for without one. */
+export const DEFAULT_STATS_EVERY_SECONDS = 5;
 
 const TECHNIQUE_FLAG: Record<ScanTechnique, string> = { syn: '-sS', connect: '-sT' };
 
@@ -65,18 +73,27 @@ export function buildNmapArguments(
   if (options.scripts && options.scripts.length > 0) {
     args.push('--script', [...new Set(options.scripts)].sort().join(','));
   }
-  args.push(
-    '--host-timeout',
-    `${options.hostTimeoutSeconds}s`,
-    `-T${options.timing}`,
-    // stdin carries the target list, so nmap must not also read keystrokes from it.
-    '--noninteractive',
-    '-oX',
-    '-',
-    '-iL',
-    '-',
-  );
+  args.push('--host-timeout', `${options.hostTimeoutSeconds}s`, `-T${options.timing}`);
+  if (options.statsEverySeconds === undefined) {
+    // No runtime interaction: nmap leaves any terminal it finds alone.
+    args.push('--noninteractive');
+  } else {
+    // --noninteractive also switches --stats-every off (nmap_tty.cc keyWasPressed(); nmap issue
+    // #3175), so a run that reports progress leaves it out. The runner then starts nmap without
+    // a controlling terminal (see nmapIsInteractive), so there is still no terminal to take.
+    args.push('--stats-every', `${options.statsEverySeconds}s`);
+  }
+  args.push('-oX', '-', '-iL', '-');
   return args;
+}
+
+/**
+ * Whether nmap would enable runtime interaction for these arguments (no --noninteractive): it
+ * then opens /dev/tty and, if it is in the terminal's foreground process group, switches the
+ * terminal to raw mode and reads keys from it. The runner starts such a run in a new session.
+ */
+export function nmapIsInteractive(args: readonly string[]): boolean {
+  return !args.includes('--noninteractive');
 }
 
 function validateOptions(options: NmapScanOptions, addressFamily: NmapAddressFamily): void {
@@ -131,6 +148,19 @@ function validateOptions(options: NmapScanOptions, addressFamily: NmapAddressFam
     });
   }
   if (raw.timing !== 3 && raw.timing !== 4) fields.push({ field: 'timing', reason: 'must be 3 or 4' });
+  const statsEvery = raw.statsEverySeconds;
+  if (
+    statsEvery !== undefined &&
+    (typeof statsEvery !== 'number' ||
+      !Number.isInteger(statsEvery) ||
+      statsEvery < 1 ||
+      statsEvery > MAX_STATS_EVERY_SECONDS)
+  ) {
+    fields.push({
+      field: 'statsEverySeconds',
+      reason: `must be an integer from 1 to ${MAX_STATS_EVERY_SECONDS}`,
+    });
+  }
   if (addressFamily !== 'ipv4' && addressFamily !== 'ipv6') {
     fields.push({ field: 'addressFamily', reason: 'must be "ipv4" or "ipv6"' });
   }

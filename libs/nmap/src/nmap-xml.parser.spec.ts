@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { DriftwatchError, ErrorCode, PORT_STATES } from '@driftwatch/core';
-import { parseNmapXml, parseNmapXmlDetailed } from './nmap-xml.parser';
+import { parseNmapXml, parseNmapXmlDetailed, type NmapTaskProgressAttributes } from './nmap-xml.parser';
 
 // Small documents written for these tests in the shape nmap 7.x writes (never copied from a corpus).
 const RUNSTATS = `<runstats><finished time="1700000100" timestr="x" summary="done" elapsed="100.00" exit="success"/><hosts up="1" down="0" total="1"/></runstats>`;
@@ -270,6 +270,71 @@ describe('parseNmapXml', () => {
     ).replace('encoding="UTF-8"', 'encoding="iso-8859-1"');
     const observation = await parseNmapXml(Readable.from([Buffer.from(xml, 'latin1')]));
     expect(observation.hosts[0]?.ports[0]?.service?.product).toBe('Café');
+  });
+
+  describe('observers (progress while the document streams in)', () => {
+    const PROGRESS =
+      '<taskprogress task="Service scan" time="1795451147" percent="25.00" remaining="34" etc="1795451180"/>';
+    const PORT = '<port protocol="tcp" portid="22"><state state="open"/></port>';
+
+    it('reports each <taskprogress> as it arrives, before the document has ended', async () => {
+      const xml = doc(`<verbose level="0"/>\n${PROGRESS}\n${host(PORT)}`);
+      const cut = xml.indexOf(PROGRESS) + PROGRESS.length;
+      const input = new PassThrough();
+      const seen: NmapTaskProgressAttributes[] = [];
+      const parsing = parseNmapXmlDetailed(input, { onTaskProgress: (a) => seen.push(a) });
+      input.write(xml.slice(0, cut));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([
+        { task: 'Service scan', time: '1795451147', percent: '25.00', remaining: '34', etc: '1795451180' },
+      ]);
+      input.end(xml.slice(cut));
+      const result = await parsing;
+      expect(result).toEqual(await parseNmapXmlDetailed(xml));
+      expect(seen).toHaveLength(1);
+    });
+
+    it('passes only the attributes present, and only for <taskprogress> directly under <nmaprun>', async () => {
+      const seen: NmapTaskProgressAttributes[] = [];
+      const xml = doc(
+        `<taskprogress task="NSE" percent="1.00"/>${host(PORT, '<taskprogress task="inside" percent="2"/>')}`,
+      );
+      await parseNmapXmlDetailed(xml, { onTaskProgress: (a) => seen.push(a) });
+      expect(seen).toEqual([{ task: 'NSE', percent: '1.00' }]);
+    });
+
+    it('tells when each host has ended, in document order with the progress', async () => {
+      const events: string[] = [];
+      await parseNmapXmlDetailed(doc(`${PROGRESS}${host(PORT)}${host(PORT)}${PROGRESS}`), {
+        onTaskProgress: () => events.push('progress'),
+        onHostEnd: () => events.push('host'),
+      });
+      expect(events).toEqual(['progress', 'host', 'host', 'progress']);
+    });
+
+    it('cannot fail or change the parse: what an observer throws is ignored', async () => {
+      const xml = doc(`${PROGRESS}${host(PORT)}`);
+      const result = await parseNmapXmlDetailed(xml, {
+        onTaskProgress: () => {
+          throw new Error('observer broke');
+        },
+        onHostEnd: () => {
+          throw new Error('observer broke again');
+        },
+      });
+      expect(result).toEqual(await parseNmapXmlDetailed(xml));
+      expect(result.observation.hosts).toHaveLength(1);
+    });
+
+    it('still enforces maxBytes with observers attached', async () => {
+      const xml = doc(`${PROGRESS}${host(PORT)}`);
+      await expect(
+        parseNmapXmlDetailed(Readable.from([Buffer.from(xml)]), {
+          maxBytes: 100,
+          onTaskProgress: () => undefined,
+        }),
+      ).rejects.toMatchObject({ code: ErrorCode.NmapOutputInvalid });
+    });
   });
 
   describe('refusals (NmapOutputInvalid)', () => {

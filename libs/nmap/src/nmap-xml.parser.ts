@@ -41,6 +41,26 @@ export interface NmapXmlParseResult {
   skippedTargets: NmapSkippedTarget[];
 }
 
+/** The attributes of a <taskprogress> element (nmap's --stats-every report), as written: unchecked. */
+export interface NmapTaskProgressAttributes {
+  task?: string;
+  percent?: string;
+  remaining?: string;
+  etc?: string;
+  time?: string;
+}
+
+/**
+ * Callbacks made while the document streams in, for progress reporting. They do not change the
+ * parse, and whatever they throw is ignored: an observer can never fail or alter a parse.
+ */
+export interface NmapXmlObservers {
+  /** A <taskprogress> element directly under <nmaprun>. */
+  onTaskProgress?: (attributes: NmapTaskProgressAttributes) => void;
+  /** A <host> element directly under <nmaprun> has ended (nmap writes hosts as groups finish). */
+  onHostEnd?: () => void;
+}
+
 export const DEFAULT_MAX_NMAP_XML_BYTES = 256 * 1024 * 1024;
 // Deep enough for any NSE table nesting nmap produces; bounds a hostile document's nesting.
 const MAX_DEPTH = 256;
@@ -58,12 +78,15 @@ export async function parseNmapXml(
   return (await parseNmapXmlDetailed(input, limits)).observation;
 }
 
-/** parseNmapXml plus what nmap reported outside the host model (skipped targets), for the runner. */
+/**
+ * parseNmapXml plus what nmap reported outside the host model (skipped targets), for the runner,
+ * which may also observe progress elements as they arrive.
+ */
 export async function parseNmapXmlDetailed(
   input: NodeJS.ReadableStream | string,
-  limits: NmapXmlLimits = {},
+  options: NmapXmlLimits & NmapXmlObservers = {},
 ): Promise<NmapXmlParseResult> {
-  return parseWith(scannerEngine(), input, limits);
+  return parseWith(scannerEngine(options), input, options);
 }
 
 /**
@@ -115,8 +138,8 @@ async function parseWith(
   return engine.end();
 }
 
-function scannerEngine(): ParseEngine {
-  const builder: NmapXmlBuilder = new NmapXmlBuilder(() => scanner.position());
+function scannerEngine(observers: NmapXmlObservers): ParseEngine {
+  const builder: NmapXmlBuilder = new NmapXmlBuilder(() => scanner.position(), observers);
   const scanner: NmapXmlScanner = new NmapXmlScanner(builder);
   return {
     write: (text) => scanner.write(text),
@@ -264,7 +287,10 @@ class NmapXmlBuilder implements NmapXmlEvents {
   /** One copy of each repeated value (states, reasons, products, versions, cpe): most of a scan. */
   private readonly strings = new Map<string, string>();
 
-  constructor(private readonly locate: () => NmapXmlPosition) {}
+  constructor(
+    private readonly locate: () => NmapXmlPosition,
+    private readonly observers: NmapXmlObservers = {},
+  ) {}
 
   wantsText(): boolean {
     return this.stack[this.stack.length - 1]?.text !== undefined;
@@ -345,6 +371,16 @@ class NmapXmlBuilder implements NmapXmlEvents {
       }
       case 'finished':
         if (parent === 'runstats') this.openFinished(a);
+        break;
+      case 'taskprogress':
+        if (parent === 'nmaprun' && this.observers.onTaskProgress) {
+          const progress: NmapTaskProgressAttributes = {};
+          for (const key of ['task', 'percent', 'remaining', 'etc', 'time'] as const) {
+            const value = a.get(key);
+            if (value !== undefined) progress[key] = own(value);
+          }
+          observe(() => this.observers.onTaskProgress?.(progress));
+        }
         break;
       case 'hosts':
         if (parent === 'runstats') {
@@ -456,6 +492,7 @@ class NmapXmlBuilder implements NmapXmlEvents {
         if (parent === 'nmaprun' && this.host) {
           this.hosts.push(compactHost(this.host));
           this.host = null;
+          if (this.observers.onHostEnd) observe(this.observers.onHostEnd);
         }
         break;
       case 'port':
@@ -572,6 +609,15 @@ class NmapXmlBuilder implements NmapXmlEvents {
     if (value === undefined || value === '') return 0;
     if (!/^[0-9]{1,10}$/.test(value)) throw this.fail(`${what} "${value}" is not a non-negative integer`);
     return Number(value);
+  }
+}
+
+/** Calls an observer; what it throws must not turn into a parse error. */
+function observe(call: () => void): void {
+  try {
+    call();
+  } catch {
+    // Deliberately ignored: see NmapXmlObservers.
   }
 }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { DriftwatchError, ErrorCode, type Target } from '@driftwatch/core';
 import type { NmapScanOptions } from './nmap-arguments';
+import type { NmapProgress } from './nmap-progress';
 import { NmapNotFoundError, NmapRunner, type NmapChildProcess, type NmapSpawn } from './nmap.runner';
 
 const options: NmapScanOptions = {
@@ -267,6 +268,165 @@ describe('NmapRunner', () => {
     expect(error).toBeInstanceOf(NmapNotFoundError);
     expect(error.code).toBe(ErrorCode.DependencyUnavailable);
     expect(error.message).toContain('/nope/nmap');
+  });
+
+  describe('progress', () => {
+    const cut = SUCCESS_XML.indexOf('<host>');
+    const HEAD = SUCCESS_XML.slice(0, cut);
+    const TAIL = SUCCESS_XML.slice(cut);
+    const progress = (percent: string, remaining: string) =>
+      `<taskprogress task="Connect Scan" time="1700000000" percent="${percent}" remaining="${remaining}" etc="1700000100"/>\n`;
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('reports <taskprogress> while nmap runs, before it has finished', async () => {
+      const reports: NmapProgress[] = [];
+      const finished: boolean[] = [];
+      let done = false;
+      const { spawn } = fakeSpawn((child) => {
+        void (async () => {
+          child.stdout.write(HEAD + progress('10.00', '90'));
+          await tick();
+          child.stdout.write(progress('55.50', '40'));
+          await tick();
+          done = true;
+          child.finish(TAIL, 0);
+        })();
+      });
+      const runner = new NmapRunner({ binary: 'nmap', spawn, progressIntervalMs: 0 });
+      const result = await runner.run([t('127.0.0.1')], options, {
+        onProgress: (p) => {
+          reports.push(p);
+          finished.push(done);
+        },
+      });
+      expect(reports.map((r) => [r.task, r.step, r.percent, r.etaSeconds])).toEqual([
+        ['Connect Scan', 1, 10, 90],
+        ['Connect Scan', 1, 55.5, 40],
+      ]);
+      expect(reports[0]?.at).toBeInstanceOf(Date);
+      expect(finished).toEqual([false, false]);
+      expect(result.observation.hosts).toHaveLength(1);
+    });
+
+    it('parses the same observation with or without a progress listener', async () => {
+      const xml = HEAD + progress('10.00', '90') + progress('55.50', '40') + TAIL;
+      const run = (withProgress: boolean) => {
+        const { spawn } = fakeSpawn((child) => child.finish(xml, 0));
+        return new NmapRunner({ binary: 'nmap', spawn }).run(
+          [t('127.0.0.1')],
+          options,
+          withProgress ? { onProgress: () => undefined } : {},
+        );
+      };
+      const [plain, observed] = await Promise.all([run(false), run(true)]);
+      expect(observed.observation).toEqual(plain.observation);
+      expect(observed.warnings).toEqual(plain.warnings);
+    });
+
+    it('asks nmap for --stats-every (default 5s) instead of --noninteractive, in a session of its own', async () => {
+      const { spawn, calls } = fakeSpawn((child) => child.finish(SUCCESS_XML, 0));
+      const runner = new NmapRunner({ binary: 'nmap', spawn });
+      await runner.run([t('127.0.0.1')], options, { onProgress: () => undefined });
+      await runner.run(
+        [t('127.0.0.1')],
+        { ...options, statsEverySeconds: 2 },
+        { onProgress: () => undefined },
+      );
+      await runner.run([t('127.0.0.1')], options);
+
+      const [defaulted, chosen, plain] = calls;
+      expect(defaulted?.args).toEqual(expect.arrayContaining(['--stats-every', '5s']));
+      expect(defaulted?.args).not.toContain('--noninteractive');
+      expect(defaulted?.options).toEqual({ shell: false, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      expect(chosen?.args).toEqual(expect.arrayContaining(['--stats-every', '2s']));
+      expect(chosen?.options).toMatchObject({ detached: true });
+      // Without a listener the run is exactly what it was before progress existed.
+      expect(plain?.args).toContain('--noninteractive');
+      expect(plain?.args).not.toContain('--stats-every');
+      expect(plain?.options).toEqual({ shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
+    });
+
+    it('refuses a listener that is not a function, an invalid interval and progressIntervalMs, spawning nothing', async () => {
+      const { spawn, calls } = fakeSpawn();
+      const runner = new NmapRunner({ binary: 'nmap', spawn });
+      const bad = { onProgress: 'console.log' as unknown as (p: NmapProgress) => void };
+      expect((await rejection(runner.run([t('127.0.0.1')], options, bad))).message).toContain('onProgress');
+      const error = await rejection(
+        runner.run([t('127.0.0.1')], { ...options, statsEverySeconds: 0 }, { onProgress: () => undefined }),
+      );
+      expect(error.message).toContain('statsEverySeconds');
+      expect(calls).toHaveLength(0);
+      expect(() => new NmapRunner({ binary: 'nmap', spawn, progressIntervalMs: -1 })).toThrow(
+        DriftwatchError,
+      );
+      expect(() => new NmapRunner({ binary: 'nmap', spawn, progressIntervalMs: 0.5 })).toThrow(
+        DriftwatchError,
+      );
+    });
+
+    it('reports nothing once the run is being stopped, nor after run() has settled', async () => {
+      const controller = new AbortController();
+      const reports: number[] = [];
+      let child: FakeChild | undefined;
+      const { spawn } = fakeSpawn((c) => {
+        child = c;
+        c.onSignal = () => undefined; // dies only when told below
+        void (async () => {
+          c.stdout.write(HEAD + progress('10.00', '90'));
+          await tick();
+          controller.abort();
+          c.stdout.write(progress('20.00', '80'));
+          await tick();
+          c.exit(null, 'SIGTERM');
+        })();
+      });
+      const runner = new NmapRunner({ binary: 'nmap', spawn, progressIntervalMs: 0 });
+      const error = await rejection(
+        runner.run([t('127.0.0.1')], options, {
+          signal: controller.signal,
+          onProgress: (p) => reports.push(p.percent),
+        }),
+      );
+      expect(error.details).toMatchObject({ aborted: true });
+      expect(child?.signals).toEqual(['SIGTERM']);
+      expect(reports).toEqual([10]);
+    });
+
+    it('drops a report held back by the throttle when the run ends', async () => {
+      const reports: number[] = [];
+      const { spawn } = fakeSpawn((child) =>
+        child.finish(HEAD + progress('10.00', '90') + progress('20.00', '80') + TAIL, 0),
+      );
+      const runner = new NmapRunner({ binary: 'nmap', spawn, progressIntervalMs: 60_000 });
+      await runner.run([t('127.0.0.1')], options, { onProgress: (p) => reports.push(p.percent) });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(reports).toEqual([10]);
+    });
+
+    it('keeps a throwing listener as one warning and still succeeds', async () => {
+      const { spawn } = fakeSpawn((child) =>
+        child.finish(HEAD + progress('10.00', '90') + progress('20.00', '80') + TAIL, 0),
+      );
+      const runner = new NmapRunner({ binary: 'nmap', spawn, progressIntervalMs: 0 });
+      const result = await runner.run([t('127.0.0.1')], options, {
+        onProgress: () => {
+          throw new Error('database is down');
+        },
+      });
+      expect(result.exitCode).toBe(0);
+      expect(result.warnings).toEqual(['progress listener failed: database is down']);
+    });
+
+    it('ignores odd <taskprogress> elements without failing the run', async () => {
+      const odd =
+        '<taskprogress task="" percent="5"/>\n<taskprogress task="NSE" percent="lots"/>\n<taskprogress/>\n';
+      const reports: NmapProgress[] = [];
+      const { spawn } = fakeSpawn((child) => child.finish(HEAD + odd + TAIL, 0));
+      const runner = new NmapRunner({ binary: 'nmap', spawn, progressIntervalMs: 0 });
+      const result = await runner.run([t('127.0.0.1')], options, { onProgress: (p) => reports.push(p) });
+      expect(reports).toEqual([]);
+      expect(result.observation.hosts).toHaveLength(1);
+    });
   });
 
   it('installs no process-wide signal or exception handlers', async () => {

@@ -8,7 +8,18 @@ import {
   type NetworkObservation,
   type Target,
 } from '@driftwatch/core';
-import { buildNmapArguments, type NmapAddressFamily, type NmapScanOptions } from './nmap-arguments';
+import {
+  buildNmapArguments,
+  DEFAULT_STATS_EVERY_SECONDS,
+  nmapIsInteractive,
+  type NmapAddressFamily,
+  type NmapScanOptions,
+} from './nmap-arguments';
+import {
+  DEFAULT_PROGRESS_INTERVAL_MS,
+  NmapProgressTracker,
+  type NmapProgressListener,
+} from './nmap-progress';
 import { DEFAULT_MAX_NMAP_XML_BYTES, parseNmapXmlDetailed, type NmapXmlParseResult } from './nmap-xml.parser';
 
 export interface NmapRunResult {
@@ -22,6 +33,12 @@ export interface NmapRunControl {
   signal?: AbortSignal;
   /** Hard limit for the whole run; the child is killed when it passes. */
   timeoutMs?: number;
+  /**
+   * Called with nmap's progress while it runs (never after run() has settled, nor once the run
+   * is being stopped). Without options.statsEverySeconds nmap is asked every
+   * DEFAULT_STATS_EVERY_SECONDS. What the listener throws is kept as a warning, nothing more.
+   */
+  onProgress?: NmapProgressListener;
 }
 
 export type NmapChildProcess = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -29,8 +46,18 @@ export type NmapChildProcess = ChildProcessByStdio<Writable, Readable, Readable>
 export type NmapSpawn = (
   command: string,
   args: readonly string[],
-  options: { shell: false; stdio: ['pipe', 'pipe', 'pipe'] },
+  options: NmapSpawnOptions,
 ) => NmapChildProcess;
+
+/**
+ * `detached` (a new session, so no controlling terminal) is set exactly when nmap runs without
+ * --noninteractive, i.e. when it reports progress: see nmapIsInteractive.
+ */
+export interface NmapSpawnOptions {
+  shell: false;
+  stdio: ['pipe', 'pipe', 'pipe'];
+  detached?: true;
+}
 
 export interface NmapRunnerOptions {
   binary: string;
@@ -38,6 +65,8 @@ export interface NmapRunnerOptions {
   killGraceMs?: number;
   /** Largest XML output accepted before the run is killed (default 256 MiB). */
   maxOutputBytes?: number;
+  /** Least time between two progress reports of the same nmap task (default 1000). */
+  progressIntervalMs?: number;
   spawn?: NmapSpawn;
 }
 
@@ -73,6 +102,7 @@ export class NmapRunner {
   private readonly binary: string;
   private readonly killGraceMs: number;
   private readonly maxOutputBytes: number;
+  private readonly progressIntervalMs: number;
   private readonly spawn: NmapSpawn;
 
   constructor(options: NmapRunnerOptions) {
@@ -83,8 +113,15 @@ export class NmapRunner {
     if (!Number.isInteger(killGraceMs) || killGraceMs < 0) {
       throw DriftwatchError.validation([{ field: 'killGraceMs', reason: 'must be a non-negative integer' }]);
     }
+    const progressIntervalMs = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+    if (!Number.isInteger(progressIntervalMs) || progressIntervalMs < 0) {
+      throw DriftwatchError.validation([
+        { field: 'progressIntervalMs', reason: 'must be a non-negative integer' },
+      ]);
+    }
     this.binary = options.binary;
     this.killGraceMs = killGraceMs;
+    this.progressIntervalMs = progressIntervalMs;
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_NMAP_XML_BYTES;
     this.spawn = options.spawn ?? ((command, args, spawnOptions) => nodeSpawn(command, args, spawnOptions));
   }
@@ -95,7 +132,11 @@ export class NmapRunner {
     control: NmapRunControl = {},
   ): Promise<NmapRunResult> {
     const { values, family } = validateTargets(targets);
-    const args = buildNmapArguments(options, family);
+    const { onProgress } = control;
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw DriftwatchError.validation([{ field: 'onProgress', reason: 'must be a function' }]);
+    }
+    const args = buildNmapArguments(withStatsInterval(options, onProgress !== undefined), family);
     const timeoutMs = control.timeoutMs;
     if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1)) {
       throw DriftwatchError.validation([{ field: 'timeoutMs', reason: 'must be a positive integer' }]);
@@ -106,11 +147,29 @@ export class NmapRunner {
       });
 
     const started = Date.now();
-    const child = this.spawn(this.binary, args, { shell: false, stdio: ['pipe', 'pipe', 'pipe'] });
+    const spawnOptions: NmapSpawnOptions = { shell: false, stdio: ['pipe', 'pipe', 'pipe'] };
+    // Without --noninteractive nmap would take over a terminal whose foreground process group it
+    // is in (raw mode, reading keys): in its own session it has no terminal to take.
+    if (nmapIsInteractive(args)) spawnOptions.detached = true;
+    const child = this.spawn(this.binary, args, spawnOptions);
     const warnings: string[] = [];
+    let listenerFailed = false;
+    const tracker =
+      onProgress === undefined
+        ? undefined
+        : new NmapProgressTracker({
+            onProgress,
+            minIntervalMs: this.progressIntervalMs,
+            onListenerError: (error) => {
+              if (!listenerFailed) warnings.push(`progress listener failed: ${errorChain(error)}`);
+              listenerFailed = true;
+            },
+          });
     let ending: Ending | null = null;
     let killTimer: NodeJS.Timeout | undefined;
     const kill = (why?: Ending) => {
+      // A run being stopped reports no more progress.
+      tracker?.close();
       if (why) ending ??= why;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -139,6 +198,10 @@ export class NmapRunner {
 
       const parsed: Promise<NmapXmlParseResult | { error: unknown }> = parseNmapXmlDetailed(child.stdout, {
         maxBytes: this.maxOutputBytes,
+        ...(tracker && {
+          onTaskProgress: (attributes) => tracker.taskProgress(attributes),
+          onHostEnd: () => tracker.hostEnd(),
+        }),
       }).catch((error: unknown) => {
         // Output we cannot trust: stop nmap rather than let it block on a full pipe.
         kill();
@@ -147,6 +210,7 @@ export class NmapRunner {
       const [exit, result] = await Promise.all([closed, parsed]);
       return this.settle(ending ?? { kind: 'exit' }, exit, result, warnings, Date.now() - started);
     } finally {
+      tracker?.close();
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       control.signal?.removeEventListener('abort', onAbort);
@@ -199,6 +263,14 @@ export class NmapRunner {
       parseError === undefined ? undefined : { cause: parseError },
     );
   }
+}
+
+/** The options with nmap's --stats-every interval defaulted when progress is wanted without one. */
+function withStatsInterval(options: NmapScanOptions, wantsProgress: boolean): NmapScanOptions {
+  // Anything odd is passed on untouched, for buildNmapArguments to refuse.
+  if (!wantsProgress || typeof options !== 'object' || options === null) return options;
+  if (options.statsEverySeconds !== undefined) return options;
+  return { ...options, statsEverySeconds: DEFAULT_STATS_EVERY_SECONDS };
 }
 
 /** Re-checks every target (callers may hand us anything) and picks the run's address family. */

@@ -8,8 +8,10 @@ import {
   ApiKeyRepository,
   ChangeRepository,
   FindingRepository,
+  HostObservationRepository,
   ObservationRepository,
   ScanRepository,
+  ScanShardRepository,
   ScopeRepository,
   SnapshotRepository,
 } from './repositories';
@@ -17,10 +19,11 @@ import {
 const REPOSITORIES = [
   ApiKeyRepository,
   ChangeRepository,
-  ChangeRepository,
   FindingRepository,
+  HostObservationRepository,
   ObservationRepository,
   ScanRepository,
+  ScanShardRepository,
   ScopeRepository,
   SnapshotRepository,
 ];

@@ -1,12 +1,20 @@
 /** Shared queue and job names: producers and processors never spell them twice. */
 export enum QueueName {
-  Scan = 'scan',
   Evaluate = 'evaluate',
+}
+
+/**
+ * Scans run on the queue of their scope's vantage (network zone): a worker placed in a zone
+ * consumes only that zone's queue, so every scan runs from where its scope says.
+ */
+export function scanQueueName(vantage: string): string {
+  return `scan-${vantage}`;
 }
 
 export enum JobName {
   ManualScan = 'manual-scan',
   ScheduledScan = 'scheduled-scan',
+  ScanShard = 'scan-shard',
   EvaluateSnapshot = 'evaluate-snapshot',
 }
 
@@ -20,16 +28,28 @@ export interface ScheduledScanPayload {
   slot: string;
 }
 
+/** A scan job moves from planning its shards to assembling their results. */
+export type ScanStep = 'plan' | 'assemble';
+
+export interface ScanShardPayload {
+  scanId: string;
+  seq: number;
+}
+
 export interface EvaluateSnapshotPayload {
   scanId: string;
   snapshotId: string;
 }
 
-export type ScanJobPayload = ManualScanPayload | ScheduledScanPayload;
+export type ScanJobPayload = (ManualScanPayload | ScheduledScanPayload) & {
+  scanId?: string;
+  step?: ScanStep;
+};
 
 /** Deterministic job ids: BullMQ keeps one job per id, so replicas enqueueing the same work add it once. */
 export const jobIds = {
   manualScan: (scanId: string): string => `manual-${scanId}`,
   scheduledScan: (scopeId: string, slot: Date): string => `scheduled-${scopeId}-${slot.getTime()}`,
+  shard: (scanId: string, seq: number): string => `shard-${scanId}-${seq}`,
   evaluation: (snapshotId: string): string => `evaluate-${snapshotId}`,
 };

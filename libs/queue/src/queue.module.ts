@@ -5,7 +5,7 @@ import { AppConfig } from '@driftwatch/config';
 
 import { QueueName } from './queue-names';
 import { redisOptionsFromUrl } from './redis-connection';
-import { ScanQueue } from './scan-queue';
+import { ScanQueue, scanJobOptions } from './scan-queue';
 
 @Global()
 @Module({
@@ -15,26 +15,20 @@ import { ScanQueue } from './scan-queue';
       useFactory: (config: AppConfig) => ({
         connection: redisOptionsFromUrl(config.redis.url),
         prefix: config.redis.prefix,
-        defaultJobOptions: {
-          attempts: config.scan.attempts,
-          backoff: { type: 'exponential', delay: config.scan.backoffMs },
-          removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-          removeOnFail: { age: 30 * 24 * 3600 },
-        },
+        defaultJobOptions: scanJobOptions(config),
       }),
     }),
     // Producers fail fast while Redis is down (the API answers 503) instead of queueing
     // commands in memory; workers keep the shared connection, which retries forever.
-    ...[QueueName.Scan, QueueName.Evaluate].map((name) =>
-      BullModule.registerQueueAsync({
-        name,
-        inject: [AppConfig],
-        useFactory: (config: AppConfig) => ({
-          prefix: config.redis.prefix,
-          connection: { ...redisOptionsFromUrl(config.redis.url), enableOfflineQueue: false },
-        }),
+    // Scan queues are per vantage and opened by ScanQueue.
+    BullModule.registerQueueAsync({
+      name: QueueName.Evaluate,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        prefix: config.redis.prefix,
+        connection: { ...redisOptionsFromUrl(config.redis.url), enableOfflineQueue: false },
       }),
-    ),
+    }),
   ],
   providers: [ScanQueue],
   exports: [ScanQueue, BullModule],

@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type Job, Queue } from 'bullmq';
 
+import { AppConfig } from '@driftwatch/config';
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
 import {
@@ -10,27 +11,74 @@ import {
   JobName,
   type ManualScanPayload,
   QueueName,
+  scanQueueName,
+  type ScanShardPayload,
   type ScheduledScanPayload,
 } from './queue-names';
+import { redisOptionsFromUrl } from './redis-connection';
 
-/** Everything the app enqueues goes through here: the queue is I/O behind an injectable class. */
+/**
+ * Everything the app enqueues goes through here: the queue is I/O behind an injectable class.
+ * Scan queues are per vantage and opened on first use.
+ */
 @Injectable()
-export class ScanQueue {
+export class ScanQueue implements OnApplicationShutdown {
+  private readonly scanQueues = new Map<string, Queue>();
+
   constructor(
-    @InjectQueue(QueueName.Scan) private readonly scans: Queue,
     @InjectQueue(QueueName.Evaluate) private readonly evaluations: Queue,
+    private readonly config: AppConfig,
   ) {}
 
-  async enqueueManualScan(scanId: string): Promise<void> {
+  /** The scan queue of one vantage. Producers fail fast while Redis is down (the API answers 503). */
+  queueFor(vantage: string): Queue {
+    const name = scanQueueName(vantage);
+    let queue = this.scanQueues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        prefix: this.config.redis.prefix,
+        connection: { ...redisOptionsFromUrl(this.config.redis.url), enableOfflineQueue: false },
+        defaultJobOptions: scanJobOptions(this.config),
+      });
+      queue.on('error', () => undefined); // surfaced by the awaited calls
+      this.scanQueues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async enqueueManualScan(scanId: string, vantage: string): Promise<void> {
     const payload: ManualScanPayload = { scanId };
-    await this.add(this.scans, JobName.ManualScan, payload, jobIds.manualScan(scanId));
+    await this.add(this.queueFor(vantage), JobName.ManualScan, payload, jobIds.manualScan(scanId));
   }
 
   /** Returns false when a job for this scope and slot already exists (another replica got there first). */
-  async enqueueScheduledScan(scopeId: string, slot: Date): Promise<boolean> {
+  async enqueueScheduledScan(scopeId: string, vantage: string, slot: Date): Promise<boolean> {
     const payload: ScheduledScanPayload = { scopeId, slot: slot.toISOString() };
     const jobId = jobIds.scheduledScan(scopeId, slot);
-    return this.add(this.scans, JobName.ScheduledScan, payload, jobId);
+    return this.add(this.queueFor(vantage), JobName.ScheduledScan, payload, jobId);
+  }
+
+  /**
+   * A scan's shards, as children of its job on the same queue: the scan job resumes when all of
+   * them are done. A shard that fails for good does not fail the scan job; the snapshot is then
+   * assembled as incomplete. Ids are deterministic, so a retried planning step adds nothing twice.
+   */
+  async enqueueShards(parent: Job, scanId: string, seqs: readonly number[]): Promise<void> {
+    const queue = this.queueFor(vantageOf(parent.queueName));
+    const jobs = seqs.map((seq) => {
+      const data: ScanShardPayload = { scanId, seq };
+      return {
+        name: JobName.ScanShard,
+        data,
+        opts: {
+          ...scanJobOptions(this.config),
+          jobId: jobIds.shard(scanId, seq),
+          parent: { id: parent.id ?? '', queue: parent.queueQualifiedName },
+          ignoreDependencyOnFailure: true,
+        },
+      };
+    });
+    await queue.addBulk(jobs);
   }
 
   async enqueueEvaluation(scanId: string, snapshotId: string): Promise<void> {
@@ -39,10 +87,13 @@ export class ScanQueue {
   }
 
   /** Removes a scan's job if it is waiting or delayed (an active job is locked and stays). */
-  async removeScanJob(scan: { id: string; scopeId: string; slot: Date | null }): Promise<void> {
+  async removeScanJob(
+    scan: { id: string; scopeId: string; slot: Date | null },
+    vantage: string,
+  ): Promise<void> {
     const jobId = scan.slot ? jobIds.scheduledScan(scan.scopeId, scan.slot) : jobIds.manualScan(scan.id);
     try {
-      await this.scans.remove(jobId);
+      await bounded(() => this.queueFor(vantage).remove(jobId));
     } catch (error: unknown) {
       throw new DriftwatchError(
         ErrorCode.DependencyUnavailable,
@@ -53,29 +104,70 @@ export class ScanQueue {
     }
   }
 
-  async depth(): Promise<Record<QueueName, Record<string, number>>> {
-    const states = ['waiting', 'active', 'delayed', 'failed'] as const;
-    return {
-      [QueueName.Scan]: await this.scans.getJobCounts(...states),
+  /** Job counts of the evaluation queue and of the scan queues of these vantages. */
+  async depth(vantages: readonly string[]): Promise<Record<string, Record<string, number>>> {
+    const states = ['waiting', 'active', 'delayed', 'failed', 'waiting-children'] as const;
+    const depth: Record<string, Record<string, number>> = {
       [QueueName.Evaluate]: await this.evaluations.getJobCounts(...states),
     };
+    for (const vantage of new Set(vantages)) {
+      depth[scanQueueName(vantage)] = await this.queueFor(vantage).getJobCounts(...states);
+    }
+    return depth;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.scanQueues.values()].map((q) => q.close()));
   }
 
   private async add(queue: Queue, name: JobName, data: object, jobId: string): Promise<boolean> {
     try {
-      const existing = await queue.getJob(jobId);
-      if (existing) return false;
-      const job = await queue.add(name, data, { jobId });
-      return job.id === jobId;
+      return await bounded(async () => {
+        const existing = await queue.getJob(jobId);
+        if (existing) return false;
+        const job = await queue.add(name, data, { jobId });
+        return job.id === jobId;
+      });
     } catch (error: unknown) {
       throw new DriftwatchError(
         ErrorCode.DependencyUnavailable,
         `Could not enqueue ${name}: Redis is unavailable`,
         {},
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   }
+}
+
+/** Retries with exponential backoff; finished jobs are kept a while for inspection. */
+export function scanJobOptions(config: AppConfig) {
+  return {
+    attempts: config.scan.attempts,
+    backoff: { type: 'exponential', delay: config.scan.backoffMs },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  };
+}
+
+// A queue opened while Redis is down waits for its first connection indefinitely; producers
+// answer within this time instead (the API turns it into a 503).
+const PRODUCER_TIMEOUT_MS = 5000;
+
+async function bounded<T>(operation: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not answer within ${PRODUCER_TIMEOUT_MS} ms`)),
+      PRODUCER_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([operation(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function vantageOf(queueName: string): string {
+  return queueName.replace(/^scan-/, '');
 }

@@ -10,8 +10,12 @@ const FINAL = new Set<ErrorCode>([
   ErrorCode.ScanCancelled,
 ]);
 
+/** Final: a code no retry can fix, or an error that says so itself (`details.final`). */
 export function isFinal(error: unknown): boolean {
-  return error instanceof UnrecoverableError || (error instanceof DriftwatchError && FINAL.has(error.code));
+  return (
+    error instanceof UnrecoverableError ||
+    (error instanceof DriftwatchError && (FINAL.has(error.code) || error.details['final'] === true))
+  );
 }
 
 /** Rethrow so BullMQ applies the job's retry policy, or stops retrying for final errors. */

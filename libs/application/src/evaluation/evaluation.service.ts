@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { DriftwatchError, ErrorCode, planFindings } from '@driftwatch/core';
+import {
+  addressWithinNetworks,
+  DriftwatchError,
+  ErrorCode,
+  parseNetwork,
+  planFindings,
+} from '@driftwatch/core';
 import {
   FindingRepository,
   ScanRepository,
@@ -11,6 +17,8 @@ import {
 import { evaluate } from '@driftwatch/policy-engine';
 
 import { Clock } from '@driftwatch/application/common/clock';
+
+import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 
 import { PolicyProvider } from './policy.provider';
 
@@ -33,6 +41,7 @@ export class EvaluationService {
     private readonly snapshots: SnapshotRepository,
     private readonly findings: FindingRepository,
     private readonly policy: PolicyProvider,
+    private readonly content: SnapshotContent,
     private readonly clock: Clock,
   ) {}
 
@@ -45,7 +54,7 @@ export class EvaluationService {
     const { policy } = this.policy;
     const results = evaluate(policy, {
       scope: { id: scope.id, approvedPorts: scope.approvedPorts },
-      hosts: snapshot.hosts,
+      hosts: await this.content.hostsOf(snapshot),
     });
 
     const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome> => {
@@ -61,7 +70,12 @@ export class EvaluationService {
         await this.scans.markCompleted(scanId, this.clock.now(), manager);
         return { kind: 'skipped', reason: 'a newer snapshot of this scope was already evaluated' };
       }
-      const plan = planFindings(await this.findings.knownForScope(scope.id, manager), results);
+      // An incomplete snapshot says nothing about the targets it missed: their findings stay as they are.
+      const missing = snapshot.missingTargets.map(parseNetwork);
+      const known = (await this.findings.knownForScope(scope.id, manager)).filter(
+        (k) => missing.length === 0 || !addressWithinNetworks(k.asset ?? '', missing),
+      );
+      const plan = planFindings(known, results);
       await this.findings.apply(
         scope.id,
         plan,

@@ -10,6 +10,7 @@ import {
 
 import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
+import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
 
 import {
@@ -35,6 +36,7 @@ export class HistoryService {
     private readonly snapshots: SnapshotRepository,
     private readonly observations: ObservationRepository,
     private readonly changes: ChangeRepository,
+    private readonly content: SnapshotContent,
     private readonly clock: Clock,
   ) {}
 
@@ -52,7 +54,11 @@ export class HistoryService {
   async getSnapshot(id: string): Promise<SnapshotResponseDto> {
     const snapshot = await this.snapshots.findById(id);
     if (!snapshot) throw new DriftwatchError(ErrorCode.NotFound, `Snapshot ${id} not found`);
-    return { ...mapSnapshotSummary(snapshot), run: snapshot.run, hosts: snapshot.hosts };
+    return {
+      ...mapSnapshotSummary(snapshot),
+      run: snapshot.run,
+      hosts: await this.content.hostsOf(snapshot),
+    };
   }
 
   /** Drift of a scope: what changed between consecutive snapshots, oldest first. */

@@ -19,7 +19,7 @@ import { ScanQueue } from '@driftwatch/queue';
 
 import { Clock } from '@driftwatch/application/common/clock';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
-import { SnapshotWriter } from '@driftwatch/application/scans/snapshot-writer.service';
+import { duplicateWarnings, SnapshotWriter } from '@driftwatch/application/scans/snapshot-writer.service';
 
 import type { SnapshotImportedDto } from './snapshot-import.dto';
 
@@ -61,7 +61,7 @@ export class SnapshotImportService {
     const startedAt = observation.run.startedAt ? new Date(observation.run.startedAt) : now;
     const finishedAt = observation.run.finishedAt ? new Date(observation.run.finishedAt) : now;
     let scanId = '';
-    const snapshotId = await this.writer.store(
+    const { snapshotId } = await this.writer.store(
       scope,
       async (manager) => {
         scanId = (
@@ -77,8 +77,8 @@ export class SnapshotImportService {
       },
       { run: observation.run, hosts },
       finishedAt,
-      async (id, manager) => {
-        await this.scans.attachSnapshot(scanId, id, manager);
+      async ({ snapshotId: id, duplicates }, manager) => {
+        await this.scans.attachSnapshot(scanId, id, duplicateWarnings(duplicates), manager);
         // Inside the transaction: if Redis refuses the job, nothing is stored (503).
         await this.queue.enqueueEvaluation(scanId, id);
       },

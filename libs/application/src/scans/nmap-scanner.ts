@@ -2,8 +2,20 @@ import { Injectable } from '@nestjs/common';
 
 import { DriftwatchError, ErrorCode, type PortRange, type Target } from '@driftwatch/core';
 import { AppConfig } from '@driftwatch/config';
-import { NmapRunner, type NmapRunResult, nmapVersion } from '@driftwatch/nmap';
+import {
+  type NmapProgress,
+  type NmapProgressListener,
+  NmapRunner,
+  type NmapRunResult,
+  nmapVersion,
+} from '@driftwatch/nmap';
 import type { NseScript } from '@driftwatch/nmap/nmap-arguments';
+
+/** A scope's own limits; null or absent: the deployment's defaults (NMAP_HOST_TIMEOUT_SECONDS, SCAN_TIMEOUT_MS). */
+export interface ScanLimits {
+  hostTimeoutSeconds?: number | null;
+  scanTimeoutSeconds?: number | null;
+}
 
 /** nmap behind an injectable class: flags come from configuration, never from users. */
 @Injectable()
@@ -14,18 +26,35 @@ export class NmapScanner {
     this.runner = new NmapRunner({ binary: config.nmap.binary });
   }
 
-  /** nmap scans one address family per run: IPv4 and IPv6 targets run one after the other, merged. */
+  /**
+   * nmap scans one address family per run: IPv4 and IPv6 targets run one after the other, merged.
+   * `onProgress` hears nmap's progress while it runs; its steps keep counting across both runs.
+   */
   async scan(
     targets: readonly Target[],
     ports: readonly PortRange[],
     scripts: readonly NseScript[],
     signal?: AbortSignal,
+    onProgress?: NmapProgressListener,
+    limits: ScanLimits = {},
   ): Promise<NmapRunResult> {
     const v4 = targets.filter((t) => t.kind === 'ipv4' || t.kind === 'cidr4');
     const v6 = targets.filter((t) => t.kind === 'ipv6' || t.kind === 'cidr6');
     const runs: NmapRunResult[] = [];
-    for (const group of [v4, v6])
-      if (group.length > 0) runs.push(await this.run(group, ports, scripts, signal));
+    let earlierSteps = 0;
+    for (const group of [v4, v6]) {
+      if (group.length === 0) continue;
+      let steps = 0;
+      const offset = earlierSteps;
+      const report =
+        onProgress &&
+        ((p: NmapProgress) => {
+          steps = p.step;
+          onProgress({ ...p, step: p.step + offset });
+        });
+      runs.push(await this.run(group, ports, scripts, signal, report, limits));
+      earlierSteps += steps;
+    }
     const [first, ...rest] = runs;
     if (!first) throw new DriftwatchError(ErrorCode.ValidationFailed, 'no address targets to scan');
     return rest.reduce(
@@ -52,7 +81,9 @@ export class NmapScanner {
     targets: readonly Target[],
     ports: readonly PortRange[],
     scripts: readonly NseScript[],
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    onProgress: NmapProgressListener | undefined,
+    limits: ScanLimits,
   ): Promise<NmapRunResult> {
     const { nmap } = this.config;
     return this.runner.run(
@@ -63,11 +94,16 @@ export class NmapScanner {
         serviceDetection: true,
         reverseDns: nmap.reverseDns,
         skipHostDiscovery: false,
-        hostTimeoutSeconds: nmap.hostTimeoutSeconds,
+        hostTimeoutSeconds: limits.hostTimeoutSeconds ?? nmap.hostTimeoutSeconds,
         timing: 4,
         scripts,
+        ...(onProgress && { statsEverySeconds: this.config.scan.statsEverySeconds }),
       },
-      { signal, timeoutMs: nmap.scanTimeoutMs },
+      {
+        signal,
+        timeoutMs: limits.scanTimeoutSeconds ? limits.scanTimeoutSeconds * 1000 : nmap.scanTimeoutMs,
+        onProgress,
+      },
     );
   }
 

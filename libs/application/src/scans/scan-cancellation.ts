@@ -11,7 +11,8 @@ import { redisOptionsFromUrl } from '@driftwatch/queue';
 @Injectable()
 export class ScanCancellation implements OnApplicationShutdown {
   private readonly logger = new Logger(ScanCancellation.name);
-  private readonly running = new Map<string, AbortController>();
+  // A scan's shards may run side by side on one worker: each has its own controller.
+  private readonly running = new Map<string, Set<AbortController>>();
   private readonly channel: string;
   private publisher: Redis | undefined;
   private subscriber: Redis | undefined;
@@ -36,8 +37,16 @@ export class ScanCancellation implements OnApplicationShutdown {
   /** Worker side: the signal that aborts this scan's nmap run. Call `finished` when done. */
   track(scanId: string): { signal: AbortSignal; finished: () => void } {
     const controller = new AbortController();
-    this.running.set(scanId, controller);
-    return { signal: controller.signal, finished: () => this.running.delete(scanId) };
+    const set = this.running.get(scanId) ?? new Set<AbortController>();
+    set.add(controller);
+    this.running.set(scanId, set);
+    return {
+      signal: controller.signal,
+      finished: () => {
+        set.delete(controller);
+        if (set.size === 0) this.running.delete(scanId);
+      },
+    };
   }
 
   /** Api side: ask every worker to abort this scan (the one running it will). */
@@ -58,10 +67,10 @@ export class ScanCancellation implements OnApplicationShutdown {
   }
 
   private abortLocal(scanId: string): void {
-    const controller = this.running.get(scanId);
-    if (!controller) return;
-    this.logger.log({ scanId }, 'cancelling scan');
-    controller.abort(new Error('scan cancelled'));
+    const controllers = this.running.get(scanId);
+    if (!controllers) return;
+    this.logger.log({ scanId, runs: controllers.size }, 'cancelling scan');
+    for (const controller of controllers) controller.abort(new Error('scan cancelled'));
   }
 
   async onApplicationShutdown(): Promise<void> {

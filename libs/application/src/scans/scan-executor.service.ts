@@ -1,109 +1,133 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+import { AppConfig } from '@driftwatch/config';
 import {
   DriftwatchError,
   ErrorCode,
   type HostObservation,
+  type NetworkObservation,
   parsePortSpec,
+  planShards,
   primaryAddress,
 } from '@driftwatch/core';
-import { type ScanEntity, ScanRepository, ScopeRepository } from '@driftwatch/persistence';
-import type { NmapRunResult } from '@driftwatch/nmap';
 import { withPortFacts } from '@driftwatch/nmap/facts';
-import { isNseScript } from '@driftwatch/nmap/nmap-arguments';
+import {
+  type ScanEntity,
+  ScanRepository,
+  type ScanShardEntity,
+  ScanShardRepository,
+  ScopeRepository,
+} from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
 import { Clock } from '@driftwatch/application/common/clock';
 import { MetricsService } from '@driftwatch/application/metrics/metrics.service';
 
-import { NmapScanner } from './nmap-scanner';
-import { ScanCancellation } from './scan-cancellation';
 import { ScanTargetResolver } from './scan-target-resolver';
-import { SnapshotWriter } from './snapshot-writer.service';
+import { duplicateWarnings, SnapshotWriter } from './snapshot-writer.service';
 
-export type ScanOutcome = { kind: 'stored'; snapshotId: string } | { kind: 'skipped'; reason: string };
+export type ScanOutcome =
+  { kind: 'stored'; snapshotId: string; complete: boolean } | { kind: 'skipped'; reason: string };
 
-/** Runs one scan for the worker: nmap, then snapshot + state intervals in one transaction. */
+export type PlanOutcome =
+  | { kind: 'planned'; shards: number[]; hostnames: [string, string[]][] }
+  | { kind: 'skipped'; reason: string };
+
+/**
+ * A scan in two steps, run by the worker of the scope's vantage: `plan` resolves and checks the
+ * targets and splits them into shards (each then runs as its own job, see ShardRunner);
+ * `assemble` runs when every shard has finished and stores their results as one snapshot, with
+ * its state intervals and drift, in one transaction. A failed shard makes the snapshot
+ * incomplete, with the targets it could not observe listed on it.
+ */
 @Injectable()
 export class ScanExecutor {
   private readonly logger = new Logger(ScanExecutor.name);
 
   constructor(
+    private readonly config: AppConfig,
     private readonly scopes: ScopeRepository,
     private readonly scans: ScanRepository,
+    private readonly shards: ScanShardRepository,
     private readonly writer: SnapshotWriter,
     private readonly targets: ScanTargetResolver,
-    private readonly nmap: NmapScanner,
     private readonly queue: ScanQueue,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
-    private readonly cancellation: ScanCancellation,
   ) {}
 
   async scheduledScan(scopeId: string, slot: Date): Promise<ScanEntity> {
     return this.scans.findOrCreateScheduled(scopeId, slot, this.clock.now());
   }
 
-  async execute(scanId: string, attempt: number, signal?: AbortSignal): Promise<ScanOutcome> {
-    const scan = await this.scans.findById(scanId);
-    // The API commits the scan row right after enqueueing; a job can briefly get here first.
-    if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found (yet)`);
-    if (scan.status === 'completed' || scan.status === 'evaluating' || scan.snapshotId) {
-      if (scan.snapshotId && scan.status === 'evaluating')
-        await this.queue.enqueueEvaluation(scan.id, scan.snapshotId);
-      return { kind: 'skipped', reason: `scan already ${scan.status}` };
-    }
+  async plan(scanId: string, attempt: number): Promise<PlanOutcome> {
+    const scan = await this.scanToRun(scanId);
+    if ('skipped' in scan) return { kind: 'skipped', reason: scan.skipped };
     const scope = await this.scopes.findLive(scan.scopeId);
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`);
-
-    const startedAt = this.clock.now();
-    if (!(await this.scans.markRunning(scan.id, startedAt, attempt))) {
+    if (!(await this.scans.markRunning(scan.id, this.clock.now(), attempt))) {
       return { kind: 'skipped', reason: 'scan was cancelled' };
     }
     const ports = parsePortSpec(scope.ports);
     if (!ports.ok)
       throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
     const { targets, hostnames } = await this.targets.resolve(scope.targets);
+    const shards = planShards(targets, this.config.scan.shardPrefix);
+    await this.shards.createAll(scan.id, shards);
+    this.logger.log({ scanId, shards: shards.length }, 'scan planned');
+    return { kind: 'planned', shards: shards.map((_, i) => i + 1), hostnames: [...hostnames] };
+  }
 
-    const tracked = this.cancellation.track(scan.id);
-    const signals = signal ? [signal, tracked.signal] : [tracked.signal];
-    let result: NmapRunResult;
-    try {
-      result = await this.nmap.scan(
-        targets,
-        ports.ranges,
-        scope.scripts.filter(isNseScript),
-        AbortSignal.any(signals),
-      );
-    } catch (error: unknown) {
-      if (tracked.signal.aborted) throw cancelled(scan.id, error);
-      throw error;
-    } finally {
-      tracked.finished();
+  async assemble(scanId: string, hostnames: [string, string[]][]): Promise<ScanOutcome> {
+    const scan = await this.scanToRun(scanId);
+    if ('skipped' in scan) return { kind: 'skipped', reason: scan.skipped };
+    const scope = await this.scopes.findLive(scan.scopeId);
+    if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`);
+
+    const shards = await this.shards.listForScan(scan.id, true);
+    const pending = shards.filter((s) => s.status === 'queued' || s.status === 'running');
+    if (pending.length > 0) {
+      throw new DriftwatchError(ErrorCode.ScanFailed, `${pending.length} shard(s) have not finished yet`);
     }
-    const hosts = withPortFacts(withScopeHostnames(result.observation.hosts, hostnames));
+    const done = shards.filter((s) => s.status === 'completed' && s.result);
+    const missed = shards.filter((s) => !done.includes(s));
+    if (done.length === 0) {
+      throw new DriftwatchError(
+        ErrorCode.ScanFailed,
+        `every shard failed: ${missed.map((s) => `${s.block}: ${s.error ?? s.status}`).join('; ')}`,
+        { final: true },
+      );
+    }
+    const observation = mergeShards(done);
+    const hosts = withPortFacts(withScopeHostnames(observation.hosts, new Map(hostnames)));
+    const warnings = [
+      ...shards.flatMap((s) => s.warnings),
+      ...missed.map((s) => `shard ${s.block} ${s.status}: ${s.error ?? 'no reason recorded'}`),
+    ];
     const takenAt = this.clock.now();
-    this.metrics.scanSucceeded((takenAt.getTime() - startedAt.getTime()) / 1000);
-
-    const snapshotId = await this.writer.store(
+    const { snapshotId } = await this.writer.store(
       scope,
       scan.id,
-      { run: result.observation.run, hosts },
+      { run: observation.run, hosts },
       takenAt,
-      async (id: string, manager: EntityManager) => {
-        if (!(await this.scans.markEvaluating(scan.id, id, result.warnings, manager))) {
-          // Cancelled while nmap was finishing: roll the snapshot back.
-          throw cancelled(scan.id);
+      async ({ snapshotId: id, duplicates }, manager: EntityManager) => {
+        const all = [...warnings, ...duplicateWarnings(duplicates)];
+        if (!(await this.scans.markEvaluating(scan.id, id, all, manager))) {
+          // Cancelled while the shards were finishing: roll the snapshot back.
+          throw new DriftwatchError(ErrorCode.ScanCancelled, `scan ${scan.id} was cancelled`);
         }
+        await this.shards.clearResults(scan.id, manager);
       },
+      missed.flatMap((s) => s.targets),
     );
+    if (scan.startedAt) this.metrics.scanSucceeded((takenAt.getTime() - scan.startedAt.getTime()) / 1000);
     this.logger.log(
-      { scanId: scan.id, snapshotId, hosts: hosts.length, ms: result.durationMs },
+      { scanId: scan.id, snapshotId, hosts: hosts.length, shards: shards.length, missed: missed.length },
       'snapshot stored',
     );
     await this.queue.enqueueEvaluation(scan.id, snapshotId);
-    return { kind: 'stored', snapshotId };
+    return { kind: 'stored', snapshotId, complete: missed.length === 0 };
   }
 
   async markFailed(scanId: string, reason: string): Promise<void> {
@@ -114,10 +138,44 @@ export class ScanExecutor {
   async markRetrying(scanId: string, reason: string): Promise<void> {
     await this.scans.markRetrying(scanId, reason);
   }
+
+  /** The scan if it still has to run; a redelivered job of a finished scan does nothing. */
+  private async scanToRun(scanId: string): Promise<ScanEntity | { skipped: string }> {
+    const scan = await this.scans.findById(scanId);
+    // The API commits the scan row right after enqueueing; a job can briefly get here first.
+    if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found (yet)`);
+    if (scan.status === 'completed' || scan.status === 'evaluating' || scan.snapshotId) {
+      if (scan.snapshotId && scan.status === 'evaluating')
+        await this.queue.enqueueEvaluation(scan.id, scan.snapshotId);
+      return { skipped: `scan already ${scan.status}` };
+    }
+    if (scan.status === 'cancelled' || scan.status === 'failed') return { skipped: `scan ${scan.status}` };
+    return scan;
+  }
 }
 
-function cancelled(scanId: string, cause?: unknown): DriftwatchError {
-  return new DriftwatchError(ErrorCode.ScanCancelled, `scan ${scanId} was cancelled`, {}, { cause });
+/** The shards' observations as one: hosts in shard order, run totals summed. */
+function mergeShards(shards: ScanShardEntity[]): NetworkObservation {
+  const results = shards.map((s) => s.result).filter((r): r is NetworkObservation => r !== null);
+  const runs = results.map((r) => r.run);
+  const [first] = runs;
+  if (!first) throw new DriftwatchError(ErrorCode.ScanFailed, 'no shard produced a result');
+  const times = (key: 'startedAt' | 'finishedAt') =>
+    runs
+      .map((r) => r[key])
+      .filter((t): t is string => t !== undefined)
+      .sort();
+  return {
+    run: {
+      ...first,
+      startedAt: times('startedAt')[0],
+      finishedAt: times('finishedAt').at(-1),
+      hostsUp: runs.reduce((n, r) => n + r.hostsUp, 0),
+      hostsDown: runs.reduce((n, r) => n + r.hostsDown, 0),
+      hostsTotal: runs.reduce((n, r) => n + r.hostsTotal, 0),
+    },
+    hosts: results.flatMap((r) => r.hosts),
+  };
 }
 
 function withScopeHostnames(hosts: HostObservation[], names: Map<string, string[]>): HostObservation[] {

@@ -1,10 +1,43 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import { SCAN_STATUSES, type ScanEntity, type ScanStatus } from '@driftwatch/persistence';
+import {
+  SCAN_STATUSES,
+  type ScanEntity,
+  type ScanShardEntity,
+  type ScanStatus,
+  SHARD_STATUSES,
+  type ShardStatus,
+} from '@driftwatch/persistence';
 
 export class ScanAcceptedDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: SCAN_STATUSES }) status!: ScanStatus;
+}
+
+export class ScanShardDto {
+  @ApiProperty() seq!: number;
+  @ApiProperty({ description: 'The block of targets (e.g. a /24)' }) block!: string;
+  @ApiProperty({ type: [String] }) targets!: string[];
+  @ApiProperty({ enum: SHARD_STATUSES }) status!: ShardStatus;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ nullable: true, type: String, description: "nmap's current task, e.g. Service scan" })
+  task!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: "nmap's estimate for its current task" })
+  percent!: number | null;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+}
+
+export class ScanProgressDto {
+  @ApiProperty({
+    description:
+      "Percent done over all shards: finished shards count in full, running ones by nmap's estimate for the task they run",
+  })
+  percent!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Estimated completion (ISO time)' })
+  eta!: string | null;
+  @ApiProperty() shardsTotal!: number;
+  @ApiProperty() shardsDone!: number;
+  @ApiProperty() shardsFailed!: number;
 }
 
 export class ScanResponseDto {
@@ -24,9 +57,11 @@ export class ScanResponseDto {
   @ApiProperty({ type: [String], description: "nmap's warnings (stderr) for the scan" }) warnings!: string[];
   @ApiProperty({ nullable: true, type: String, description: 'Name of the API key that cancelled the scan' })
   cancelledBy!: string | null;
+  @ApiProperty({ nullable: true, type: ScanProgressDto }) progress!: ScanProgressDto | null;
+  @ApiProperty({ type: [ScanShardDto] }) shards!: ScanShardDto[];
 }
 
-export function mapScan(scan: ScanEntity): ScanResponseDto {
+export function mapScan(scan: ScanEntity, shards: readonly ScanShardEntity[] = []): ScanResponseDto {
   return {
     id: scan.id,
     scopeId: scan.scopeId,
@@ -43,5 +78,37 @@ export function mapScan(scan: ScanEntity): ScanResponseDto {
     snapshotId: scan.snapshotId,
     warnings: scan.warnings,
     cancelledBy: scan.cancelledBy,
+    progress: progressOf(shards),
+    shards: shards.map((s) => ({
+      seq: s.seq,
+      block: s.block,
+      targets: s.targets,
+      status: s.status,
+      attempts: s.attempts,
+      task: s.progressTask,
+      percent: s.status === 'completed' ? 100 : s.progressPercent,
+      error: s.error,
+    })),
+  };
+}
+
+/** Progress over all shards: finished ones count as done, running ones by nmap's estimate. */
+function progressOf(shards: readonly ScanShardEntity[]): ScanProgressDto | null {
+  if (shards.length === 0) return null;
+  const finished = (s: ScanShardEntity) => s.status !== 'queued' && s.status !== 'running';
+  const sum = shards.reduce(
+    (n, s) => n + (finished(s) ? 100 : s.status === 'running' ? (s.progressPercent ?? 0) : 0),
+    0,
+  );
+  const etas = shards
+    .filter((s) => s.status === 'running' && s.progressEta)
+    .map((s) => s.progressEta?.getTime() ?? 0);
+  const pending = shards.some((s) => !finished(s));
+  return {
+    percent: Math.round((sum / shards.length) * 10) / 10,
+    eta: pending && etas.length > 0 ? new Date(Math.max(...etas)).toISOString() : null,
+    shardsTotal: shards.length,
+    shardsDone: shards.filter((s) => s.status === 'completed').length,
+    shardsFailed: shards.filter((s) => s.status === 'failed' || s.status === 'cancelled').length,
   };
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
-import { ScanRepository, ScopeRepository } from '@driftwatch/persistence';
+import { ScanRepository, ScanShardRepository, ScopeRepository } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
 import { Clock } from '@driftwatch/application/common/clock';
@@ -17,6 +17,7 @@ export class ScanService {
     private readonly dataSource: DataSource,
     private readonly scopes: ScopeRepository,
     private readonly scans: ScanRepository,
+    private readonly shards: ScanShardRepository,
     private readonly queue: ScanQueue,
     private readonly clock: Clock,
     private readonly cancellation: ScanCancellation,
@@ -27,10 +28,11 @@ export class ScanService {
    * is rolled back, so no scan waits forever for a job that does not exist.
    */
   async request(scopeId: string): Promise<ScanAcceptedDto> {
-    if (!(await this.scopes.findLive(scopeId))) throw scopeNotFound(scopeId);
+    const scope = await this.scopes.findLive(scopeId);
+    if (!scope) throw scopeNotFound(scopeId);
     const scan = await this.dataSource.transaction(async (manager) => {
       const created = await this.scans.createManual(scopeId, this.clock.now(), manager);
-      await this.queue.enqueueManualScan(created.id);
+      await this.queue.enqueueManualScan(created.id, scope.vantage);
       return created;
     });
     return { id: scan.id, status: scan.status };
@@ -49,7 +51,8 @@ export class ScanService {
         `Scan ${id} is ${scan.status} and can no longer be cancelled`,
       );
     }
-    await this.queue.removeScanJob(scan);
+    const scope = await this.scopes.findById(scan.scopeId);
+    await this.queue.removeScanJob(scan, scope?.vantage ?? 'default');
     await this.cancellation.requestCancel(id).catch((error: unknown) => {
       throw new DriftwatchError(
         ErrorCode.DependencyUnavailable,
@@ -64,6 +67,6 @@ export class ScanService {
   async get(id: string): Promise<ScanResponseDto> {
     const scan = await this.scans.findById(id);
     if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `Scan ${id} not found`);
-    return mapScan(scan);
+    return mapScan(scan, await this.shards.listForScan(id));
   }
 }

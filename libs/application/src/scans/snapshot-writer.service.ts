@@ -2,23 +2,46 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import {
-  contentHash,
-  type HostObservation,
+  addressWithinNetworks,
+  canonicalContent,
+  hostRecords,
   type NetworkObservation,
-  observationRecords,
+  parseNetwork,
+  planHostIntervals,
   planIntervals,
+  portRecords,
+  primaryAddress,
+  snapshotContentHash,
 } from '@driftwatch/core';
 import { diffObservations } from '@driftwatch/drift';
 import {
   ChangeRepository,
+  HostObservationRepository,
   ObservationRepository,
   type ScopeEntity,
   SnapshotRepository,
 } from '@driftwatch/persistence';
 
+import { SnapshotContent } from './snapshot-content.service';
+
+export interface StoredSnapshot {
+  snapshotId: string;
+  /** Addresses nmap reported more than once (the last report of each was kept). */
+  duplicates: string[];
+}
+
+/** Scan warnings for addresses reported twice: kept visible, never silently merged. */
+export function duplicateWarnings(duplicates: readonly string[]): string[] {
+  return duplicates.map((a) => `nmap reported ${a} more than once; the last report was kept`);
+}
+
 /**
  * Stores one observation of a scope as an immutable snapshot, in one transaction with its state
- * intervals and its drift against the previous snapshot. Scans and imports both come here.
+ * intervals and its drift against the scope's state before it. Scans and imports both come here.
+ *
+ * Only what changed is written: unchanged hosts and ports keep their open intervals, and drift
+ * is computed only over the addresses whose intervals change. `missingTargets` (failed shards)
+ * are left alone: their intervals stay open and they are not reported as gone.
  * `commit` runs last inside the transaction (e.g. moving the scan on); if it throws, nothing is kept.
  */
 @Injectable()
@@ -26,8 +49,10 @@ export class SnapshotWriter {
   constructor(
     private readonly dataSource: DataSource,
     private readonly snapshots: SnapshotRepository,
-    private readonly observations: ObservationRepository,
+    private readonly hostIntervals: HostObservationRepository,
+    private readonly portIntervals: ObservationRepository,
     private readonly changes: ChangeRepository,
+    private readonly content: SnapshotContent,
   ) {}
 
   async store(
@@ -35,50 +60,84 @@ export class SnapshotWriter {
     scanId: string | ((manager: EntityManager) => Promise<string>),
     observation: NetworkObservation,
     takenAt: Date,
-    commit: (snapshotId: string, manager: EntityManager) => Promise<void>,
-  ): Promise<string> {
-    const { hosts, run } = observation;
-    return this.dataSource.transaction(async (manager) => {
-      // Serialise snapshots of one scope so each is diffed against the one truly before it.
+    commit: (stored: StoredSnapshot, manager: EntityManager) => Promise<void>,
+    missingTargets: readonly string[] = [],
+  ): Promise<StoredSnapshot> {
+    const { hosts, duplicates } = canonicalContent(observation.hosts);
+    const hostRecs = hostRecords(hosts);
+    const portRecs = portRecords(hosts);
+    const missing = missingTargets.map(parseNetwork);
+    const observed = (r: { address: string }) =>
+      missing.length === 0 || !addressWithinNetworks(r.address, missing);
+
+    const snapshotId = await this.dataSource.transaction(async (manager) => {
+      // Serialise snapshots of one scope so each is diffed against the state truly before it.
       await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scope.id]);
       const previous = await this.snapshots.latestForScope(scope.id, manager);
+      // Sequence and time only move forward within a scope, whatever the callers' clocks did.
+      const at = previous && previous.takenAt.getTime() > takenAt.getTime() ? previous.takenAt : takenAt;
+      const openHosts = (await this.hostIntervals.openIntervals(scope.id, manager)).filter(observed);
+      const hostPlan = planHostIntervals(openHosts, hostRecs);
+      const openPorts = (await this.portIntervals.openIntervals(scope.id, manager)).filter(observed);
+      const portPlan = planIntervals(openPorts, portRecs);
+
       const snapshot = await this.snapshots.insert(
         {
           scopeId: scope.id,
           scanId: typeof scanId === 'string' ? scanId : await scanId(manager),
           vantage: scope.vantage,
-          takenAt,
-          contentHash: contentHash(hosts.map(withoutTimes)),
-          hosts,
-          run,
+          takenAt: at,
+          seq: (previous?.seq ?? 0) + 1,
+          contentHash: snapshotContentHash(hosts),
+          missingTargets: [...missingTargets],
+          run: observation.run,
           hostCount: hosts.length,
-          openPortCount: hosts.reduce((n, h) => n + h.ports.filter((p) => p.state === 'open').length, 0),
+          openPortCount: portRecs.filter((p) => p.state === 'open').length,
         },
         manager,
       );
-      const plan = planIntervals(
-        await this.observations.openIntervals(scope.id, manager),
-        observationRecords(hosts),
-      );
-      // Drift against the previous snapshot; the first snapshot of a scope is its baseline.
+      const mark = { snapshotId: snapshot.id, seq: snapshot.seq, takenAt: at };
+
+      // Drift against the state before this snapshot, over the addresses whose intervals change.
+      // The first snapshot of a scope is its baseline.
       if (previous) {
-        const changes = diffObservations({ run: previous.run, hosts: previous.hosts }, { run, hosts });
+        const touched = touchedAddresses([
+          [hostPlan, openHosts],
+          [portPlan, openPorts],
+        ]);
+        const before = await this.content.currentHosts(scope.id, [...touched], manager);
+        const after = hosts.filter((h) => touched.has(primaryAddress(h) ?? ''));
+        const changes = diffObservations(
+          { run: previous.run, hosts: before },
+          { run: observation.run, hosts: after },
+        );
         await this.changes.insert(
-          { scopeId: scope.id, snapshotId: snapshot.id, previousSnapshotId: previous.id, at: takenAt },
+          { scopeId: scope.id, snapshotId: snapshot.id, previousSnapshotId: previous.id, at },
           changes,
           manager,
         );
       }
-      await this.observations.close(plan.close, snapshot.id, takenAt, manager);
-      await this.observations.open(scope.id, plan.open, snapshot.id, takenAt, manager);
-      await commit(snapshot.id, manager);
+      await this.hostIntervals.close(hostPlan.close, mark, manager);
+      await this.portIntervals.close(portPlan.close, mark, manager);
+      await this.hostIntervals.open(scope.id, hostPlan.open, mark, manager);
+      await this.portIntervals.open(scope.id, portPlan.open, mark, manager);
+      await commit({ snapshotId: snapshot.id, duplicates }, manager);
       return snapshot.id;
     });
+    return { snapshotId, duplicates };
   }
 }
 
-/** Timing fields change on every scan; the content hash covers what was observed. */
-function withoutTimes(host: HostObservation): Omit<HostObservation, 'startTime' | 'endTime'> {
-  const { startTime: _s, endTime: _e, ...rest } = host;
-  return rest;
+/** Addresses with an interval opened or closed: the only ones whose drift can be non-empty. */
+function touchedAddresses(
+  plans: [{ close: string[]; open: { address: string }[] }, { id: string; address: string }[]][],
+): Set<string> {
+  const touched = new Set<string>();
+  for (const [plan, open] of plans) {
+    for (const record of plan.open) touched.add(record.address);
+    if (plan.close.length === 0) continue;
+    const closed = new Set(plan.close);
+    for (const interval of open) if (closed.has(interval.id)) touched.add(interval.address);
+  }
+  return touched;
 }

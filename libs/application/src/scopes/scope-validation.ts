@@ -12,7 +12,13 @@ import { isNseScript, NSE_SCRIPT_ALLOWLIST } from '@driftwatch/nmap/nmap-argumen
 
 export type ScopeInput = Omit<ScopeDefinition, 'id'>;
 
-export const SCOPE_LIMITS = { targets: 256, portEntries: 1024, approvedPorts: 1024 } as const;
+export const SCOPE_LIMITS = {
+  targets: 256,
+  portEntries: 1024,
+  approvedPorts: 1024,
+  hostTimeoutSeconds: [1, 86_400],
+  scanTimeoutSeconds: [10, 7 * 86_400],
+} as const;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,99}$/;
 const VANTAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -88,6 +94,16 @@ export function validateScope(input: ScopeInput, allowedNetworks: readonly strin
       });
     }
   });
+
+  const limits = [
+    ['hostTimeoutSeconds', input.hostTimeoutSeconds, SCOPE_LIMITS.hostTimeoutSeconds],
+    ['scanTimeoutSeconds', input.scanTimeoutSeconds, SCOPE_LIMITS.scanTimeoutSeconds],
+  ] as const;
+  for (const [field, value, [min, max]] of limits) {
+    if (value !== null && (!Number.isInteger(value) || value < min || value > max)) {
+      errors.push({ field, reason: `must be null or an integer from ${min} to ${max} (seconds)` });
+    }
+  }
 
   if (!VANTAGE.test(input.vantage)) {
     errors.push({ field: 'vantage', reason: 'must be 1-32 characters: lower-case letters, digits and -' });

@@ -59,6 +59,26 @@ export class CreateScopeDto {
   @IsArray()
   @IsString({ each: true })
   scripts?: string[];
+  @ApiPropertyOptional({
+    example: 300,
+    nullable: true,
+    description:
+      "nmap's per-host time limit (--host-timeout) in seconds, 1-86400; null: the deployment default",
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  hostTimeoutSeconds?: number | null;
+
+  @ApiPropertyOptional({
+    example: 3600,
+    nullable: true,
+    description: 'Hard limit of one shard scan in seconds (nmap is stopped), 10-604800; null: the default',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  scanTimeoutSeconds?: number | null;
 }
 
 export class UpdateScopeDto {
@@ -85,6 +105,26 @@ export class UpdateScopeDto {
   @IsArray()
   @IsString({ each: true })
   scripts?: string[];
+  @ApiPropertyOptional({
+    example: 300,
+    nullable: true,
+    description:
+      "nmap's per-host time limit (--host-timeout) in seconds, 1-86400; null: the deployment default",
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  hostTimeoutSeconds?: number | null;
+
+  @ApiPropertyOptional({
+    example: 3600,
+    nullable: true,
+    description: 'Hard limit of one shard scan in seconds (nmap is stopped), 10-604800; null: the default',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  scanTimeoutSeconds?: number | null;
 }
 
 export class ScopeResponseDto {
@@ -96,6 +136,8 @@ export class ScopeResponseDto {
   @ApiProperty({ nullable: true, type: String }) schedule!: string | null;
   @ApiProperty() vantage!: string;
   @ApiProperty({ type: [String] }) scripts!: string[];
+  @ApiProperty({ nullable: true, type: Number }) hostTimeoutSeconds!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) scanTimeoutSeconds!: number | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }
@@ -115,6 +157,8 @@ export function mapScope(entity: ScopeEntity): ScopeResponseDto {
     schedule: entity.schedule,
     vantage: entity.vantage,
     scripts: entity.scripts,
+    hostTimeoutSeconds: entity.hostTimeoutSeconds,
+    scanTimeoutSeconds: entity.scanTimeoutSeconds,
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
   };

@@ -36,6 +36,8 @@ export class ScopeService {
       schedule: dto.schedule ?? null,
       vantage: dto.vantage ?? 'default',
       scripts: dto.scripts ?? DEFAULT_SCOPE_SCRIPTS,
+      hostTimeoutSeconds: dto.hostTimeoutSeconds ?? null,
+      scanTimeoutSeconds: dto.scanTimeoutSeconds ?? null,
     };
     this.assertValid(input);
     const entity = await this.uniqueName(input.name, () =>
@@ -70,6 +72,10 @@ export class ScopeService {
       schedule: dto.schedule === undefined ? entity.schedule : dto.schedule,
       vantage: dto.vantage ?? entity.vantage,
       scripts: dto.scripts ?? entity.scripts,
+      hostTimeoutSeconds:
+        dto.hostTimeoutSeconds === undefined ? entity.hostTimeoutSeconds : dto.hostTimeoutSeconds,
+      scanTimeoutSeconds:
+        dto.scanTimeoutSeconds === undefined ? entity.scanTimeoutSeconds : dto.scanTimeoutSeconds,
     };
     this.assertValid(input);
     Object.assign(entity, {

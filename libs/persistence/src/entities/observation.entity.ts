@@ -16,7 +16,9 @@ export class ObservationEntity {
   @Column('jsonb') attributes!: Record<string, unknown>;
   @Column('char', { name: 'attributes_hash', length: 64 }) attributesHash!: string;
   @Column('uuid', { name: 'first_seen_snapshot_id' }) firstSeenSnapshotId!: string;
+  @Column('integer', { name: 'first_seen_seq' }) firstSeenSeq!: number;
   @Column('timestamptz', { name: 'first_seen_at' }) firstSeenAt!: Date;
   @Column('uuid', { name: 'closed_snapshot_id', nullable: true }) closedSnapshotId!: string | null;
+  @Column('integer', { name: 'closed_seq', nullable: true }) closedSeq!: number | null;
   @Column('timestamptz', { name: 'closed_at', nullable: true }) closedAt!: Date | null;
 }

@@ -12,6 +12,10 @@ export class ScopeEntity {
   @Column('text', { nullable: true }) schedule!: string | null;
   @Column('text') vantage!: string;
   @Column('text', { array: true }) scripts!: string[];
+  /** nmap's --host-timeout for this scope; null uses NMAP_HOST_TIMEOUT_SECONDS. */
+  @Column('integer', { name: 'host_timeout_seconds', nullable: true }) hostTimeoutSeconds!: number | null;
+  /** Hard limit per shard run (nmap is killed); null uses SCAN_TIMEOUT_MS. */
+  @Column('integer', { name: 'scan_timeout_seconds', nullable: true }) scanTimeoutSeconds!: number | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt!: Date | null;

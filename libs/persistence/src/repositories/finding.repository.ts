@@ -21,8 +21,8 @@ export class FindingRepository {
   }
 
   async knownForScope(scopeId: string, manager: EntityManager): Promise<KnownFinding[]> {
-    const rows: { id: string; fingerprint: string; status: FindingStatus }[] = await manager.query(
-      'SELECT id, fingerprint, status FROM findings WHERE scope_id = $1 FOR UPDATE',
+    const rows: KnownFinding[] = await manager.query(
+      'SELECT id, fingerprint, status, asset FROM findings WHERE scope_id = $1 FOR UPDATE',
       [scopeId],
     );
     return rows;

@@ -48,8 +48,13 @@ export class ScanRepository {
     );
   }
 
-  async attachSnapshot(id: string, snapshotId: string, manager: EntityManager): Promise<void> {
-    await this.repo(manager).update({ id }, { snapshotId });
+  async attachSnapshot(
+    id: string,
+    snapshotId: string,
+    warnings: string[],
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.repo(manager).update({ id }, { snapshotId, warnings });
   }
 
   /** The scan of a schedule slot, created once whichever replica's job gets here first. */

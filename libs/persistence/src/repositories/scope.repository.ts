@@ -5,7 +5,15 @@ import { ScopeEntity } from '@driftwatch/persistence/entities';
 
 export type NewScope = Pick<
   ScopeEntity,
-  'name' | 'targets' | 'ports' | 'approvedPorts' | 'schedule' | 'vantage' | 'scripts'
+  | 'name'
+  | 'targets'
+  | 'ports'
+  | 'approvedPorts'
+  | 'schedule'
+  | 'vantage'
+  | 'scripts'
+  | 'hostTimeoutSeconds'
+  | 'scanTimeoutSeconds'
 >;
 
 @Injectable()
@@ -22,6 +30,19 @@ export class ScopeRepository {
 
   async findLive(id: string, manager?: EntityManager): Promise<ScopeEntity | null> {
     return this.repo(manager).findOneBy({ id, deletedAt: IsNull() });
+  }
+
+  /** Any scope, deleted or not (its scans and history outlive it). */
+  async findById(id: string): Promise<ScopeEntity | null> {
+    return this.repo().findOneBy({ id });
+  }
+
+  /** The vantages live scopes scan from: the scan queues that exist. */
+  async liveVantages(): Promise<string[]> {
+    const rows: { vantage: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT vantage FROM scopes WHERE deleted_at IS NULL ORDER BY vantage`,
+    );
+    return rows.map((r) => r.vantage);
   }
 
   async findLiveByName(name: string): Promise<ScopeEntity | null> {

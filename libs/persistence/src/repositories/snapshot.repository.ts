@@ -21,22 +21,33 @@ export class SnapshotRepository {
 
   /** The scope's newest snapshot: the one a new snapshot is diffed against. */
   async latestForScope(scopeId: string, manager: EntityManager): Promise<SnapshotEntity | null> {
-    return this.repo(manager).findOne({ where: { scopeId }, order: { takenAt: 'DESC', id: 'DESC' } });
+    return this.repo(manager).findOne({ where: { scopeId }, order: { seq: 'DESC' } });
   }
 
   async findById(id: string): Promise<SnapshotEntity | null> {
     return this.repo().findOneBy({ id });
   }
 
-  /** Snapshot metadata of a scope, newest first; the (large) host content is not loaded. */
+  /** Snapshot metadata of a scope, newest first (the content is in the state intervals). */
   async listForScope(
     scopeId: string,
     page: { limit: number; offset: number },
-  ): Promise<{ items: Omit<SnapshotEntity, 'hosts' | 'run'>[]; total: number }> {
+  ): Promise<{ items: Omit<SnapshotEntity, 'run'>[]; total: number }> {
     const [items, total] = await this.repo().findAndCount({
-      select: ['id', 'scopeId', 'scanId', 'vantage', 'takenAt', 'contentHash', 'hostCount', 'openPortCount'],
+      select: [
+        'id',
+        'scopeId',
+        'scanId',
+        'vantage',
+        'takenAt',
+        'seq',
+        'contentHash',
+        'missingTargets',
+        'hostCount',
+        'openPortCount',
+      ],
       where: { scopeId },
-      order: { takenAt: 'DESC', id: 'ASC' },
+      order: { seq: 'DESC' },
       take: page.limit,
       skip: page.offset,
     });
