@@ -125,5 +125,16 @@ describe('HTTP facts', () => {
       output: expect.stringContaining('Server: Driftwatch-Test/2.0'),
     });
     expect(JSON.stringify(headerChange?.after)).not.toContain('Strict-Transport-Security');
+    // The same change in typed form: the facts before and after.
+    const factsChange = changes.find((c) => c.type === 'port-http-changed' && c.port === port);
+    expect(factsChange).toMatchObject({
+      snapshotId: third.snapshotId,
+      before: {
+        server: 'Driftwatch-Test/1.0',
+        hsts: expect.objectContaining({ maxAgeSeconds: 31536000 }) as unknown,
+      },
+      after: { server: 'Driftwatch-Test/2.0' },
+    });
+    expect(factsChange?.after).not.toHaveProperty('hsts');
   });
 });

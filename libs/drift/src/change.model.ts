@@ -1,4 +1,12 @@
-import type { ExtraPorts, HostStatus, PortState, Protocol } from '@driftwatch/core';
+import type {
+  ExtraPorts,
+  HostStatus,
+  HttpFacts,
+  PortState,
+  Protocol,
+  SshFacts,
+  TlsFacts,
+} from '@driftwatch/core';
 
 /**
  * What changed between two observations of the same network. Host identity and what counts as
@@ -19,6 +27,9 @@ export const CHANGE_TYPES = [
   'port-state-changed',
   'service-changed',
   'port-script-changed',
+  'port-tls-changed',
+  'port-ssh-changed',
+  'port-http-changed',
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
@@ -107,6 +118,15 @@ export type ServiceChanged = Required<PortLevel<'service-changed', ServiceFields
 /** A port script added (no `before`), removed (no `after`) or with changed output. */
 export type PortScriptChanged = PortLevel<'port-script-changed', ScriptOutput, ScriptOutput>;
 
+/**
+ * The typed facts derived from a port's scripts changed (TLS versions or ciphers, certificate,
+ * SSH algorithms or auth methods, HTTP headers): `before`/`after` are the whole facts, absent
+ * when that side had none. Reported beside the port-script-changed of the script behind them.
+ */
+export type PortTlsChanged = PortLevel<'port-tls-changed', TlsFacts, TlsFacts>;
+export type PortSshChanged = PortLevel<'port-ssh-changed', SshFacts, SshFacts>;
+export type PortHttpChanged = PortLevel<'port-http-changed', HttpFacts, HttpFacts>;
+
 export type HostChange =
   | HostAppeared
   | HostRemoved
@@ -116,7 +136,15 @@ export type HostChange =
   | OsChanged
   | HostExtraPortsChanged
   | HostScriptChanged;
-export type PortChange = PortAdded | PortRemoved | PortStateChanged | ServiceChanged | PortScriptChanged;
+export type PortChange =
+  | PortAdded
+  | PortRemoved
+  | PortStateChanged
+  | ServiceChanged
+  | PortScriptChanged
+  | PortTlsChanged
+  | PortSshChanged
+  | PortHttpChanged;
 export type Change = HostChange | PortChange;
 
 export function isPortChange(change: Change): change is PortChange {

@@ -1,11 +1,13 @@
-import type {
-  ExtraPorts,
-  HostObservation,
-  NetworkObservation,
-  PortObservation,
-  Protocol,
-  ScriptResult,
-  ServiceInfo,
+import {
+  canonicalJson,
+  type ExtraPorts,
+  type HostObservation,
+  type HttpFacts,
+  type NetworkObservation,
+  type PortObservation,
+  type Protocol,
+  type ScriptResult,
+  type ServiceInfo,
 } from '@driftwatch/core';
 
 import { compareAddresses, identityAddress } from './address-order';
@@ -154,6 +156,7 @@ function diffPorts(address: string, x: HostObservation, y: HostObservation): Cha
       if (!sameService(sa, sb)) changes.push({ type: 'service-changed', ...at, before: sa, after: sb });
       for (const d of diffScripts(pa.scripts, pb.scripts))
         changes.push({ type: 'port-script-changed', ...at, ...d });
+      changes.push(...diffFacts(at, pa, pb));
     } else if (pa) {
       // Unlisted now: if the later scan summarises one state only, that is the port's state.
       if (soleB === pa.state) continue;
@@ -174,6 +177,45 @@ function diffPorts(address: string, x: HostObservation, y: HostObservation): Cha
     }
   }
   return changes;
+}
+
+/**
+ * Typed facts that differ (only present when the caller derived them, as the worker does).
+ * HTTP facts are compared without the per-request Date header, like the script output.
+ */
+function diffFacts(
+  at: { address: string; port: number; protocol: Protocol },
+  a: PortObservation,
+  b: PortObservation,
+): Change[] {
+  const changes: Change[] = [];
+  const differ = (x: unknown, y: unknown) => canonicalJson(x ?? null) !== canonicalJson(y ?? null);
+  if (differ(a.tls, b.tls))
+    changes.push({
+      type: 'port-tls-changed',
+      ...at,
+      ...(a.tls && { before: a.tls }),
+      ...(b.tls && { after: b.tls }),
+    });
+  if (differ(a.ssh, b.ssh))
+    changes.push({
+      type: 'port-ssh-changed',
+      ...at,
+      ...(a.ssh && { before: a.ssh }),
+      ...(b.ssh && { after: b.ssh }),
+    });
+  if (differ(withoutDate(a.http), withoutDate(b.http)))
+    changes.push({
+      type: 'port-http-changed',
+      ...at,
+      ...(a.http && { before: a.http }),
+      ...(b.http && { after: b.http }),
+    });
+  return changes;
+}
+
+function withoutDate(http: HttpFacts | undefined): HttpFacts | undefined {
+  return http && { ...http, headers: http.headers.filter((h) => h.name.toLowerCase() !== 'date') };
 }
 
 /** Ports by spec; a spec listed twice keeps the last, like ndiff. */

@@ -1,4 +1,4 @@
-import type { ExtraPorts } from '@driftwatch/core';
+import type { ExtraPorts, HttpFacts, SshFacts, TlsFacts } from '@driftwatch/core';
 
 import type {
   AddressRef,
@@ -55,7 +55,33 @@ export function formatChange(change: Change): string {
     }
     case 'port-script-changed':
       return script(`${host} ${spec(change)}`, change.before, change.after);
+    case 'port-tls-changed':
+      return `~ ${host} ${spec(change)} tls ${facts(change.before, tlsLine)} -> ${facts(change.after, tlsLine)}`;
+    case 'port-ssh-changed':
+      return `~ ${host} ${spec(change)} ssh ${facts(change.before, sshLine)} -> ${facts(change.after, sshLine)}`;
+    case 'port-http-changed':
+      return `~ ${host} ${spec(change)} http ${facts(change.before, httpLine)} -> ${facts(change.after, httpLine)}`;
   }
+}
+
+function facts<T>(value: T | undefined, line: (v: T) => string): string {
+  return value === undefined ? '(none)' : line(value);
+}
+
+function tlsLine(tls: TlsFacts): string {
+  const grade = tls.leastGrade ? ` least grade ${tls.leastGrade}` : '';
+  const cert = tls.certificate?.notAfter ? ` cert until ${tls.certificate.notAfter}` : '';
+  return `${list(tls.versions, ',')}${grade}, ${tls.ciphers.length} ciphers${cert}`;
+}
+
+function sshLine(ssh: SshFacts): string {
+  const auth = ssh.authMethods ? ` auth ${list(ssh.authMethods, ',')}` : '';
+  return `kex ${ssh.kexAlgorithms.length}, ciphers ${list(ssh.encryptionAlgorithms, ',')}, macs ${ssh.macAlgorithms.length}${auth}`;
+}
+
+function httpLine(http: HttpFacts): string {
+  const hsts = http.hsts ? `hsts max-age=${http.hsts.maxAgeSeconds ?? '?'}` : 'no hsts';
+  return `server ${http.server ?? '-'}, ${hsts}`;
 }
 
 function spec(change: { protocol: string; port: number }): string {

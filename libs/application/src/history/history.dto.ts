@@ -12,7 +12,15 @@ export class SnapshotSummaryDto {
   @ApiProperty() scanId!: string;
   @ApiProperty() vantage!: string;
   @ApiProperty() takenAt!: string;
+  @ApiProperty({ description: "The snapshot's number within its scope, from 1" }) seq!: number;
   @ApiProperty({ description: 'sha256 of the canonical host content' }) contentHash!: string;
+  @ApiProperty({ description: 'False when some shards of the scan failed: see missingTargets' })
+  complete!: boolean;
+  @ApiProperty({
+    type: [String],
+    description: 'Targets this snapshot did not observe (failed shards); their last known state is kept',
+  })
+  missingTargets!: string[];
   @ApiProperty() hostCount!: number;
   @ApiProperty() openPortCount!: number;
 }
@@ -117,14 +125,17 @@ export class AssetHistoryResponseDto {
   @ApiProperty() page!: PageMetaDto;
 }
 
-export function mapSnapshotSummary(s: Omit<SnapshotEntity, 'hosts' | 'run'>): SnapshotSummaryDto {
+export function mapSnapshotSummary(s: Omit<SnapshotEntity, 'run'>): SnapshotSummaryDto {
   return {
     id: s.id,
     scopeId: s.scopeId,
     scanId: s.scanId,
     vantage: s.vantage,
     takenAt: s.takenAt.toISOString(),
+    seq: s.seq,
     contentHash: s.contentHash.trim(),
+    complete: s.missingTargets.length === 0,
+    missingTargets: s.missingTargets,
     hostCount: s.hostCount,
     openPortCount: s.openPortCount,
   };
