@@ -2,9 +2,10 @@ import { type ChildProcess, execFile, spawn as spawnProcess } from 'node:child_p
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+import { TcpProxy } from './tcp-proxy';
 
 /**
  * A multi-zone network lab for end-to-end tests (test/lab/lab.sh builds the network): network
@@ -193,51 +194,6 @@ async function terminate(child: ChildProcess, graceMs = 3000): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Management proxy
-
-/**
- * TCP forwarding from a root-namespace address to 127.0.0.1:port. Like TcpProxy
- * (./tcp-proxy.ts), which only listens on 127.0.0.1 and so cannot be reached from a zone.
- */
-class ForwardingProxy {
-  private readonly sockets = new Set<Socket>();
-  private server: Server | undefined;
-
-  constructor(
-    private readonly listenHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async up(): Promise<number> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, this.listenHost, () => resolve());
-    });
-    this.server = server;
-    return (server.address() as { port: number }).port;
-  }
-
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The lab
 
 class NetworkLab implements Lab {
@@ -245,7 +201,7 @@ class NetworkLab implements Lab {
   readonly router: { ns: string };
   private readonly ip: string;
   private readonly children = new Set<ChildProcess>();
-  private readonly proxies: ForwardingProxy[] = [];
+  private readonly proxies: TcpProxy[] = [];
   private readonly mgmtLinks = new Map<ZoneName, Promise<string>>();
   private tempDir: string | undefined;
   private stopping: Promise<void> | undefined;
@@ -301,7 +257,8 @@ class NetworkLab implements Lab {
 
   async managementProxy(zone: ZoneName, localPort: number): Promise<{ host: string; port: number }> {
     const host = await this.managementLink(zone);
-    const proxy = new ForwardingProxy(host, localPort);
+    // Listens on the management link's root-side address, so only that zone reaches it.
+    const proxy = new TcpProxy('127.0.0.1', localPort, host);
     this.proxies.push(proxy);
     return { host, port: await proxy.up() };
   }

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 
 /**
- * A TCP proxy on 127.0.0.1 in front of a real service. `down()` closes the port and cuts every
+ * A TCP proxy (on 127.0.0.1 unless told otherwise) in front of a real service. `down()` closes the port and cuts every
  * connection, which is what clients see when the service stops (ECONNREFUSED, reset); `up()`
  * opens the same port again. It lets a test take "the database" away without stopping the
  * PostgreSQL server that other test files share.
@@ -14,6 +14,7 @@ export class TcpProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    private readonly listenHost = '127.0.0.1',
   ) {}
 
   async up(): Promise<number> {
@@ -31,7 +32,7 @@ export class TcpProxy {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
+      server.listen(this.port, this.listenHost, () => resolve());
     });
     this.server = server;
     this.port = (server.address() as { port: number }).port;
