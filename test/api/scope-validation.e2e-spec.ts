@@ -68,6 +68,14 @@ describe('scope input validation', () => {
     ['targets that are not strings', 'targets', { targets: [42] }, /must be a string/],
     ['an unknown property', 'extra', { extra: true }, /should not exist/],
     ['an empty name', 'name', { name: '' }, /must be 1-100 characters/],
+    ['a host timeout of 0', 'hostTimeoutSeconds', { hostTimeoutSeconds: 0 }, /integer from 1 to 86400/],
+    [
+      'a scan timeout too short to scan',
+      'scanTimeoutSeconds',
+      { scanTimeoutSeconds: 5 },
+      /integer from 10 to/,
+    ],
+    ['a text scan timeout', 'scanTimeoutSeconds', { scanTimeoutSeconds: '60' }, /integer/],
   ];
 
   it.each(cases)('refuses %s with 400 naming %s', async (_what, field, patch, reason) => {

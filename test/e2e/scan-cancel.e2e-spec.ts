@@ -115,6 +115,18 @@ describe('cancelling scans', () => {
       const again = await http().delete(`/api/v1/scans/${scanId}`).set(auth);
       expect(again.status).toBe(409);
     });
+    it("stops nmap at the scope's own time limit and fails the scan with that reason", async () => {
+      const scopeId = await api.createScope({
+        name: 'slow-limited',
+        targets: ['127.0.0.1'],
+        ports: [listener.port],
+        scanTimeoutSeconds: 10,
+      });
+      const scan = await api.waitForScan(await api.requestScan(scopeId), ['failed'], 60_000);
+      expect(scan.error).toMatch(/every shard failed: 127\.0\.0\.0\/24: .*timed out after 10000 ms/);
+      expect(scan.shards[0]).toMatchObject({ status: 'failed', attempts: 2 });
+      expect(await nmapChildren()).toEqual([]);
+    }, 90_000);
   });
 
   describe('a queued scan', () => {

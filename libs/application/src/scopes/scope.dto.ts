@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { IsArray, IsInt, IsOptional, IsString, ValidateIf } from 'class-validator';
 
@@ -12,6 +13,29 @@ const PORTS_DOC: ApiPropertyOptions = {
   type: 'array',
   items: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
 };
+
+const HOST_TIMEOUT_DOC: ApiPropertyOptions = {
+  example: 300,
+  nullable: true,
+  type: Number,
+  description:
+    "nmap's per-host time limit (--host-timeout) in seconds, 1-86400; null: the deployment default",
+};
+const SCAN_TIMEOUT_DOC: ApiPropertyOptions = {
+  example: 3600,
+  nullable: true,
+  type: Number,
+  description: 'Hard limit of one shard scan in seconds (nmap is stopped), 10-604800; null: the default',
+};
+
+/** An optional integer that may be set back to null (the deployment default). */
+function OptionalInteger(): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    ValidateIf((_, v) => v !== null),
+    IsInt(),
+  );
+}
 
 export class CreateScopeDto {
   @ApiProperty({ example: 'cde-web' })
@@ -59,26 +83,8 @@ export class CreateScopeDto {
   @IsArray()
   @IsString({ each: true })
   scripts?: string[];
-  @ApiPropertyOptional({
-    example: 300,
-    nullable: true,
-    description:
-      "nmap's per-host time limit (--host-timeout) in seconds, 1-86400; null: the deployment default",
-  })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  hostTimeoutSeconds?: number | null;
-
-  @ApiPropertyOptional({
-    example: 3600,
-    nullable: true,
-    description: 'Hard limit of one shard scan in seconds (nmap is stopped), 10-604800; null: the default',
-  })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  scanTimeoutSeconds?: number | null;
+  @ApiPropertyOptional(HOST_TIMEOUT_DOC) @OptionalInteger() hostTimeoutSeconds?: number | null;
+  @ApiPropertyOptional(SCAN_TIMEOUT_DOC) @OptionalInteger() scanTimeoutSeconds?: number | null;
 }
 
 export class UpdateScopeDto {
@@ -105,26 +111,8 @@ export class UpdateScopeDto {
   @IsArray()
   @IsString({ each: true })
   scripts?: string[];
-  @ApiPropertyOptional({
-    example: 300,
-    nullable: true,
-    description:
-      "nmap's per-host time limit (--host-timeout) in seconds, 1-86400; null: the deployment default",
-  })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  hostTimeoutSeconds?: number | null;
-
-  @ApiPropertyOptional({
-    example: 3600,
-    nullable: true,
-    description: 'Hard limit of one shard scan in seconds (nmap is stopped), 10-604800; null: the default',
-  })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  scanTimeoutSeconds?: number | null;
+  @ApiPropertyOptional(HOST_TIMEOUT_DOC) @OptionalInteger() hostTimeoutSeconds?: number | null;
+  @ApiPropertyOptional(SCAN_TIMEOUT_DOC) @OptionalInteger() scanTimeoutSeconds?: number | null;
 }
 
 export class ScopeResponseDto {
