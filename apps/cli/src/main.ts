@@ -1,6 +1,8 @@
 import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 
 import { DIFF_USAGE, diffCommand } from './commands/diff.command';
+import { EVALUATE_USAGE, evaluateCommand } from './commands/evaluate.command';
+import { POLICY_USAGE, policyCommand } from './commands/policy.command';
 import { API_KEYS_USAGE } from './commands/usage';
 import { CliUsageError } from './cli-error';
 
@@ -11,9 +13,13 @@ commands:
   ${API_KEYS_USAGE.split('\n').join('\n  ')}
   ${DIFF_USAGE}
                                what changed between two nmap XML files (exit 0 none, 1 some)
+  ${POLICY_USAGE.split('\n').join('\n  ')}
+                               check rule files; run every rule's pass/fail fixtures (exit 0 ok, 1 problems)
+  ${EVALUATE_USAGE.split('\n').join('\n  ')}
+                               judge an nmap XML file with no server (exit 1 at --fail-on, 2 on error)
 
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.
-diff needs none of it.`;
+diff, policy and evaluate need none of it.`;
 
 async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -24,6 +30,9 @@ async function main(argv: string[]): Promise<number> {
   }
   // diff reads two files only: no database, Redis or environment, so it runs before the config.
   if (command === 'diff') return diffCommand(args, out);
+  if (command === 'policy') return policyCommand(args, out);
+  // The CLI is the edge of the system: the one place the offline evaluation reads the clock.
+  if (command === 'evaluate') return evaluateCommand(args, out, new Date());
   if (command !== 'migrate' && command !== 'api-keys')
     throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   // Admin commands load Nest, TypeORM and the config only when used: `diff` starts faster without them.

@@ -10,7 +10,14 @@ export interface RuleResult {
   asset: string;
   /** What on the asset it is about, e.g. "tcp/23". Part of the finding's identity. */
   subject: string;
+  /** The port the result is about, for port-level subjects. */
+  port?: number;
+  protocol?: string;
   message: string;
   remediation?: string;
+  /**
+   * Why the rule failed: the subject's identifying facts, the failing facts (JSON pointer into
+   * the subject and the value found there) and the nmap XML fragment they were read from.
+   */
   evidence: Record<string, unknown>;
 }

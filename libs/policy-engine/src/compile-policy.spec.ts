@@ -1,4 +1,11 @@
-import { compilePolicy, parsePolicyPack, PolicyError, type PolicyPack } from '@driftwatch/policy-engine';
+import {
+  assertFixtures,
+  compilePolicy,
+  parsePolicyPack,
+  PolicyError,
+  type PolicyPack,
+  testPolicy,
+} from '@driftwatch/policy-engine';
 
 interface RuleOptions {
   id?: string;
@@ -9,7 +16,7 @@ interface RuleOptions {
   severity?: string;
 }
 
-// Rule text with the condition indented under `when:`; each option replaces one part.
+// Rule text with the selector indented under `where:` (every match fails); each option replaces one part.
 function ruleText(options: RuleOptions = {}): string {
   const when =
     options.when ??
@@ -20,9 +27,10 @@ properties:
 title: Port 23 open
 requirements: ['PCI DSS v4.0.1 1.2.6']
 severity: ${options.severity ?? 'high'}
-subject: port
-when:
+subject: service
+where:
 ${when.replace(/^/gm, '  ')}
+expect: false
 message: '${options.message ?? '{{address}} {{port.protocol}}/{{port.port}} is open'}'
 fixtures:
   fail:
@@ -41,7 +49,17 @@ function pack(...texts: string[]): PolicyPack {
 
 function compileError(p: PolicyPack): PolicyError {
   try {
-    compilePolicy(p);
+    assertFixtures(compilePolicy(p));
+  } catch (error: unknown) {
+    if (error instanceof PolicyError) return error;
+    throw error;
+  }
+  throw new Error('expected a PolicyError');
+}
+
+function packError(text: string): PolicyError {
+  try {
+    pack(text);
   } catch (error: unknown) {
     if (error instanceof PolicyError) return error;
     throw error;
@@ -62,9 +80,9 @@ describe('compilePolicy', () => {
     expect(error.details.reason).toContain('also defined in rules/rule-0.yaml');
   });
 
-  it('rejects a condition with an unknown keyword (strict mode), pointing at /when', () => {
+  it('rejects a condition with an unknown keyword (strict mode), pointing at /where', () => {
     const error = compileError(pack(ruleText({ when: 'type: object\nproprties: {}' })));
-    expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/when', line: 7 });
+    expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/where', line: 7 });
     expect(error.details.reason).toContain('unknown keyword: "proprties"');
   });
 
@@ -72,25 +90,58 @@ describe('compilePolicy', () => {
     const error = compileError(
       pack(ruleText({ when: 'type: object\nproperties: { port: { type: strin } }' })),
     );
-    expect(error.details.pointer).toBe('/when');
+    expect(error.details.pointer).toBe('/where');
     expect(error.details.reason).toContain('schema is invalid');
   });
 
   it('rejects a fail fixture the condition does not match, pointing at the fixture', () => {
     const error = compileError(pack(ruleText({ failPort: 24 })));
-    expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/fixtures/fail/0', line: 13 });
-    expect(error.message).toContain('rules/rule-0.yaml:13:7 at /fixtures/fail/0: fail fixture 0 passes');
+    expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/fixtures/fail/0', line: 14 });
+    expect(error.message).toContain('rules/rule-0.yaml:14:7 at /fixtures/fail/0: fail fixture 0 passes');
   });
 
   it('rejects a pass fixture the condition matches', () => {
     const error = compileError(pack(ruleText({ passPort: 23 })));
-    expect(error.details).toMatchObject({ pointer: '/fixtures/pass/0', line: 15 });
+    expect(error.details).toMatchObject({ pointer: '/fixtures/pass/0', line: 16 });
     expect(error.details.reason).toContain('pass fixture 0 fails');
+  });
+
+  it('reports every fixture outcome, as opa test does', () => {
+    const outcomes = testPolicy(compilePolicy(pack(ruleText({ failPort: 24 }))));
+    expect(outcomes.map((o) => [o.expectation, o.index, o.ok, o.findings])).toEqual([
+      ['fail', 0, false, 0],
+      ['pass', 0, true, 0],
+    ]);
+  });
+
+  it('rejects a condition rule with params and a relational rule with a condition', () => {
+    const withParams = ruleText().replace('expect: false', 'expect: false\nparams: {}');
+    expect(packError(withParams).details).toMatchObject({ pointer: '/params', line: 11 });
+    const relational = ruleText().replace(
+      'subject: service',
+      'kind: coverage\nparams: { check: failed-scan }',
+    );
+    expect(packError(relational).details).toMatchObject({ pointer: '/where', line: 8 });
+  });
+
+  it('rejects a relational rule with an unknown parameter, naming it', () => {
+    const text = `id: test.cov
+title: Coverage
+requirements: ['PCI DSS v4.0.1 10.7.2']
+severity: high
+kind: coverage
+params: { check: failed-scan, dayz: 3 }
+message: 'gap'
+fixtures: { fail: [{}], pass: [{}] }
+`;
+    const error = compileError(pack(text));
+    expect(error.details).toMatchObject({ pointer: '/params/dayz', line: 6 });
+    expect(error.details.reason).toContain('unknown coverage parameter "dayz"');
   });
 
   it('rejects a message placeholder outside the subject', () => {
     const error = compileError(pack(ruleText({ message: '{{constructor.name}} is open' })));
-    expect(error.details).toMatchObject({ pointer: '/message', line: 10 });
+    expect(error.details).toMatchObject({ pointer: '/message', line: 11 });
   });
 
   it('checks rules built in code as strictly as rules read from files', () => {
@@ -131,7 +182,7 @@ describe('compilePolicy', () => {
     const source = pack(ruleText());
     const policy = compilePolicy(source);
     source.rules[0].severity = 'low';
-    (source.rules[0].when as { properties: unknown }).properties = {};
+    (source.rules[0] as { where: { properties: unknown } }).where.properties = {};
     expect(policy.rules[0].rule.severity).toBe('high');
     expect(policy.version).toBe(compilePolicy(pack(ruleText())).version);
   });

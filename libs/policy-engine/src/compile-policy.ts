@@ -1,17 +1,25 @@
-import { contentHash } from '@driftwatch/core';
-import type { CompiledPolicy, CompiledRule, PolicyPack, PolicyRule } from './policy.model';
-import { createConditionCompiler, type Matcher } from './condition-compiler';
-import { fixtureSubject } from './fixture-subject';
-import { compareText } from './port-subjects';
+import { contentHash, type RuleResult } from '@driftwatch/core';
+import type {
+  CompiledPolicy,
+  CompiledRule,
+  ConditionRule,
+  PolicyPack,
+  PolicyRule,
+  PreparedEvaluation,
+  RelationalRule,
+} from './policy.model';
+import { createConditionCompiler, type CompiledCondition } from './condition-compiler';
+import { conditionEvidence } from './evidence';
+import { compareText } from './order';
+import { compileRelationalRule } from './relational/relational-rules';
 import { templateProblem } from './render-message';
+import { MESSAGE_ROOTS, ruleResult } from './rule-result';
 import { copyLocator, ruleError } from './rule-locations';
 import { ruleShapeViolation } from './rule-shape';
 
-const PORT_SUBJECT_ROOTS = ['address', 'host', 'port', 'scope'] as const;
-
 /**
- * Checks and compiles every rule of a pack once; the result is evaluated many times.
- * Rules built in code get the same checks as rules read from files.
+ * Checks and compiles every rule of a pack once; the result is evaluated many times. Rules built
+ * in code get the same checks as rules read from files. Fixtures are run by `testPolicy`.
  */
 export function compilePolicy(pack: PolicyPack): CompiledPolicy {
   const compileCondition = createConditionCompiler();
@@ -27,9 +35,8 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
     // Compile a private copy so later changes to the caller's objects cannot drift from `version`.
     const own = deepFreeze(structuredClone(rule));
     copyLocator(rule, own);
-    const matches = compileCondition(own);
-    checkFixtures(rule, matches);
-    compiled.push(Object.freeze({ rule: own, matches }));
+    const run = isRelational(own) ? compileRelationalRule(own) : conditionRunner(own, compileCondition(own));
+    compiled.push(Object.freeze({ rule: own, kind: own.kind ?? 'condition', run }));
   }
   compiled.sort((a, b) => compareText(a.rule.id, b.rule.id));
   return Object.freeze({
@@ -38,6 +45,26 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
     ruleCount: compiled.length,
     rules: Object.freeze(compiled),
   });
+}
+
+export function isRelational(rule: PolicyRule): rule is RelationalRule {
+  return rule.kind !== undefined && rule.kind !== 'condition';
+}
+
+function conditionRunner(
+  rule: ConditionRule,
+  condition: CompiledCondition,
+): (prepared: PreparedEvaluation) => RuleResult[] {
+  const { selects, expect } = condition;
+  return (prepared) => {
+    const results: RuleResult[] = [];
+    for (const subject of prepared.subjectsOf(rule.subject)) {
+      if (selects(subject) && !expect(subject)) {
+        results.push(ruleResult(rule, subject, conditionEvidence(subject, expect.errors)));
+      }
+    }
+    return results;
+  };
 }
 
 /** Identity of a pack's content: file names and order do not matter, any rule change does. */
@@ -52,29 +79,8 @@ function checkShape(rule: PolicyRule): void {
   const { source: _source, ...document } = rule;
   const violation = ruleShapeViolation(document);
   if (violation) throw ruleError(rule, violation.pointer, violation.reason);
-  const problem = templateProblem(rule.message, PORT_SUBJECT_ROOTS);
+  const problem = templateProblem(rule.message, MESSAGE_ROOTS);
   if (problem) throw ruleError(rule, '/message', problem);
-}
-
-function checkFixtures(rule: PolicyRule, matches: Matcher): void {
-  rule.fixtures.fail.forEach((fixture, index) => {
-    if (!matches(fixtureSubject(fixture))) {
-      throw ruleError(
-        rule,
-        `/fixtures/fail/${index}`,
-        `fail fixture ${index} passes: the condition does not match it`,
-      );
-    }
-  });
-  rule.fixtures.pass.forEach((fixture, index) => {
-    if (matches(fixtureSubject(fixture))) {
-      throw ruleError(
-        rule,
-        `/fixtures/pass/${index}`,
-        `pass fixture ${index} fails: the condition matches it`,
-      );
-    }
-  });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,28 +1,45 @@
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { PolicyRule, PortSubject } from './policy.model';
+import { addCustomKeywords } from './keywords/custom-keywords';
+import type { ConditionRule, Subject } from './policy.model';
 import { ruleError } from './rule-locations';
 
-export type Matcher = (subject: PortSubject) => boolean;
+export interface CompiledCondition {
+  /** True when the rule judges the subject. */
+  readonly selects: (subject: Subject) => boolean;
+  /** Validates the subject against `expect`; on false its `errors` name the failing facts. */
+  readonly expect: ValidateFunction;
+}
 
 /**
  * One ajv instance per pack compilation. Strict mode turns typos (unknown keywords, `properties`
  * without `type: object`) into compile errors instead of conditions that silently never match;
- * $data lets a condition compare against scope data such as the approved ports.
+ * $data lets a condition compare against context such as the approved ports.
  */
-export function createConditionCompiler(): (rule: PolicyRule) => Matcher {
+export function createConditionCompiler(): (rule: ConditionRule) => CompiledCondition {
   const ajv = new Ajv({ allErrors: false, strict: true, $data: true });
   addFormats(ajv);
-  return (rule) => {
-    if ('$async' in rule.when)
-      throw ruleError(rule, '/when/$async', 'asynchronous conditions are not supported');
-    let validate;
+  addCustomKeywords(ajv);
+  const compile = (
+    rule: ConditionRule,
+    member: 'where' | 'expect',
+    schema: object | boolean,
+  ): ValidateFunction => {
+    if (typeof schema === 'object' && '$async' in schema)
+      throw ruleError(rule, `/${member}/$async`, 'asynchronous conditions are not supported');
     try {
-      validate = ajv.compile(rule.when);
+      return ajv.compile(schema);
     } catch (error: unknown) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw ruleError(rule, '/when', `invalid condition schema: ${reason}`, error);
+      throw ruleError(rule, `/${member}`, `invalid condition schema: ${reason}`, error);
     }
-    return (subject) => validate(subject) === true;
+  };
+  return (rule) => {
+    const where = rule.where === undefined ? undefined : compile(rule, 'where', rule.where);
+    const expect = compile(rule, 'expect', rule.expect);
+    return Object.freeze({
+      selects: where ? (subject: Subject) => where(subject) === true : () => true,
+      expect,
+    });
   };
 }

@@ -1,10 +1,27 @@
 import { resolve } from 'node:path';
 import { DriftwatchError, ErrorCode, type HostObservation, type PortObservation } from '@driftwatch/core';
-import { compilePolicy, DEFAULT_POLICY_DIR_NAME, evaluate, loadPolicyPack } from '@driftwatch/policy-engine';
+import {
+  compilePolicy,
+  DEFAULT_POLICY_DIR_NAME,
+  evaluate,
+  type EvaluationInput,
+  loadPolicyPack,
+  type ScopeView,
+} from '@driftwatch/policy-engine';
 
-const policy = compilePolicy(
-  loadPolicyPack(resolve(__dirname, '..', '..', '..', 'policies', DEFAULT_POLICY_DIR_NAME)),
-);
+// Three shipped rules, so these tests do not change as the pack grows.
+const shipped = loadPolicyPack(resolve(__dirname, '..', '..', '..', 'policies', DEFAULT_POLICY_DIR_NAME));
+const RULE_IDS = [
+  'pci-dss-v4.1.2.5-open-port-not-approved',
+  'pci-dss-v4.1.2.6-insecure-cleartext-service',
+  'pci-dss-v4.4.2.1-web-service-without-tls',
+];
+const policy = compilePolicy({ name: 'subset', rules: shipped.rules.filter((r) => RULE_IDS.includes(r.id)) });
+const NOW = new Date('2026-04-02T10:00:00Z');
+
+function run(scope: ScopeView, hosts: HostObservation[], extra: Partial<EvaluationInput> = {}) {
+  return evaluate(policy, { snapshot: { scope, hosts }, now: NOW, ...extra }).results;
+}
 
 function port(
   protocol: PortObservation['protocol'],
@@ -31,7 +48,7 @@ function host(
   };
 }
 
-const scope = { id: 'cde', approvedPorts: [22, 443, 3000] };
+const scope: ScopeView = { id: 'cde', vantage: 'default', approvedPorts: [22, 443, 3000] };
 
 // Deliberately out of order: results must not depend on input order.
 const hosts: HostObservation[] = [
@@ -50,7 +67,7 @@ const hosts: HostObservation[] = [
 
 describe('evaluate', () => {
   it('reports each failing rule per open port, ordered by address, port and rule id', () => {
-    const results = evaluate(policy, { scope, hosts });
+    const results = run(scope, hosts);
     expect(results.map((r) => `${r.asset} ${r.subject} ${r.ruleId}`)).toEqual([
       '10.0.0.2 tcp/23 pci-dss-v4.1.2.5-open-port-not-approved',
       '10.0.0.2 tcp/23 pci-dss-v4.1.2.6-insecure-cleartext-service',
@@ -59,20 +76,26 @@ describe('evaluate', () => {
   });
 
   it('judges only open ports on hosts that are up', () => {
-    const results = evaluate(policy, { scope, hosts });
+    const results = run(scope, hosts);
     expect(results.some((r) => r.asset === '10.0.0.3')).toBe(false);
     expect(results.some((r) => r.subject === 'tcp/21' || r.subject === 'udp/161')).toBe(false);
   });
 
   it('fills the finding from the rule, the rendered message and the port evidence', () => {
-    const telnet = evaluate(policy, { scope, hosts }).find((r) => r.ruleId.includes('cleartext'));
+    const telnet = run(scope, hosts).find((r) => r.ruleId.includes('cleartext'));
     expect(telnet).toEqual({
       ruleId: 'pci-dss-v4.1.2.6-insecure-cleartext-service',
       title: 'Insecure cleartext service exposed',
-      requirements: ['PCI DSS v4.0.1 1.2.6', 'PCI DSS v4.0.1 2.2.7', 'PCI DSS v4.0.1 8.3.2'],
+      requirements: expect.arrayContaining([
+        'PCI DSS v4.0.1 1.2.6',
+        'PCI DSS v4.0.1 2.2.7',
+        'PCI DSS v4.0.1 8.3.2',
+      ]) as unknown,
       severity: 'high',
       asset: '10.0.0.2',
       subject: 'tcp/23',
+      port: 23,
+      protocol: 'tcp',
       message: '10.0.0.2 tcp/23 runs telnet, a cleartext protocol that exposes credentials and data',
       remediation: expect.stringContaining('SSH instead of telnet') as unknown,
       evidence: {
@@ -82,27 +105,47 @@ describe('evaluate', () => {
         state: 'open',
         reason: 'syn-ack',
         service: { name: 'telnet', product: 'Linux telnetd' },
+        facts: [],
+        nmap: '<port protocol="tcp" portid="23"><state state="open" reason="syn-ack"/><service name="telnet" product="Linux telnetd"/></port>',
       },
     });
   });
 
   it('reads the approved ports from the scope ($data), so the same port passes or fails per scope', () => {
-    const input = {
-      hosts: [host('10.0.0.5', [port('tcp', 8443, { name: 'https-alt', tunnel: 'ssl', cpe: [] })])],
-    };
-    expect(evaluate(policy, { ...input, scope: { id: 'a', approvedPorts: [8443] } })).toEqual([]);
-    const [result] = evaluate(policy, { ...input, scope: { id: 'b', approvedPorts: [] } });
+    const hostsOf = [host('10.0.0.5', [port('tcp', 8443, { name: 'https-alt', tunnel: 'ssl', cpe: [] })])];
+    expect(run({ id: 'a', vantage: 'default', approvedPorts: [8443] }, hostsOf)).toEqual([]);
+    const [result] = run({ id: 'b', vantage: 'default', approvedPorts: [] }, hostsOf);
     expect(result).toMatchObject({ ruleId: 'pci-dss-v4.1.2.5-open-port-not-approved', subject: 'tcp/8443' });
     expect(result.message).toBe(
-      '10.0.0.5 tcp/8443 (https-alt) is open but not on the approved port list of scope b',
+      '10.0.0.5 tcp/8443 (https-alt) is open but not approved for scope b, zone unknown or role unknown',
     );
+    // The failing fact: the port key, at its JSON pointer in the subject.
+    expect(result.evidence.facts).toEqual([
+      { pointer: '/portKey', value: 'tcp/8443', reason: 'must be equal to one of the allowed values' },
+    ]);
+  });
+
+  it('approves ports per zone and per role from the context, as "protocol/port" keys', () => {
+    const hostsOf = [host('10.1.0.5', [port('tcp', 5432, { name: 'postgresql', cpe: [] }), port('udp', 53)])];
+    const context = {
+      zones: [
+        { name: 'db', networks: ['10.1.0.0/16'], classification: 'cde' as const, approvedPorts: ['udp/53'] },
+      ],
+      roles: [{ name: 'database', approvedPorts: ['tcp/5432'] }],
+      inventory: [{ address: '10.1.0.5', role: 'database' }],
+    };
+    expect(run({ id: 's', vantage: 'default', approvedPorts: [] }, hostsOf, { context })).toEqual([]);
+    const withoutRole = run({ id: 's', vantage: 'default', approvedPorts: [] }, hostsOf, {
+      context: { ...context, inventory: [] },
+    });
+    expect(withoutRole.map((r) => r.subject)).toEqual(['tcp/5432']);
+    expect(withoutRole[0].message).toContain('zone db or role unknown');
   });
 
   it('renders "unknown" for a value nmap did not report and omits it from the evidence', () => {
-    const [result] = evaluate(policy, {
-      scope: { id: 's', approvedPorts: [23] },
-      hosts: [host('10.0.0.6', [port('tcp', 23)])],
-    });
+    const [result] = run({ id: 's', vantage: 'default', approvedPorts: [23] }, [
+      host('10.0.0.6', [port('tcp', 23)]),
+    ]);
     expect(result.message).toBe(
       '10.0.0.6 tcp/23 runs unknown, a cleartext protocol that exposes credentials and data',
     );
@@ -112,34 +155,45 @@ describe('evaluate', () => {
       port: 23,
       state: 'open',
       reason: 'syn-ack',
+      facts: [],
+      nmap: '<port protocol="tcp" portid="23"><state state="open" reason="syn-ack"/></port>',
     });
   });
 
   it('compiled once, gives identical results on every evaluation and whatever the input order', () => {
-    const first = evaluate(policy, { scope, hosts });
-    for (let i = 0; i < 5; i += 1) expect(evaluate(policy, { scope, hosts })).toEqual(first);
+    const first = run(scope, hosts);
+    for (let i = 0; i < 5; i += 1) expect(run(scope, hosts)).toEqual(first);
     const shuffled = [...hosts].reverse().map((h) => ({ ...h, ports: [...h.ports].reverse() }));
-    expect(evaluate(policy, { scope, hosts: shuffled })).toEqual(first);
+    expect(run(scope, shuffled)).toEqual(first);
   });
 
   it('does not modify its input', () => {
-    const input = { scope, hosts };
+    const input: EvaluationInput = { snapshot: { scope, hosts }, now: NOW };
     const before = JSON.stringify(input);
     evaluate(policy, input);
     expect(JSON.stringify(input)).toBe(before);
   });
 
   it('refuses a scope without a list of approved ports rather than guessing', () => {
-    const bad = { id: 'x', approvedPorts: undefined as unknown as number[] };
-    expect(() => evaluate(policy, { scope: bad, hosts })).toThrow(DriftwatchError);
+    const bad = { id: 'x', vantage: 'default', approvedPorts: undefined as unknown as number[] };
+    expect(() => run(bad, hosts)).toThrow(DriftwatchError);
     try {
-      evaluate(policy, { scope: bad, hosts });
+      run(bad, hosts);
     } catch (error: unknown) {
       expect((error as DriftwatchError).code).toBe(ErrorCode.ValidationFailed);
     }
   });
 
   it('returns nothing for an empty snapshot', () => {
-    expect(evaluate(policy, { scope, hosts: [] })).toEqual([]);
+    expect(run(scope, [])).toEqual([]);
+  });
+
+  it('records the policy version and the evaluation time it judged at', () => {
+    const evaluation = evaluate(policy, { snapshot: { scope, hosts }, now: NOW });
+    expect(evaluation).toMatchObject({
+      policy: 'subset',
+      policyVersion: policy.version,
+      evaluatedAt: NOW.toISOString(),
+    });
   });
 });

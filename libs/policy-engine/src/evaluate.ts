@@ -1,31 +1,24 @@
-import { DriftwatchError, type RuleResult } from '@driftwatch/core';
-import type { CompiledPolicy, EvaluationInput } from './policy.model';
-import { portSubjects } from './port-subjects';
-import { portRuleResult } from './rule-result';
+import type { RuleResult } from '@driftwatch/core';
+import { compareResults } from './order';
+import type { CompiledPolicy, Evaluation, EvaluationInput } from './policy.model';
+import { prepareEvaluation } from './prepare-evaluation';
 
 /**
- * Runs a compiled policy over one snapshot. Pure and deterministic: results come ordered by
- * address, port, protocol and rule id whatever the order of the input.
+ * Runs a compiled policy over one snapshot, its changes and context, at `now`. Pure and
+ * deterministic: no I/O, no clock; results come in a stable order whatever the input order,
+ * and the evaluation names the policy version it was judged against.
  */
-export function evaluate(policy: CompiledPolicy, input: EvaluationInput): RuleResult[] {
-  checkScope(input.scope);
+export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Evaluation {
+  const prepared = prepareEvaluation(input);
   const results: RuleResult[] = [];
-  for (const subject of portSubjects(input)) {
-    // policy.rules is sorted by id at compile time.
-    for (const { rule, matches } of policy.rules) {
-      if (rule.subject === 'port' && matches(subject)) results.push(portRuleResult(rule, subject));
-    }
+  for (const rule of policy.rules) {
+    for (const result of rule.run(prepared)) results.push(result);
   }
-  return results;
-}
-
-// A $data reference to a missing or malformed list makes ajv skip or fail the comparison,
-// which would silently flip rule 1.2.5: refuse such input instead.
-function checkScope(scope: EvaluationInput['scope']): void {
-  const ports: unknown = scope.approvedPorts;
-  if (!Array.isArray(ports) || !ports.every((p) => Number.isInteger(p))) {
-    throw DriftwatchError.validation([
-      { field: 'scope.approvedPorts', reason: 'must be an array of port numbers' },
-    ]);
-  }
+  results.sort(compareResults);
+  return {
+    policy: policy.name,
+    policyVersion: policy.version,
+    evaluatedAt: prepared.now,
+    results,
+  };
 }

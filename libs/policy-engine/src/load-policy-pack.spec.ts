@@ -7,8 +7,9 @@ const RULE = {
   title: 'Port 1 open',
   requirements: ['PCI DSS v4.0.1 1.2.5'],
   severity: 'info',
-  subject: 'port',
-  when: { type: 'object', properties: { port: { type: 'object', properties: { port: { const: 1 } } } } },
+  subject: 'service',
+  where: { type: 'object', properties: { port: { type: 'object', properties: { port: { const: 1 } } } } },
+  expect: false,
   message: '{{address}} {{port.port}}',
   fixtures: {
     fail: [{ port: { protocol: 'tcp', port: 1 } }],

@@ -5,8 +5,8 @@ const VALID_RULE = `id: test.telnet
 title: Telnet open
 requirements: ['PCI DSS v4.0.1 1.2.6']
 severity: high
-subject: port
-when:
+subject: service
+where:
   type: object
   properties:
     port:
@@ -14,6 +14,7 @@ when:
       properties:
         service: { type: object, properties: { name: { const: telnet } }, required: [name] }
       required: [service]
+expect: false
 message: '{{address}} runs telnet'
 fixtures:
   fail:
@@ -83,7 +84,7 @@ describe('parsePolicyPack', () => {
 
   it('rejects a misspelt member instead of ignoring it', () => {
     const error = parseError(
-      VALID_RULE.replace('remediation', 'x').replace('subject: port', 'subject: port\nremedation: fix'),
+      VALID_RULE.replace('remediation', 'x').replace('subject: service', 'subject: service\nremedation: fix'),
     );
     expect(error.details).toMatchObject({
       pointer: '/remedation',
@@ -103,7 +104,7 @@ describe('parsePolicyPack', () => {
 
   it('rejects a malformed fixture, pointing inside it', () => {
     const error = parseError(VALID_RULE.replace('port: 22,', 'port: "twenty-two",'));
-    expect(error.details).toMatchObject({ pointer: '/fixtures/pass/0/port/port', line: 19 });
+    expect(error.details).toMatchObject({ pointer: '/fixtures/pass/0/port/port', line: 20 });
   });
 
   it('rejects an empty file', () => {

@@ -34,7 +34,7 @@ function parseRuleFile(file: PolicyFile): PolicyRule {
   const document: unknown = doc.toJS();
   const violation = ruleShapeViolation(document);
   if (violation) throw new PolicyError({ file: file.path, ...violation, ...locate(violation.pointer) });
-  const rule = { ...(document as Omit<PolicyRule, 'source'>), source: file.path };
+  const rule = { ...(document as object), source: file.path } as PolicyRule;
   rememberLocator(rule, locate);
   return rule;
 }

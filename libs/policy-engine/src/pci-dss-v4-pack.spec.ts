@@ -1,35 +1,67 @@
 import { resolve } from 'node:path';
-import { compilePolicy, DEFAULT_POLICY_DIR_NAME, loadPolicyPack } from '@driftwatch/policy-engine';
+import {
+  compilePolicy,
+  DEFAULT_POLICY_DIR_NAME,
+  loadPolicyPack,
+  testPolicy,
+} from '@driftwatch/policy-engine';
 
 // The shipped pack, found from the repository root like any deployment would pass it in.
 const PACK_DIR = resolve(__dirname, '..', '..', '..', 'policies', DEFAULT_POLICY_DIR_NAME);
 
+// The requirements the pack must cover (issue: the policy engine and the PCI DSS v4.0.1 pack).
+const REQUIRED = [
+  '1.2.5',
+  '1.2.6',
+  '1.3.1',
+  '1.3.2',
+  '1.4.2',
+  '1.4.4',
+  '2.2.4',
+  '2.2.5',
+  '2.2.7',
+  '4.2.1',
+  '8.3.2',
+  '10.7',
+  '11.3.1',
+  '11.4.5',
+  '12.5.1',
+];
+
 describe('the shipped PCI DSS v4.0.1 pack', () => {
   const pack = loadPolicyPack(PACK_DIR);
+  const policy = compilePolicy(pack);
 
-  it('loads every rule file, named after its folder', () => {
-    expect(pack.name).toBe(DEFAULT_POLICY_DIR_NAME);
-    expect(pack.rules.map((r) => r.id)).toEqual([
-      'pci-dss-v4.1.2.5-open-port-not-approved',
-      'pci-dss-v4.1.2.6-insecure-cleartext-service',
-      'pci-dss-v4.1.2.6-snmp-exposed',
-      'pci-dss-v4.4.2.1-tls-below-1.2',
-      'pci-dss-v4.4.2.1-web-service-without-tls',
-      'pci-dss-v4.8.4.2-ssh-password-authentication',
-    ]);
-  });
-
-  it('compiles, which proves every pass and fail fixture behaves', () => {
-    const policy = compilePolicy(pack);
+  it('compiles every rule file, named after its folder, into a versioned policy', () => {
+    expect(policy.name).toBe(DEFAULT_POLICY_DIR_NAME);
     expect(policy.ruleCount).toBe(pack.rules.length);
     expect(policy.version).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('cites PCI DSS v4.0.1 requirement ids in every rule', () => {
+  it('fails every must-fail fixture and passes every must-pass fixture', () => {
+    const outcomes = testPolicy(policy);
+    expect(outcomes.filter((o) => !o.ok).map((o) => `${o.ruleId}: ${o.problem}`)).toEqual([]);
+    for (const { rule } of policy.rules) {
+      expect(outcomes.some((o) => o.ruleId === rule.id && o.expectation === 'fail')).toBe(true);
+      expect(outcomes.some((o) => o.ruleId === rule.id && o.expectation === 'pass')).toBe(true);
+    }
+  });
+
+  it('holds at least 30 rules covering the required PCI DSS v4.0.1 requirements', () => {
+    expect(policy.ruleCount).toBeGreaterThanOrEqual(30);
+    const cited = new Set(
+      pack.rules.flatMap((r) => r.requirements.map((q) => q.replace('PCI DSS v4.0.1 ', ''))),
+    );
+    const covers = (id: string) => [...cited].some((c) => c === id || c.startsWith(`${id}.`));
+    expect(REQUIRED.filter((id) => !covers(id))).toEqual([]);
+  });
+
+  it('cites PCI DSS v4.0.1 requirement ids in every rule, and names its file after the first', () => {
     for (const rule of pack.rules) {
       expect(rule.requirements.length).toBeGreaterThan(0);
       for (const requirement of rule.requirements)
         expect(requirement).toMatch(/^PCI DSS v4\.0\.1 \d+(\.\d+)+$/);
+      expect(rule.id.startsWith('pci-dss-v4.')).toBe(true);
     }
   });
 });

@@ -1,19 +1,33 @@
-import type { HostObservation, PortObservation, Severity } from '@driftwatch/core';
+import type {
+  HostObservation,
+  HttpFacts,
+  PortObservation,
+  RuleResult,
+  Severity,
+  SshFacts,
+  TlsFacts,
+} from '@driftwatch/core';
+import type { Change } from '@driftwatch/drift';
+import type { ConfigDocumentFacts, PolicyContext, ZoneView, DeclaredAsset, RoleView } from './policy-context';
 
 /** The folder name of the shipped PCI DSS v4.0.1 pack under policies/. */
 export const DEFAULT_POLICY_DIR_NAME = 'pci-dss-v4';
 
-export type RuleSubjectKind = 'port';
+/** What a condition rule looks at, one subject at a time. */
+export const SUBJECT_KINDS = ['host', 'service', 'tls', 'ssh', 'http', 'change', 'config'] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
-/** One rule as written in its file, plus where it came from. */
-export interface PolicyRule {
+/** Relational rules are implemented in code; the rule file gives their parameters. */
+export const RELATIONAL_KINDS = ['reachability', 'inventory', 'approved-change', 'coverage'] as const;
+export type RelationalKind = (typeof RELATIONAL_KINDS)[number];
+export type RuleKind = 'condition' | RelationalKind;
+
+interface RuleCommon {
   id: string;
   title: string;
+  description?: string;
   requirements: string[];
   severity: Severity;
-  subject: RuleSubjectKind;
-  /** JSON Schema over the subject: the rule fails for a subject this schema validates. */
-  when: object;
   /** Template with {{dot.path}} placeholders resolved against the subject. */
   message: string;
   remediation?: string;
@@ -22,33 +36,94 @@ export interface PolicyRule {
   source: string;
 }
 
+/** A rule written as data: subjects selected by `where` must satisfy `expect`. */
+export interface ConditionRule extends RuleCommon {
+  kind?: 'condition';
+  subject: SubjectKind;
+  /** JSON Schema selecting the subjects the rule judges; absent means all of its kind. */
+  where?: object | boolean;
+  /** JSON Schema every selected subject must satisfy; a subject that does not is a finding. */
+  expect: object | boolean;
+}
+
+export interface RelationalRule extends RuleCommon {
+  kind: RelationalKind;
+  params: Record<string, unknown>;
+}
+
+export type PolicyRule = ConditionRule | RelationalRule;
+
 export interface PolicyPack {
   name: string;
   rules: PolicyRule[];
 }
 
-export interface ScopeContext {
+/** The scope a snapshot belongs to, as rules see it. */
+export interface ScopeView {
   id: string;
+  /** The network zone the scan ran from (the scope's vantage). */
+  vantage: string;
+  /** Ports approved scope-wide, by number (any protocol). */
   approvedPorts: number[];
+  /** The scope's target networks; inventory and coverage rules judge declared assets inside them. */
+  targets?: string[];
 }
 
-/** What a 'port' rule condition sees. */
-export interface PortSubject {
-  address: string;
-  host: HostObservation;
-  port: PortObservation;
-  scope: ScopeContext;
+/** The snapshot being judged: plain data, as the core model holds it. */
+export interface SnapshotInput {
+  scope: ScopeView;
+  hosts: HostObservation[];
+  /** Targets the scan could not cover (failed shards): an incomplete snapshot. */
+  missingTargets?: string[];
+  takenAt?: string;
+  id?: string;
 }
 
 export interface EvaluationInput {
-  scope: ScopeContext;
-  hosts: HostObservation[];
+  snapshot: SnapshotInput;
+  /** Changes to judge: those since the previous snapshot, or a window the caller chooses. */
+  changes?: DetectedChange[];
+  context?: Partial<PolicyContext>;
+  /** Configuration documents of the scope's assets (issue: config snapshots). */
+  documents?: ConfigDocumentFacts[];
+  now: Date;
+}
+
+/** A change with the time it was detected (the newer snapshot's time); defaults to the snapshot's. */
+export type DetectedChange = Change & { detectedAt?: string };
+
+/** What a condition rule's `where`, `expect` and message see. */
+export interface Subject {
+  kind: SubjectKind;
+  /** The host's primary address (or the document's asset); "unknown" when nmap gave none. */
+  address: string;
+  host?: HostObservation;
+  port?: PortObservation;
+  /** "tcp/443": the port's protocol and number, for comparisons with approved port lists. */
+  portKey?: string;
+  tls?: TlsFacts;
+  ssh?: SshFacts;
+  http?: HttpFacts;
+  change?: DetectedChange;
+  document?: ConfigDocumentFacts;
+  scope: ScopeView;
+  /** The zone whose networks hold the address, when zones are declared. */
+  zone?: ZoneView;
+  /** The declared inventory entry for the address, when there is one. */
+  asset?: DeclaredAsset;
+  /** The declared role of the asset, with its approved ports and services. */
+  role?: RoleView;
+  /** Ports approved for this subject: scope, zone and role lists, as "tcp/443" keys. */
+  approvedPorts: string[];
+  /** Evaluation time, ISO 8601: date keywords compare against it. */
+  now: string;
 }
 
 export interface CompiledRule {
   readonly rule: PolicyRule;
-  /** True when the rule fails for the subject (its `when` schema validates it). */
-  readonly matches: (subject: PortSubject) => boolean;
+  readonly kind: RuleKind;
+  /** Findings of this rule for one evaluation. */
+  readonly run: (prepared: PreparedEvaluation) => RuleResult[];
 }
 
 export interface CompiledPolicy {
@@ -57,4 +132,29 @@ export interface CompiledPolicy {
   readonly version: string;
   readonly ruleCount: number;
   readonly rules: readonly CompiledRule[];
+}
+
+/** Everything derived once per evaluation and shared by all rules. */
+export interface PreparedEvaluation {
+  readonly input: EvaluationInput;
+  readonly context: PolicyContext;
+  readonly now: string;
+  /** The subjects of one kind, built on first use and shared by every rule of that kind. */
+  readonly subjectsOf: (kind: SubjectKind) => readonly Subject[];
+  /** Resolves zone, asset and role for an address (memoised). */
+  readonly placement: (address: string) => Placement;
+}
+
+export interface Placement {
+  zone?: ZoneView;
+  asset?: DeclaredAsset;
+  role?: RoleView;
+}
+
+/** The result of one evaluation: what failed, and against which policy version. */
+export interface Evaluation {
+  policy: string;
+  policyVersion: string;
+  evaluatedAt: string;
+  results: RuleResult[];
 }

@@ -1,43 +1,68 @@
 import type { RuleResult } from '@driftwatch/core';
-import type { PolicyRule, PortSubject } from './policy.model';
+import type { PolicyRule, Subject } from './policy.model';
 import { renderMessage } from './render-message';
 
-/** The finding-shaped result of a rule failing for a port subject. */
-export function portRuleResult(rule: PolicyRule, subject: PortSubject): RuleResult {
-  const { port } = subject;
+/** Placeholders a message may use: the subject's members, and `detail` for relational rules. */
+export const MESSAGE_ROOTS = [
+  'kind',
+  'address',
+  'host',
+  'port',
+  'portKey',
+  'tls',
+  'ssh',
+  'http',
+  'change',
+  'document',
+  'scope',
+  'zone',
+  'asset',
+  'role',
+  'approvedPorts',
+  'now',
+  'detail',
+] as const;
+
+/** What on the asset a result is about; with the rule and the asset, the finding's identity. */
+export function subjectIdentity(subject: Subject): string {
+  switch (subject.kind) {
+    case 'host':
+      return 'host';
+    case 'change':
+      return `change:${subject.change?.type ?? 'unknown'}${subject.portKey ? `:${subject.portKey}` : ''}`;
+    case 'config':
+      return `config:${subject.document?.kind ?? 'unknown'}`;
+    case 'service':
+    case 'tls':
+    case 'ssh':
+    case 'http':
+      return subject.portKey ?? 'host';
+  }
+}
+
+/** The finding-shaped result of a rule failing for a subject. */
+export function ruleResult(
+  rule: PolicyRule,
+  subject: Subject,
+  evidence: Record<string, unknown>,
+  options: { identity?: string; detail?: Record<string, unknown> } = {},
+): RuleResult {
+  const port = subject.port ?? portOfChange(subject);
   return {
     ruleId: rule.id,
     title: rule.title,
     requirements: [...rule.requirements],
     severity: rule.severity,
     asset: subject.address,
-    subject: `${port.protocol}/${port.port}`,
-    message: renderMessage(rule.message, subject),
+    subject: options.identity ?? subjectIdentity(subject),
+    ...(port ? { port: port.port, protocol: port.protocol } : {}),
+    message: renderMessage(rule.message, options.detail ? { ...subject, detail: options.detail } : subject),
     ...(rule.remediation === undefined ? {} : { remediation: rule.remediation }),
-    evidence: portEvidence(subject),
+    evidence,
   };
 }
 
-function portEvidence({ address, port }: PortSubject): Record<string, unknown> {
-  const service = port.service;
-  return withoutUndefined({
-    address,
-    protocol: port.protocol,
-    port: port.port,
-    state: port.state,
-    reason: port.reason,
-    service: service
-      ? withoutUndefined({
-          name: service.name,
-          product: service.product,
-          version: service.version,
-          extraInfo: service.extraInfo,
-          tunnel: service.tunnel,
-        })
-      : undefined,
-  });
-}
-
-function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+function portOfChange(subject: Subject): { port: number; protocol: string } | undefined {
+  const change = subject.change;
+  return change && 'port' in change ? { port: change.port, protocol: change.protocol } : undefined;
 }

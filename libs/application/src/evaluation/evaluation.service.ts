@@ -22,6 +22,15 @@ import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.
 
 import { PolicyProvider } from './policy.provider';
 
+function isNetwork(target: string): boolean {
+  try {
+    parseNetwork(target);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type EvaluationOutcome =
   { kind: 'evaluated'; opened: number; seen: number; resolved: number } | { kind: 'skipped'; reason: string };
 
@@ -52,9 +61,22 @@ export class EvaluationService {
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${snapshot.scopeId} no longer exists`);
 
     const { policy } = this.policy;
-    const results = evaluate(policy, {
-      scope: { id: scope.id, approvedPorts: scope.approvedPorts },
-      hosts: await this.content.hostsOf(snapshot),
+    const { results } = evaluate(policy, {
+      snapshot: {
+        id: snapshot.id,
+        scope: {
+          id: scope.id,
+          vantage: scope.vantage,
+          approvedPorts: scope.approvedPorts,
+          // Hostname targets were resolved at scan time; rules place addresses by network only.
+          targets: scope.targets.filter(isNetwork),
+        },
+        hosts: await this.content.hostsOf(snapshot),
+        missingTargets: snapshot.missingTargets,
+        takenAt: snapshot.takenAt.toISOString(),
+      },
+      // The moment the evidence describes: findings say "as of the snapshot".
+      now: snapshot.takenAt,
     });
 
     const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome> => {

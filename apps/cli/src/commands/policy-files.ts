@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+
+import { errorChain } from '@driftwatch/core';
+import {
+  compilePolicy,
+  type CompiledPolicy,
+  parsePolicyPack,
+  PolicyError,
+  type PolicyRule,
+} from '@driftwatch/policy-engine';
+
+import { CliUsageError } from '@driftwatch/cli/cli-error';
+
+const RULE_FILE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+export interface LintReport {
+  files: number;
+  /** Every problem found, one per file at most (a file stops at its first error, as a compiler would). */
+  problems: PolicyError[];
+  /** The compiled policy when there is no problem. */
+  policy?: CompiledPolicy;
+}
+
+/**
+ * Checks every rule file of a folder and reports all bad files, not only the first: each file is
+ * parsed and compiled on its own, then the whole pack once more (duplicate ids). A folder that
+ * cannot be read is a usage error.
+ */
+export function lintPolicyDir(dir: string): LintReport {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && RULE_FILE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+      .map((e) => e.name)
+      .sort();
+  } catch (error: unknown) {
+    throw new CliUsageError(`cannot read the policy folder ${dir}: ${errorChain(error)}`);
+  }
+  if (names.length === 0) throw new CliUsageError(`${dir} holds no .yaml, .yml or .json rule files`);
+  const problems: PolicyError[] = [];
+  const rules: PolicyRule[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const [rule] = parsePolicyPack(basename(dir), [{ path, text: readFileSync(path, 'utf8') }]).rules;
+      if (!rule) continue;
+      compilePolicy({ name: basename(dir), rules: [rule] });
+      rules.push(rule);
+    } catch (error: unknown) {
+      problems.push(asPolicyError(error, path));
+    }
+  }
+  if (problems.length > 0) return { files: names.length, problems };
+  try {
+    return { files: names.length, problems, policy: compilePolicy({ name: basename(dir), rules }) };
+  } catch (error: unknown) {
+    return { files: names.length, problems: [asPolicyError(error, dir)] };
+  }
+}
+
+function asPolicyError(error: unknown, file: string): PolicyError {
+  if (error instanceof PolicyError) return error;
+  return new PolicyError({ file, pointer: '', reason: errorChain(error) }, { cause: error });
+}
+
+/** "file:line:column: /pointer: reason", the form editors and CI logs link to. */
+export function formatPolicyProblem(error: PolicyError): string {
+  const { file, line, column, pointer, reason } = error.details;
+  const position = line === undefined ? '' : `:${line}:${column ?? 1}`;
+  return `${file}${position}: ${pointer || '/'}: ${reason}`;
+}

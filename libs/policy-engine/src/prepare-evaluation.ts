@@ -1,0 +1,170 @@
+import {
+  DriftwatchError,
+  type HostObservation,
+  type PortObservation,
+  primaryAddress,
+} from '@driftwatch/core';
+import { isPortChange } from '@driftwatch/drift';
+import { EMPTY_CONTEXT, type PolicyContext, portKeySet, type RoleView, ZoneIndex } from './policy-context';
+import type { EvaluationInput, Placement, PreparedEvaluation, Subject, SubjectKind } from './policy.model';
+
+// A host nmap reported without any address still has its ports judged rather than dropped.
+export const NO_ADDRESS = 'unknown';
+
+/** Derives, once per evaluation, what every rule shares: placement of addresses and subjects. */
+export function prepareEvaluation(input: EvaluationInput): PreparedEvaluation {
+  checkInput(input);
+  const context: PolicyContext = { ...EMPTY_CONTEXT, ...input.context };
+  const now = input.now.toISOString();
+  const placement = placer(input, context);
+  const built = new Map<SubjectKind, readonly Subject[]>();
+  const base = (address: string): Omit<Subject, 'kind'> => {
+    const place = placement(address);
+    return {
+      address,
+      scope: input.snapshot.scope,
+      ...(place.zone ? { zone: place.zone } : {}),
+      ...(place.asset ? { asset: place.asset } : {}),
+      ...(place.role ? { role: place.role } : {}),
+      approvedPorts: place.approvedPorts,
+      now,
+    };
+  };
+  const build = (kind: SubjectKind): Subject[] => {
+    switch (kind) {
+      case 'host':
+        return input.snapshot.hosts.map((host) => ({ kind, ...base(addressOf(host)), host }));
+      case 'service':
+      case 'tls':
+      case 'ssh':
+      case 'http':
+        return portSubjects(input.snapshot.hosts, kind, base);
+      case 'change':
+        return (input.changes ?? []).map((change) => ({
+          kind,
+          ...base(change.address),
+          change,
+          ...(isPortChange(change) ? { portKey: `${change.protocol}/${change.port}` } : {}),
+        }));
+      case 'config':
+        return (input.documents ?? []).map((document) => ({ kind, ...base(document.asset), document }));
+    }
+  };
+  return Object.freeze({
+    input,
+    context,
+    now,
+    placement,
+    subjectsOf: (kind: SubjectKind) => {
+      let subjects = built.get(kind);
+      if (!subjects) {
+        subjects = build(kind);
+        built.set(kind, subjects);
+      }
+      return subjects;
+    },
+  });
+}
+
+export function addressOf(host: HostObservation): string {
+  return primaryAddress(host) ?? NO_ADDRESS;
+}
+
+const FACT_OF = { tls: 'tls', ssh: 'ssh', http: 'http' } as const;
+
+/** Open ports of hosts that are up; tls/ssh/http subjects are those ports with such facts. */
+function portSubjects(
+  hosts: readonly HostObservation[],
+  kind: 'service' | 'tls' | 'ssh' | 'http',
+  base: (address: string) => Omit<Subject, 'kind'>,
+): Subject[] {
+  const subjects: Subject[] = [];
+  for (const host of hosts) {
+    if (host.status !== 'up') continue;
+    let shared: Omit<Subject, 'kind'> | undefined;
+    for (const port of host.ports) {
+      if (port.state !== 'open') continue;
+      if (kind !== 'service' && port[FACT_OF[kind]] === undefined) continue;
+      shared ??= base(addressOf(host));
+      subjects.push(portSubject(kind, shared, host, port));
+    }
+  }
+  return subjects;
+}
+
+function portSubject(
+  kind: SubjectKind,
+  shared: Omit<Subject, 'kind'>,
+  host: HostObservation,
+  port: PortObservation,
+): Subject {
+  return {
+    kind,
+    ...shared,
+    host,
+    port,
+    portKey: `${port.protocol}/${port.port}`,
+    ...(port.tls ? { tls: port.tls } : {}),
+    ...(port.ssh ? { ssh: port.ssh } : {}),
+    ...(port.http ? { http: port.http } : {}),
+  };
+}
+
+type FullPlacement = Placement & { approvedPorts: string[] };
+
+function placer(input: EvaluationInput, context: PolicyContext): (address: string) => FullPlacement {
+  const zones = new ZoneIndex(context.zones);
+  const assets = new Map(context.inventory.map((a) => [a.address, a]));
+  const roles = new Map<string, RoleView>(
+    context.roles.map((r) => [
+      r.name,
+      Object.freeze({
+        name: r.name,
+        approvedPorts: [...portKeySet(r.approvedPorts)].sort(),
+        approvedServices: [...(r.approvedServices ?? [])],
+      }),
+    ]),
+  );
+  const scopePorts = portKeySet(input.snapshot.scope.approvedPorts);
+  const approvedByCombination = new Map<string, string[]>();
+  const memo = new Map<string, FullPlacement>();
+  return (address) => {
+    let placement = memo.get(address);
+    if (placement) return placement;
+    const located = zones.locate(address);
+    const asset = assets.get(address);
+    const role = asset?.role === undefined ? undefined : roles.get(asset.role);
+    // Hosts in one zone with one role share one approved list.
+    const combination = `${located?.zone.name ?? ''}\u0000${role?.name ?? ''}`;
+    let approvedPorts = approvedByCombination.get(combination);
+    if (!approvedPorts) {
+      const keys = new Set(scopePorts);
+      for (const key of portKeySet(located?.zone.approvedPorts)) keys.add(key);
+      for (const key of role?.approvedPorts ?? []) keys.add(key);
+      approvedPorts = Object.freeze([...keys].sort()) as string[];
+      approvedByCombination.set(combination, approvedPorts);
+    }
+    placement = {
+      ...(located ? { zone: located.view } : {}),
+      ...(asset ? { asset } : {}),
+      ...(role ? { role } : {}),
+      approvedPorts,
+    };
+    memo.set(address, placement);
+    return placement;
+  };
+}
+
+// A $data reference to a missing or malformed list makes ajv skip or fail the comparison,
+// which would silently flip rule 1.2.5: refuse such input instead.
+function checkInput(input: EvaluationInput): void {
+  const ports: unknown = input.snapshot.scope.approvedPorts;
+  if (!Array.isArray(ports) || !ports.every((p) => Number.isInteger(p))) {
+    throw DriftwatchError.validation([
+      { field: 'scope.approvedPorts', reason: 'must be an array of port numbers' },
+    ]);
+  }
+  if (Number.isNaN(input.now.getTime())) {
+    throw DriftwatchError.validation([{ field: 'now', reason: 'must be a valid date' }]);
+  }
+}
