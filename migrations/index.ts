@@ -5,6 +5,8 @@ import { Changes1764200000000 } from './1764200000000-changes';
 import { ImportedScans1764300000000 } from './1764300000000-imported-scans';
 import { SnapshotIntervals1764400000000 } from './1764400000000-snapshot-intervals';
 import { ScanShards1764500000000 } from './1764500000000-scan-shards';
+import { FindingLifecycle1764600000000 } from './1764600000000-finding-lifecycle';
+import { PolicyVersionsAndContext1764700000000 } from './1764700000000-policy-versions-and-context';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   ImportedScans1764300000000,
   SnapshotIntervals1764400000000,
   ScanShards1764500000000,
+  FindingLifecycle1764600000000,
+  PolicyVersionsAndContext1764700000000,
 ];

@@ -14,4 +14,6 @@ run_step "services" ensure_services
 run_step "lint" npm run -s lint
 run_step "typecheck" npm run -s typecheck
 run_step "build" npm run -s build
+# Every rule of the shipped pack against its must-fail and must-pass fixtures, as `opa test` does.
+run_step "policy test (shipped pack)" node dist/apps/cli/main.js policy test policies/pci-dss-v4
 run_step "jest unit + integration" npx --no-install jest --selectProjects unit integration --ci "$@"

@@ -3,7 +3,7 @@ import request from 'supertest';
 
 import { DataSource } from 'typeorm';
 
-import { ApiKeyService } from '@driftwatch/application';
+import { ApiKeyService, WaiverService } from '@driftwatch/application';
 import { type Role, ROLES, SnapshotRepository } from '@driftwatch/persistence';
 import {
   createHttpApp,
@@ -12,6 +12,7 @@ import {
   type TestEnvironment,
   httpServer,
 } from '@driftwatch/test/test-app';
+import { activePolicyVersion, shippedPolicyFiles } from '@driftwatch/test/policy-pack';
 
 import { type RouteEntry, routeTable } from './route-table';
 
@@ -87,18 +88,60 @@ describe('access control: every route × every role', () => {
     return snapshot.id;
   }
 
+  /** A snapshot whose scan completed (evaluated), in its own scope. */
+  async function evaluatedSnapshot(): Promise<{ scopeId: string; snapshotId: string }> {
+    const snapshotId = await newSnapshot();
+    const [row] = await app.get(DataSource).query<[{ scope_id: string }[]]>(
+      `UPDATE scans SET status = 'completed', finished_at = now()
+       WHERE id = (SELECT scan_id FROM snapshots WHERE id = $1) RETURNING scope_id`,
+      [snapshotId],
+    );
+    return { scopeId: row[0]?.scope_id ?? '', snapshotId };
+  }
+
+  /** An open finding, written as an evaluation writes it. */
+  async function newFinding(): Promise<string> {
+    const { scopeId, snapshotId } = await evaluatedSnapshot();
+    const [row] = await app.get(DataSource).query<[{ id: string }]>(
+      `INSERT INTO findings (scope_id, fingerprint, rule_id, title, requirements, severity, asset, subject, message,
+         evidence, status, first_seen_at, last_seen_at, first_snapshot_id, last_snapshot_id, policy_version)
+       VALUES ($1, md5(random()::text) || md5(random()::text), 'test.rule', 't', '{}', 'high', '127.0.0.1', 'tcp/23',
+         'm', '{}', 'open', now(), now(), $2, $2, 'v') RETURNING id`,
+      [scopeId, snapshotId],
+    );
+    return row.id;
+  }
+
   /** Real resources for each call, so an allowed call can succeed (and a DELETE removes something real). */
   async function prepare(
     route: RouteEntry,
   ): Promise<{ path: string; body?: object; query?: object; xml?: string }> {
     let id = '00000000-0000-4000-8000-000000000000';
-    if (route.path.includes('/scopes/:id')) id = await newScope();
+    let findingId: string | undefined;
+    if (route.path.includes('/scopes/:id/baselines')) id = (await evaluatedSnapshot()).scopeId;
+    else if (route.path.includes('/scopes/:id')) id = await newScope();
+    else if (route.path.includes('/findings/:id')) id = await newFinding();
+    else if (route.path.includes('/waivers/:id')) {
+      const waiver = await app.get(WaiverService).create(
+        {
+          findingId: await newFinding(),
+          justification: 'route test exception',
+          approver: 'test',
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        },
+        { keyId: '00000000-0000-4000-8000-000000000001', name: 'test', role: 'admin' },
+      );
+      id = waiver.id;
+    } else if (route.path === '/api/v1/waivers' && route.method === 'POST') findingId = await newFinding();
     else if (route.path.includes('/scans/:id')) id = await newScan(await newScope());
     else if (route.path.includes('/snapshots/:id')) id = await newSnapshot();
     else if (route.path.includes('/api-keys/:id')) {
       id = (await app.get(ApiKeyService).create({ name: 'to-revoke', role: 'auditor' })).id;
     }
-    const path = route.path.replace(':id', id).replace(':address', '127.0.0.1');
+    const path = route.path
+      .replace(':id', id)
+      .replace(':address', '127.0.0.1')
+      .replace(':version', route.path.includes(':version') ? await activePolicyVersion(app) : '');
     const key = `${route.method} ${route.path}`;
     const bodies: Record<string, object> = {
       'POST /api/v1/scopes': {
@@ -108,6 +151,17 @@ describe('access control: every route × every role', () => {
       },
       'PATCH /api/v1/scopes/:id': { approvedPorts: [22] },
       'POST /api/v1/api-keys': { name: 'created-in-test', role: 'auditor' },
+      'PUT /api/v1/policies': { files: shippedPolicyFiles() },
+      'PUT /api/v1/context': {
+        zones: [{ name: 'lab', networks: ['127.0.0.0/8'], classification: 'internal' }],
+      },
+      'POST /api/v1/waivers': {
+        findingId,
+        justification: 'route test exception',
+        approver: 'test',
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+      'POST /api/v1/scopes/:id/baselines': { note: 'route test' },
     };
     const query = key === 'GET /api/v1/assets' ? { scope: await newScope() } : undefined;
     const xml = key === 'POST /api/v1/scopes/:id/snapshots' ? IMPORT_XML : undefined;

@@ -9,13 +9,17 @@ import { ScanQueue } from '@driftwatch/queue';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
+import { BaselinesController } from './controllers/baselines.controller';
+import { ContextController } from './controllers/context.controller';
 import { FindingsController } from './controllers/findings.controller';
 import { HealthController } from './controllers/health.controller';
 import { ImportsController } from './controllers/imports.controller';
 import { MetricsController } from './controllers/metrics.controller';
+import { PoliciesController } from './controllers/policies.controller';
 import { ScansController } from './controllers/scans.controller';
 import { ScopesController } from './controllers/scopes.controller';
 import { SnapshotsController } from './controllers/snapshots.controller';
+import { WaiversController } from './controllers/waivers.controller';
 import { HttpErrorFilter } from './errors/http-error.filter';
 
 /** The HTTP transport: controllers, the global key guard and error filter. Needs PlatformModule. */
@@ -30,6 +34,10 @@ import { HttpErrorFilter } from './errors/http-error.filter';
     SnapshotsController,
     AssetsController,
     ImportsController,
+    WaiversController,
+    BaselinesController,
+    PoliciesController,
+    ContextController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -1,9 +1,15 @@
 import { type INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json, type NextFunction, type Request, type Response, text } from 'express';
 import { Logger } from 'nestjs-pino';
 
-import { ApiKeyService, IMPORT_MAX_BYTES } from '@driftwatch/application';
+import {
+  ApiKeyService,
+  CONTEXT_MAX_BYTES,
+  CONTEXT_YAML_TYPES,
+  IMPORT_MAX_BYTES,
+} from '@driftwatch/application';
 
 import { docsAuth } from './auth/docs-auth.middleware';
 import { validationExceptionFactory } from './errors/validation-exception.factory';
@@ -33,6 +39,22 @@ export function configureHttp(app: INestApplication): void {
     type: ['application/xml', 'text/xml'],
     limit: IMPORT_MAX_BYTES,
   });
+  // Policy packs and context documents are larger than other JSON bodies, and a context may be
+  // YAML. Registered before Nest's own JSON parser, which then leaves the parsed body alone.
+  const largeJson = json({ limit: CONTEXT_MAX_BYTES });
+  const yamlText = text({ type: CONTEXT_YAML_TYPES, limit: CONTEXT_MAX_BYTES });
+  app.use(
+    `/${API_PREFIX}/policies`,
+    function policyBodyParser(req: Request, res: Response, next: NextFunction) {
+      largeJson(req, res, next);
+    },
+  );
+  app.use(
+    `/${API_PREFIX}/context`,
+    function contextBodyParser(req: Request, res: Response, next: NextFunction) {
+      largeJson(req, res, (error?: unknown) => (error ? next(error) : yamlText(req, res, next)));
+    },
+  );
   // Swagger UI is mounted on Express directly, outside Nest's guards: protect it here.
   app.use(['/docs', '/docs-json', '/docs-yaml'], docsAuth(app.get(ApiKeyService)));
   const document = SwaggerModule.createDocument(

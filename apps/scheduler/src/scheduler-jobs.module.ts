@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 
 import { ScopeScheduleService } from './scope-schedule.service';
+import { WaiverSweepService } from './waiver-sweep.service';
 
-/** Cron ticks that enqueue scans. Needs PlatformModule. */
+/** Cron ticks that enqueue scans, and the waiver-expiry sweep. Needs PlatformModule. */
 @Module({
   imports: [ScheduleModule.forRoot()],
-  providers: [ScopeScheduleService],
-  exports: [ScopeScheduleService],
+  providers: [ScopeScheduleService, WaiverSweepService],
+  exports: [ScopeScheduleService, WaiverSweepService],
 })
 export class SchedulerJobsModule {}

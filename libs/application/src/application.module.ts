@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { ApiKeyService } from './api-keys/api-key.service';
+import { BaselineService } from './baselines/baseline.service';
 import { BootstrapService } from './bootstrap/bootstrap.service';
 import { Clock } from './common/clock';
 import { HostResolver } from './common/host-resolver';
@@ -12,6 +13,9 @@ import { HealthService } from './health/health.service';
 import { HistoryService } from './history/history.service';
 import { SnapshotImportService } from './imports/snapshot-import.service';
 import { MetricsService } from './metrics/metrics.service';
+import { EvaluationContextLoader } from './policies/evaluation-context';
+import { PolicyContextService } from './policies/policy-context.service';
+import { PolicyService } from './policies/policy.service';
 import { NmapScanner } from './scans/nmap-scanner';
 import { ScanCancellation } from './scans/scan-cancellation';
 import { ScanExecutor } from './scans/scan-executor.service';
@@ -22,12 +26,15 @@ import { SnapshotContent } from './scans/snapshot-content.service';
 import { ScanService } from './scans/scan.service';
 import { ScopeChanges } from './scopes/scope-changes';
 import { ScopeService } from './scopes/scope.service';
+import { WaiverService } from './waivers/waiver.service';
 
 const SERVICES = [
   ApiKeyService,
+  BaselineService,
   BootstrapService,
   Clock,
   EvaluationService,
+  EvaluationContextLoader,
   FindingService,
   HealthService,
   HistoryService,
@@ -35,6 +42,8 @@ const SERVICES = [
   MetricsService,
   NmapScanner,
   PolicyProvider,
+  PolicyContextService,
+  PolicyService,
   ScanCancellation,
   ScanExecutor,
   ScanService,
@@ -46,6 +55,7 @@ const SERVICES = [
   SnapshotContent,
   SnapshotImportService,
   SnapshotWriter,
+  WaiverService,
 ];
 
 /** The use cases, shared by every app: controllers, processors, the scheduler and the CLI call these. */

@@ -25,5 +25,6 @@ export abstract class AppConfig {
   abstract readonly policy: { dir: string };
   abstract readonly runDir: string;
   abstract readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  abstract readonly scheduler: { syncIntervalMs: number };
+  /** syncIntervalMs: re-read scope schedules; waiverSweepIntervalMs: how often expired waivers are applied. */
+  abstract readonly scheduler: { syncIntervalMs: number; waiverSweepIntervalMs: number };
 }

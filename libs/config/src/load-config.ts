@@ -33,6 +33,7 @@ interface RawConfig {
   DRIFTWATCH_RUN_DIR: string;
   LOG_LEVEL: AppConfig['logLevel'];
   SCHEDULER_SYNC_INTERVAL_MS: number;
+  WAIVER_SWEEP_INTERVAL_MS: number;
 }
 
 const URL_PATTERN = {
@@ -72,6 +73,7 @@ const schema = {
     DRIFTWATCH_RUN_DIR: { type: 'string', minLength: 1, default: '.run' },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SCHEDULER_SYNC_INTERVAL_MS: { type: 'integer', minimum: 1000, default: 15_000 },
+    WAIVER_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
   },
   required: ['DATABASE_URL', 'REDIS_URL'],
 } as const;
@@ -149,7 +151,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     policy: { dir: resolve(cwd, raw.POLICY_DIR) },
     runDir: resolve(cwd, raw.DRIFTWATCH_RUN_DIR),
     logLevel: raw.LOG_LEVEL,
-    scheduler: { syncIntervalMs: raw.SCHEDULER_SYNC_INTERVAL_MS },
+    scheduler: {
+      syncIntervalMs: raw.SCHEDULER_SYNC_INTERVAL_MS,
+      waiverSweepIntervalMs: raw.WAIVER_SWEEP_INTERVAL_MS,
+    },
   });
 }
 

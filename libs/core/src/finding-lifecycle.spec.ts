@@ -32,6 +32,40 @@ describe('finding lifecycle', () => {
       ['open-seen', false],
       ['resolved-back', true],
     ]);
-    expect(plan.resolve).toEqual(['open-gone']);
+    expect(plan.resolve).toEqual([{ id: 'open-gone', from: 'open' }]);
+  });
+
+  it('keeps an excepted finding excepted while it fails, and resolves it when it stops failing', () => {
+    const known = [
+      {
+        id: 'waived',
+        fingerprint: findingFingerprint(result('a')),
+        status: 'excepted' as const,
+        waived: true,
+      },
+      {
+        id: 'waived-gone',
+        fingerprint: findingFingerprint(result('b')),
+        status: 'excepted' as const,
+        waived: true,
+      },
+    ];
+    const plan = planFindings(known, [result('a')]);
+    expect(plan.seen).toEqual([
+      { id: 'waived', from: 'excepted', to: 'excepted', reopened: false, result: result('a') },
+    ]);
+    expect(plan.resolve).toEqual([{ id: 'waived-gone', from: 'excepted' }]);
+  });
+
+  it('reopens a resolved finding as excepted while a waiver is still in force, else as open', () => {
+    const known = [
+      { id: 'w', fingerprint: findingFingerprint(result('a')), status: 'resolved' as const, waived: true },
+      { id: 'n', fingerprint: findingFingerprint(result('b')), status: 'resolved' as const, waived: false },
+    ];
+    const plan = planFindings(known, [result('a'), result('b')]);
+    expect(plan.seen.map((s) => [s.id, s.to, s.reopened])).toEqual([
+      ['w', 'excepted', true],
+      ['n', 'open', true],
+    ]);
   });
 });

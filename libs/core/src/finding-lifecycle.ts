@@ -13,17 +13,33 @@ export interface KnownFinding {
   status: FindingStatus;
   /** The asset (address) the finding is about. */
   asset?: string;
+  /** A waiver is in force for the finding: failing again makes it excepted, not open. */
+  waived?: boolean;
 }
+
+/** Why a finding changed status; kept with every transition. */
+export const TRANSITION_REASONS = {
+  firstFailed: 'first failed',
+  failsAgain: 'fails again',
+  noLongerFails: 'no longer fails',
+  waiverGranted: 'waiver granted',
+  waiverExpired: 'waiver expired',
+  waiverRevoked: 'waiver revoked',
+} as const;
 
 export interface FindingPlan {
   /** Results never seen before. */
   create: { fingerprint: string; result: RuleResult }[];
-  /** Findings seen again: still open, or reopened after being resolved. */
-  seen: { id: string; reopened: boolean; result: RuleResult }[];
-  /** Open findings the snapshot no longer shows. */
-  resolve: string[];
+  /** Findings seen again: `to` differs from `from` when a resolved finding fails again (reopened). */
+  seen: { id: string; from: FindingStatus; to: FindingStatus; reopened: boolean; result: RuleResult }[];
+  /** Open or excepted findings the snapshot no longer shows. */
+  resolve: { id: string; from: FindingStatus }[];
 }
 
+/**
+ * The lifecycle: new results open findings; a resolved finding that fails again reopens (as
+ * excepted while a waiver is in force); open and excepted findings no longer failing resolve.
+ */
 export function planFindings(known: readonly KnownFinding[], results: readonly RuleResult[]): FindingPlan {
   const byFingerprint = new Map(known.map((k) => [k.fingerprint, k]));
   const plan: FindingPlan = { create: [], seen: [], resolve: [] };
@@ -33,9 +49,17 @@ export function planFindings(known: readonly KnownFinding[], results: readonly R
     if (present.has(fingerprint)) continue;
     present.add(fingerprint);
     const existing = byFingerprint.get(fingerprint);
-    if (!existing) plan.create.push({ fingerprint, result });
-    else plan.seen.push({ id: existing.id, reopened: existing.status === 'resolved', result });
+    if (!existing) {
+      plan.create.push({ fingerprint, result });
+      continue;
+    }
+    const reopened = existing.status === 'resolved';
+    const to: FindingStatus = reopened ? (existing.waived ? 'excepted' : 'open') : existing.status;
+    plan.seen.push({ id: existing.id, from: existing.status, to, reopened, result });
   }
-  for (const k of known) if (k.status === 'open' && !present.has(k.fingerprint)) plan.resolve.push(k.id);
+  for (const k of known) {
+    if (k.status !== 'resolved' && !present.has(k.fingerprint))
+      plan.resolve.push({ id: k.id, from: k.status });
+  }
   return plan;
 }

@@ -6,26 +6,36 @@ import { AppConfig } from '@driftwatch/config';
 import { dataSourceOptions } from './data-source';
 import {
   ApiKeyRepository,
+  BaselineRepository,
   ChangeRepository,
+  EvaluationInputRepository,
   FindingRepository,
   HostObservationRepository,
   ObservationRepository,
+  PolicyContextRepository,
+  PolicyVersionRepository,
   ScanRepository,
   ScanShardRepository,
   ScopeRepository,
   SnapshotRepository,
+  WaiverRepository,
 } from './repositories';
 
 const REPOSITORIES = [
   ApiKeyRepository,
+  BaselineRepository,
   ChangeRepository,
+  EvaluationInputRepository,
   FindingRepository,
   HostObservationRepository,
   ObservationRepository,
+  PolicyContextRepository,
+  PolicyVersionRepository,
   ScanRepository,
   ScanShardRepository,
   ScopeRepository,
   SnapshotRepository,
+  WaiverRepository,
 ];
 
 @Global()

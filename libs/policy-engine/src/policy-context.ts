@@ -1,4 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
+import ipaddr from 'ipaddr.js';
 import addFormats from 'ajv-formats';
 import contextSchema from '@driftwatch/policies/schema/context.schema.json';
 import {
@@ -171,17 +172,18 @@ function referenceProblems(context: PolicyContext, field: string): FieldError[] 
   });
   const addresses = new Set<string>();
   context.inventory.forEach((asset, i) => {
-    if (!networkParses(asset.address) || asset.address.includes('/'))
+    const canonical = canonicalAddress(asset.address);
+    if (canonical === undefined)
       problems.push({
         field: `${field}.inventory[${i}].address`,
         reason: `"${asset.address}" is not an IP address`,
       });
-    if (addresses.has(asset.address))
+    else if (addresses.has(canonical))
       problems.push({
         field: `${field}.inventory[${i}].address`,
         reason: `"${asset.address}" is declared twice`,
       });
-    addresses.add(asset.address);
+    if (canonical !== undefined) addresses.add(canonical);
     if (asset.role !== undefined && !roles.has(asset.role))
       problems.push({ field: `${field}.inventory[${i}].role`, reason: `no role named "${asset.role}"` });
   });
@@ -199,10 +201,16 @@ function referenceProblems(context: PolicyContext, field: string): FieldError[] 
           reason: `"${t}" is not an IP address or CIDR block`,
         });
     });
-    if (change.validFrom && change.validUntil && change.validFrom > change.validUntil)
+    if (change.validFrom && change.validUntil && Date.parse(change.validFrom) > Date.parse(change.validUntil))
       problems.push({ field: `${field}.approvedChanges[${i}].validUntil`, reason: 'is before validFrom' });
   });
   return problems;
+}
+
+/** One spelling per address (2001:DB8:0::5 → 2001:db8::5, IPv4-mapped → IPv4), as nmap reports them. */
+export function canonicalAddress(text: string): string | undefined {
+  if (!ipaddr.isValid(text)) return undefined;
+  return ipaddr.process(text).toString();
 }
 
 function networkParses(text: string): boolean {

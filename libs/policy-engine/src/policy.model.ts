@@ -109,6 +109,8 @@ export interface Subject {
   scope: ScopeView;
   /** The zone whose networks hold the address, when zones are declared. */
   zone?: ZoneView;
+  /** The zone the scan ran from (the context's zone named like the scope's vantage), when declared. */
+  vantageZone?: ZoneView;
   /** The declared inventory entry for the address, when there is one. */
   asset?: DeclaredAsset;
   /** The declared role of the asset, with its approved ports and services. */

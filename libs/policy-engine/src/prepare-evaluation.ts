@@ -5,7 +5,14 @@ import {
   primaryAddress,
 } from '@driftwatch/core';
 import { isPortChange } from '@driftwatch/drift';
-import { EMPTY_CONTEXT, type PolicyContext, portKeySet, type RoleView, ZoneIndex } from './policy-context';
+import {
+  canonicalAddress,
+  EMPTY_CONTEXT,
+  type PolicyContext,
+  portKeySet,
+  type RoleView,
+  ZoneIndex,
+} from './policy-context';
 import type { EvaluationInput, Placement, PreparedEvaluation, Subject, SubjectKind } from './policy.model';
 
 // A host nmap reported without any address still has its ports judged rather than dropped.
@@ -18,12 +25,14 @@ export function prepareEvaluation(input: EvaluationInput): PreparedEvaluation {
   const now = input.now.toISOString();
   const placement = placer(input, context);
   const built = new Map<SubjectKind, readonly Subject[]>();
+  const vantageZone = new ZoneIndex(context.zones).view(input.snapshot.scope.vantage);
   const base = (address: string): Omit<Subject, 'kind'> => {
     const place = placement(address);
     return {
       address,
       scope: input.snapshot.scope,
       ...(place.zone ? { zone: place.zone } : {}),
+      ...(vantageZone ? { vantageZone } : {}),
       ...(place.asset ? { asset: place.asset } : {}),
       ...(place.role ? { role: place.role } : {}),
       approvedPorts: place.approvedPorts,
@@ -114,7 +123,7 @@ type FullPlacement = Placement & { approvedPorts: string[] };
 
 function placer(input: EvaluationInput, context: PolicyContext): (address: string) => FullPlacement {
   const zones = new ZoneIndex(context.zones);
-  const assets = new Map(context.inventory.map((a) => [a.address, a]));
+  const assets = new Map(context.inventory.map((a) => [canonicalAddress(a.address) ?? a.address, a]));
   const roles = new Map<string, RoleView>(
     context.roles.map((r) => [
       r.name,
@@ -132,7 +141,7 @@ function placer(input: EvaluationInput, context: PolicyContext): (address: strin
     let placement = memo.get(address);
     if (placement) return placement;
     const located = zones.locate(address);
-    const asset = assets.get(address);
+    const asset = assets.get(canonicalAddress(address) ?? address);
     const role = asset?.role === undefined ? undefined : roles.get(asset.role);
     // Hosts in one zone with one role share one approved list.
     const combination = `${located?.zone.name ?? ''}\u0000${role?.name ?? ''}`;

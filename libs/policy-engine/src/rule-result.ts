@@ -16,6 +16,7 @@ export const MESSAGE_ROOTS = [
   'document',
   'scope',
   'zone',
+  'vantageZone',
   'asset',
   'role',
   'approvedPorts',

@@ -16,6 +16,7 @@ export enum JobName {
   ScheduledScan = 'scheduled-scan',
   ScanShard = 'scan-shard',
   EvaluateSnapshot = 'evaluate-snapshot',
+  ExpireWaivers = 'expire-waivers',
 }
 
 export interface ManualScanPayload {
@@ -41,6 +42,11 @@ export interface EvaluateSnapshotPayload {
   snapshotId: string;
 }
 
+export interface ExpireWaiversPayload {
+  /** ISO time of the sweep slot. */
+  slot: string;
+}
+
 export type ScanJobPayload = (ManualScanPayload | ScheduledScanPayload) & {
   scanId?: string;
   step?: ScanStep;
@@ -52,4 +58,5 @@ export const jobIds = {
   scheduledScan: (scopeId: string, slot: Date): string => `scheduled-${scopeId}-${slot.getTime()}`,
   shard: (scanId: string, seq: number): string => `shard-${scanId}-${seq}`,
   evaluation: (snapshotId: string): string => `evaluate-${snapshotId}`,
+  waiverSweep: (slot: Date): string => `expire-waivers-${slot.getTime()}`,
 };

@@ -7,6 +7,7 @@ import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
 import {
   type EvaluateSnapshotPayload,
+  type ExpireWaiversPayload,
   jobIds,
   JobName,
   type ManualScanPayload,
@@ -84,6 +85,12 @@ export class ScanQueue implements OnApplicationShutdown {
   async enqueueEvaluation(scanId: string, snapshotId: string): Promise<void> {
     const payload: EvaluateSnapshotPayload = { scanId, snapshotId };
     await this.add(this.evaluations, JobName.EvaluateSnapshot, payload, jobIds.evaluation(snapshotId));
+  }
+
+  /** One waiver sweep per slot, however many schedulers run: the job id is the slot. */
+  async enqueueWaiverSweep(slot: Date): Promise<boolean> {
+    const payload: ExpireWaiversPayload = { slot: slot.toISOString() };
+    return this.add(this.evaluations, JobName.ExpireWaivers, payload, jobIds.waiverSweep(slot));
   }
 
   /** Removes a scan's job if it is waiting or delayed (an active job is locked and stays). */

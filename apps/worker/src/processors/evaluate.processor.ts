@@ -2,13 +2,23 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 
-import { EvaluationService, type EvaluationOutcome, ScanExecutor } from '@driftwatch/application';
+import {
+  EvaluationService,
+  type EvaluationOutcome,
+  ScanExecutor,
+  WaiverService,
+} from '@driftwatch/application';
 import { errorChain } from '@driftwatch/core';
-import { type EvaluateSnapshotPayload, JobName, QueueName } from '@driftwatch/queue';
+import {
+  type EvaluateSnapshotPayload,
+  type ExpireWaiversPayload,
+  JobName,
+  QueueName,
+} from '@driftwatch/queue';
 
 import { isFinal, toJobError } from './job-errors';
 
-export const EVALUATE_JOB_NAMES = [JobName.EvaluateSnapshot] as const;
+export const EVALUATE_JOB_NAMES = [JobName.EvaluateSnapshot, JobName.ExpireWaivers] as const;
 
 @Processor(QueueName.Evaluate)
 export class EvaluateProcessor extends WorkerHost {
@@ -17,24 +27,41 @@ export class EvaluateProcessor extends WorkerHost {
   constructor(
     private readonly evaluation: EvaluationService,
     private readonly executor: ScanExecutor,
+    private readonly waivers: WaiverService,
   ) {
     super();
   }
 
-  async process(job: Job<EvaluateSnapshotPayload>): Promise<EvaluationOutcome> {
-    if ((job.name as JobName) !== JobName.EvaluateSnapshot) {
+  async process(
+    job: Job<EvaluateSnapshotPayload | ExpireWaiversPayload>,
+  ): Promise<EvaluationOutcome | { expired: number }> {
+    const name = job.name as JobName;
+    if (name !== JobName.EvaluateSnapshot && name !== JobName.ExpireWaivers) {
       throw toJobError(new Error(`evaluate queue has no handler for job "${job.name}"`));
     }
     try {
-      return await this.evaluation.evaluateSnapshot(job.data.scanId, job.data.snapshotId);
+      // Expiry reads the clock, not the slot: a late sweep still applies everything due by now.
+      if (name === JobName.ExpireWaivers) return { expired: await this.waivers.expireDue() };
+      const { scanId, snapshotId } = job.data as EvaluateSnapshotPayload;
+      return await this.evaluation.evaluateSnapshot(scanId, snapshotId);
     } catch (error: unknown) {
       throw toJobError(error);
     }
   }
 
   @OnWorkerEvent('failed')
-  async onFailed(job: Job<EvaluateSnapshotPayload> | undefined, error: Error): Promise<void> {
+  async onFailed(
+    job: Job<EvaluateSnapshotPayload | ExpireWaiversPayload> | undefined,
+    error: Error,
+  ): Promise<void> {
     if (!job) return;
+    if (!('scanId' in job.data)) {
+      this.logger.warn(
+        { job: job.name, reason: errorChain(error) },
+        'waiver sweep failed; the next slot retries',
+      );
+      return;
+    }
     const final = isFinal(error) || job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn(
       { scanId: job.data.scanId, final, reason: errorChain(error) },

@@ -115,6 +115,7 @@ export class ScanProcessor implements OnModuleInit, OnApplicationShutdown {
       }
       case JobName.ScanShard:
       case JobName.EvaluateSnapshot:
+      case JobName.ExpireWaivers:
         break;
     }
     throw new Error(`scan queue has no handler for job "${job.name}"`);

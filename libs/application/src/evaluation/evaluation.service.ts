@@ -18,6 +18,7 @@ import { evaluate } from '@driftwatch/policy-engine';
 
 import { Clock } from '@driftwatch/application/common/clock';
 
+import { EvaluationContextLoader } from '@driftwatch/application/policies/evaluation-context';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 
 import { PolicyProvider } from './policy.provider';
@@ -35,9 +36,10 @@ export type EvaluationOutcome =
   { kind: 'evaluated'; opened: number; seen: number; resolved: number } | { kind: 'skipped'; reason: string };
 
 /**
- * Evaluates a stored snapshot against the compiled policy and moves the scope's findings in
- * one transaction: new results open findings, results seen again keep (or reopen) theirs,
- * and open findings the snapshot no longer shows are resolved.
+ * Evaluates a stored snapshot against the active policy, with the current policy context, the
+ * scope's scan history and the snapshot's changes, and moves the scope's findings in one
+ * transaction: new results open findings, results seen again keep (or reopen) theirs, and open
+ * findings the snapshot no longer shows are resolved.
  */
 @Injectable()
 export class EvaluationService {
@@ -51,6 +53,7 @@ export class EvaluationService {
     private readonly findings: FindingRepository,
     private readonly policy: PolicyProvider,
     private readonly content: SnapshotContent,
+    private readonly contexts: EvaluationContextLoader,
     private readonly clock: Clock,
   ) {}
 
@@ -60,7 +63,8 @@ export class EvaluationService {
     const scope = await this.scopes.findLive(snapshot.scopeId);
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${snapshot.scopeId} no longer exists`);
 
-    const { policy } = this.policy;
+    const policy = await this.policy.active();
+    const { contextVersion, context, changes } = await this.contexts.load(snapshot, scanId);
     const { results } = evaluate(policy, {
       snapshot: {
         id: snapshot.id,
@@ -75,6 +79,8 @@ export class EvaluationService {
         missingTargets: snapshot.missingTargets,
         takenAt: snapshot.takenAt.toISOString(),
       },
+      changes,
+      context,
       // The moment the evidence describes: findings say "as of the snapshot".
       now: snapshot.takenAt,
     });
@@ -112,7 +118,10 @@ export class EvaluationService {
         resolved: plan.resolve.length,
       };
     });
-    this.logger.log({ scanId, snapshotId, policyVersion: policy.version, ...outcome }, 'snapshot evaluated');
+    this.logger.log(
+      { scanId, snapshotId, policyVersion: policy.version, contextVersion, ...outcome },
+      'snapshot evaluated',
+    );
     return outcome;
   }
 }

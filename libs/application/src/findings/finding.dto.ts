@@ -1,9 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
 
 import { FINDING_STATUSES, type FindingStatus, SEVERITIES, type Severity } from '@driftwatch/core';
-import type { FindingEntity } from '@driftwatch/persistence';
+import type {
+  BaselineEntity,
+  FindingEntity,
+  FindingTransitionEntity,
+  WaiverEntity,
+} from '@driftwatch/persistence';
 
 import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
 
@@ -30,6 +35,32 @@ export class ListFindingsQueryDto extends PageQueryDto {
   @Transform(toList)
   @IsIn(FINDING_STATUSES, { each: true })
   status?: FindingStatus[];
+
+  @ApiPropertyOptional({
+    description:
+      "true: only findings not failing at their scope's latest baseline; false: only those that were",
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  newSinceBaseline?: boolean;
+}
+
+export class FindingBaselineDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ description: "The approved snapshot's time" }) takenAt!: string;
+  @ApiProperty({
+    description: 'new: not failing at the baseline; known: failing then too',
+    enum: ['new', 'known'],
+  })
+  status!: 'new' | 'known';
+}
+
+export class FindingWaiverDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() approver!: string;
+  @ApiProperty() justification!: string;
+  @ApiProperty() expiresAt!: string;
 }
 
 export class FindingResponseDto {
@@ -41,17 +72,34 @@ export class FindingResponseDto {
   @ApiProperty({ enum: SEVERITIES }) severity!: Severity;
   @ApiProperty({ example: '10.0.0.5' }) asset!: string;
   @ApiProperty({ example: 'tcp/23' }) subject!: string;
+  @ApiProperty({ nullable: true, type: Number, example: 23 }) port!: number | null;
+  @ApiProperty({ nullable: true, type: String, example: 'tcp' }) protocol!: string | null;
   @ApiProperty() message!: string;
   @ApiProperty({ nullable: true, type: String }) remediation!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) evidence!: Record<string, unknown>;
   @ApiProperty({ enum: FINDING_STATUSES }) status!: FindingStatus;
-  @ApiProperty() firstSeenAt!: string;
+  @ApiProperty({ description: 'When the rule first failed for this subject' }) firstFailedAt!: string;
+  @ApiProperty({ deprecated: true, description: 'Same as firstFailedAt' }) firstSeenAt!: string;
   @ApiProperty() lastSeenAt!: string;
   @ApiProperty({ nullable: true, type: String }) resolvedAt!: string | null;
   @ApiProperty() firstSnapshotId!: string;
   @ApiProperty() lastSnapshotId!: string;
   @ApiProperty({ nullable: true, type: String }) resolvedSnapshotId!: string | null;
   @ApiProperty() policyVersion!: string;
+  @ApiProperty({
+    nullable: true,
+    type: FindingBaselineDto,
+    description: "Against the scope's latest baseline; null when none",
+  })
+  baseline!: FindingBaselineDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: Boolean,
+    description: 'Shorthand for baseline.status === "new"; null without a baseline',
+  })
+  newSinceBaseline!: boolean | null;
+  @ApiProperty({ nullable: true, type: FindingWaiverDto, description: 'The waiver in force, if any' })
+  waiver!: FindingWaiverDto | null;
 }
 
 export class FindingListResponseDto {
@@ -59,7 +107,43 @@ export class FindingListResponseDto {
   @ApiProperty() page!: PageMetaDto;
 }
 
-export function mapFinding(f: FindingEntity): FindingResponseDto {
+export class FindingTransitionDto {
+  @ApiProperty({ nullable: true, enum: FINDING_STATUSES, type: String }) from!: FindingStatus | null;
+  @ApiProperty({ enum: FINDING_STATUSES }) to!: FindingStatus;
+  @ApiProperty() at!: string;
+  @ApiProperty({ example: 'fails again' }) reason!: string;
+  @ApiProperty({ nullable: true, type: String }) snapshotId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) waiverId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The API key that acted, for user actions' })
+  actor!: string | null;
+  @ApiProperty({ nullable: true, type: String }) policyVersion!: string | null;
+}
+
+export class FindingTimelineDto {
+  @ApiProperty() finding!: FindingResponseDto;
+  @ApiProperty({ type: [FindingTransitionDto], description: 'Every status change, oldest first' })
+  transitions!: FindingTransitionDto[];
+}
+
+export function mapTransition(t: FindingTransitionEntity): FindingTransitionDto {
+  return {
+    from: t.fromStatus,
+    to: t.toStatus,
+    at: t.at.toISOString(),
+    reason: t.reason,
+    snapshotId: t.snapshotId,
+    waiverId: t.waiverId,
+    actor: t.actor,
+    policyVersion: t.policyVersion,
+  };
+}
+
+export function mapFinding(
+  f: FindingEntity,
+  baseline?: BaselineEntity,
+  waiver?: WaiverEntity,
+): FindingResponseDto {
+  const known = baseline?.fingerprints.includes(f.fingerprint);
   return {
     id: f.id,
     scopeId: f.scopeId,
@@ -69,10 +153,13 @@ export function mapFinding(f: FindingEntity): FindingResponseDto {
     severity: f.severity,
     asset: f.asset,
     subject: f.subject,
+    port: f.port,
+    protocol: f.protocol,
     message: f.message,
     remediation: f.remediation,
     evidence: f.evidence,
     status: f.status,
+    firstFailedAt: f.firstSeenAt.toISOString(),
     firstSeenAt: f.firstSeenAt.toISOString(),
     lastSeenAt: f.lastSeenAt.toISOString(),
     resolvedAt: f.resolvedAt?.toISOString() ?? null,
@@ -80,5 +167,17 @@ export function mapFinding(f: FindingEntity): FindingResponseDto {
     lastSnapshotId: f.lastSnapshotId,
     resolvedSnapshotId: f.resolvedSnapshotId,
     policyVersion: f.policyVersion,
+    baseline: baseline
+      ? { id: baseline.id, takenAt: baseline.takenAt.toISOString(), status: known ? 'known' : 'new' }
+      : null,
+    newSinceBaseline: baseline ? !known : null,
+    waiver: waiver
+      ? {
+          id: waiver.id,
+          approver: waiver.approver,
+          justification: waiver.justification,
+          expiresAt: waiver.expiresAt.toISOString(),
+        }
+      : null,
   };
 }

@@ -14,6 +14,8 @@ export class FindingEntity {
   @Column('text') severity!: Severity;
   @Column('text') asset!: string;
   @Column('text') subject!: string;
+  @Column('integer', { nullable: true }) port!: number | null;
+  @Column('text', { nullable: true }) protocol!: string | null;
   @Column('text') message!: string;
   @Column('text', { nullable: true }) remediation!: string | null;
   @Column('jsonb') evidence!: Record<string, unknown>;

@@ -1,16 +1,26 @@
 import { ApiKeyEntity } from './api-key.entity';
+import { BaselineEntity } from './baseline.entity';
+import { FindingTransitionEntity } from './finding-transition.entity';
+import { WaiverEntity } from './waiver.entity';
 import { FindingEntity } from './finding.entity';
 import { HostObservationEntity } from './host-observation.entity';
 import { ObservationEntity } from './observation.entity';
+import { PolicyContextEntity } from './policy-context.entity';
+import { PolicyVersionEntity } from './policy-version.entity';
 import { ScanEntity } from './scan.entity';
 import { ScanShardEntity } from './scan-shard.entity';
 import { ScopeEntity } from './scope.entity';
 import { SnapshotEntity } from './snapshot.entity';
 
 export * from './api-key.entity';
+export * from './baseline.entity';
+export * from './finding-transition.entity';
+export * from './waiver.entity';
 export * from './finding.entity';
 export * from './host-observation.entity';
 export * from './observation.entity';
+export * from './policy-context.entity';
+export * from './policy-version.entity';
 export * from './scan.entity';
 export * from './scan-shard.entity';
 export * from './scope.entity';
@@ -25,4 +35,9 @@ export const ENTITIES = [
   HostObservationEntity,
   FindingEntity,
   ApiKeyEntity,
+  WaiverEntity,
+  FindingTransitionEntity,
+  BaselineEntity,
+  PolicyVersionEntity,
+  PolicyContextEntity,
 ];

@@ -1,7 +1,7 @@
 import type Ajv from 'ajv';
 import type { DataValidationCxt } from 'ajv/dist/types';
 import { addressWithinNetworks, type Network, parseNetwork } from '@driftwatch/core';
-import { DATE_BOUND_PATTERN, resolveDateBound } from './relative-date';
+import { DATE_BOUND_PATTERN, parseDateUtc, resolveDateBound } from './relative-date';
 import { compareVersions, parseVersion } from './version';
 
 /**
@@ -58,7 +58,7 @@ function addDateKeyword(ajv: Ajv, keyword: string, holds: (value: number, bound:
     compile: (schema: string) => (data: string, cxt?: DataValidationCxt) => {
       const now = Date.parse(String((cxt?.rootData as { now?: unknown } | undefined)?.now));
       const bound = resolveDateBound(schema, now);
-      const value = Date.parse(data);
+      const value = parseDateUtc(data);
       return bound !== undefined && !Number.isNaN(value) && !Number.isNaN(bound) && holds(value, bound);
     },
     errors: false,

@@ -13,6 +13,18 @@ export function resolveDateBound(bound: string, nowMs: number): number | undefin
     const amount = Number(m[2]) * UNIT_MS[m[3] as keyof typeof UNIT_MS];
     return m[1] === '+' ? nowMs + amount : nowMs - amount;
   }
-  const absolute = Date.parse(bound);
+  const absolute = parseDateUtc(bound);
   return Number.isNaN(absolute) ? undefined : absolute;
+}
+
+// ISO 8601 only: Date.parse alone guesses a date from almost any text with a number in it.
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+// nmap's ssl-cert prints dates without a zone ("2026-12-23T12:09:48"), meaning UTC; Date.parse
+// would read them in the process's local time zone.
+const NO_ZONE = /T[\d:.]+$/;
+
+/** Milliseconds of an ISO 8601 date; a date-time without a zone is UTC. NaN for anything else. */
+export function parseDateUtc(text: string): number {
+  if (!ISO_DATE.test(text)) return Number.NaN;
+  return Date.parse(NO_ZONE.test(text) ? `${text}Z` : text);
 }

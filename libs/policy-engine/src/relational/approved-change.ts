@@ -28,12 +28,14 @@ export function approvedChangeRule(rule: RelationalRule): (prepared: PreparedEva
   const types = new Set(params.types);
   return (prepared) => {
     const approvals = prepared.context.approvedChanges.map(compileApproval);
+    // A service change exposes something only on a port that is open now.
+    const openNow = new Set(prepared.subjectsOf('service').map((s) => `${s.address} ${s.portKey ?? ''}`));
     const defaultTime = prepared.input.snapshot.takenAt ?? prepared.now;
     const results: RuleResult[] = [];
     for (const subject of prepared.subjectsOf('change')) {
       const change = subject.change;
       if (!change || !types.has(change.type)) continue;
-      if (params.onlyOpening && !opens(subject)) continue;
+      if (params.onlyOpening && !opens(subject, openNow)) continue;
       const at = Date.parse(change.detectedAt ?? defaultTime);
       if (approvals.some((approve) => approve(subject, at))) continue;
       const detail = { type: change.type, detectedAt: change.detectedAt ?? defaultTime };
@@ -63,10 +65,11 @@ function compileApproval(approval: ApprovedChange): (subject: Subject, at: numbe
     addressWithinNetworks(subject.address, targets);
 }
 
-function opens(subject: Subject): boolean {
+function opens(subject: Subject, openNow: ReadonlySet<string>): boolean {
   const change = subject.change;
   if (!change) return false;
-  if (change.type === 'host-appeared' || change.type === 'service-changed') return true;
+  if (change.type === 'host-appeared') return true;
+  if (change.type === 'service-changed') return openNow.has(`${subject.address} ${subject.portKey ?? ''}`);
   if (change.type === 'port-added' || change.type === 'port-state-changed')
     return change.after.state === 'open';
   return false;

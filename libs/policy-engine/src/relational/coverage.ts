@@ -19,7 +19,7 @@ export const COVERAGE_PARAMS_SCHEMA = {
     check: { enum: ['incomplete-snapshot', 'failed-scan', 'stale'] },
     days: { type: 'integer', minimum: 1, maximum: 3650 },
   },
-  if: { properties: { check: { const: 'stale' } } },
+  if: { required: ['check'], properties: { check: { const: 'stale' } } },
   then: { required: ['days'] },
 } as const;
 

@@ -1,4 +1,5 @@
 import { addressWithinNetworks, parseNetwork, type RuleResult } from '@driftwatch/core';
+import { canonicalAddress } from '../policy-context';
 import type { PreparedEvaluation, RelationalRule, Subject } from '../policy.model';
 import { conditionEvidence } from '../evidence';
 import { ruleResult } from '../rule-result';
@@ -17,7 +18,7 @@ export const INVENTORY_PARAMS_SCHEMA = {
     check: { enum: ['undeclared', 'unseen'] },
     days: { type: 'integer', minimum: 1, maximum: 3650 },
   },
-  if: { properties: { check: { const: 'unseen' } } },
+  if: { required: ['check'], properties: { check: { const: 'unseen' } } },
   then: { required: ['days'] },
 } as const;
 
@@ -59,10 +60,10 @@ function unseen(rule: RelationalRule, prepared: PreparedEvaluation, days: number
   const nowMs = Date.parse(prepared.now);
   const results: RuleResult[] = [];
   for (const asset of prepared.context.inventory) {
-    if (asset.inScope === false || up.has(asset.address)) continue;
+    if (asset.inScope === false || up.has(canonicalAddress(asset.address) ?? asset.address)) continue;
     if (targets && !addressWithinNetworks(asset.address, targets)) continue;
     const since = asset.lastSeenAt ?? asset.declaredAt;
-    if (since !== undefined && nowMs - Date.parse(since) < days * DAY_MS) continue;
+    if (since !== undefined && nowMs - Date.parse(since) <= days * DAY_MS) continue;
     const place = prepared.placement(asset.address);
     const subject: Subject = {
       kind: 'host',

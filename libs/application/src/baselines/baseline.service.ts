@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { BaselineRepository, FindingRepository, ScopeRepository } from '@driftwatch/persistence';
+
+import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
+import { Clock } from '@driftwatch/application/common/clock';
+
+import { type BaselineResponseDto, type CreateBaselineDto, mapBaseline } from './baseline.dto';
+
+interface EvaluatedSnapshot {
+  id: string;
+  taken_at: Date;
+  policy_version: string | null;
+}
+
+/**
+ * Baselines: approving a snapshot's evaluation records which findings failed then; every
+ * finding afterwards says whether it is new since the latest baseline.
+ */
+@Injectable()
+export class BaselineService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly baselines: BaselineRepository,
+    private readonly findings: FindingRepository,
+    private readonly scopes: ScopeRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(scopeId: string, dto: CreateBaselineDto, principal: Principal): Promise<BaselineResponseDto> {
+    const scope = await this.scopes.findLive(scopeId);
+    if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scopeId} not found`);
+    return this.dataSource.transaction(async (manager) => {
+      // An evaluated snapshot: its scan completed (evaluation is the scan's last step).
+      const [snapshot]: EvaluatedSnapshot[] = await manager.query(
+        `SELECT s.id, s.taken_at,
+                (SELECT t.policy_version FROM finding_transitions t JOIN findings f ON f.id = t.finding_id
+                 WHERE f.scope_id = s.scope_id AND t.snapshot_id = s.id AND t.policy_version IS NOT NULL LIMIT 1) AS policy_version
+         FROM snapshots s JOIN scans c ON c.id = s.scan_id
+         WHERE s.scope_id = $1 AND c.status = 'completed' AND ($2::uuid IS NULL OR s.id = $2)
+         ORDER BY s.seq DESC LIMIT 1`,
+        [scopeId, dto.snapshotId ?? null],
+      );
+      if (!snapshot) {
+        if (dto.snapshotId)
+          throw DriftwatchError.validation([
+            { field: 'snapshotId', reason: `no evaluated snapshot ${dto.snapshotId} in scope ${scopeId}` },
+          ]);
+        throw new DriftwatchError(
+          ErrorCode.Conflict,
+          `scope ${scopeId} has no evaluated snapshot to approve yet`,
+        );
+      }
+      const fingerprints = await this.findings.failingAt(scopeId, snapshot.taken_at, manager);
+      const policyVersion = snapshot.policy_version ?? (await this.latestPolicyVersion(scopeId, manager));
+      const baseline = await this.baselines.insert(
+        {
+          scopeId,
+          snapshotId: snapshot.id,
+          takenAt: snapshot.taken_at,
+          policyVersion,
+          fingerprints,
+          note: dto.note ?? null,
+          approvedBy: principal.keyId,
+          createdAt: this.clock.now(),
+        },
+        manager,
+      );
+      return mapBaseline(baseline);
+    });
+  }
+
+  async list(scopeId: string): Promise<BaselineResponseDto[]> {
+    const scope = await this.scopes.findLive(scopeId);
+    if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scopeId} not found`);
+    return (await this.baselines.list(scopeId)).map(mapBaseline);
+  }
+
+  // A snapshot with no finding transitions (nothing changed) was judged by the policy of the
+  // scope's findings; with no finding at all, "unknown" says so honestly.
+  private async latestPolicyVersion(scopeId: string, manager: EntityManager): Promise<string> {
+    const [row]: { policy_version: string }[] = await manager.query(
+      'SELECT policy_version FROM findings WHERE scope_id = $1 ORDER BY last_seen_at DESC LIMIT 1',
+      [scopeId],
+    );
+    return row?.policy_version ?? 'unknown';
+  }
+}

@@ -1,0 +1,132 @@
+import { DriftwatchError, ErrorCode, type FieldError } from '@driftwatch/core';
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  parsePolicyPack,
+  PolicyError,
+  type PolicyFile,
+  type PolicyRule,
+  testPolicy,
+} from '@driftwatch/policy-engine';
+import { ruleError } from '@driftwatch/policy-engine/rule-locations';
+
+/** The most rule files one pack may hold. */
+export const POLICY_MAX_FILES = 500;
+/** The largest rule file, in bytes (UTF-8). */
+export const POLICY_FILE_MAX_BYTES = 256 * 1024;
+/** A safe relative file name: folders allowed, no "..", no hidden files, a rule file extension. */
+export const POLICY_FILE_PATH =
+  /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\.(ya?ml|json)$/i;
+export const POLICY_FILE_PATH_MAX_LENGTH = 255;
+
+// Enough to fix a pack in a few rounds; a response listing thousands helps nobody.
+const MAX_PROBLEMS = 50;
+
+/**
+ * The limits of a pack sent through the API, checked before anything is parsed: file count,
+ * safe relative paths, each sent once, each file's size. Throws VALIDATION_FAILED.
+ */
+export function checkPolicyFiles(files: readonly PolicyFile[]): void {
+  const problems = limitProblems(files);
+  if (problems.length > 0) throw DriftwatchError.validation(problems);
+}
+
+/**
+ * Everything a pack must pass before it may become the active policy: each file parses and
+ * satisfies the rule schema, the pack compiles, and every rule's fixtures behave. Pure: no I/O.
+ * Throws POLICY_INVALID with a field error per problem ("files[3]": "x.yaml:7:3 /where: ...").
+ */
+export function checkPolicyPack(name: string, files: readonly PolicyFile[]): CompiledPolicy {
+  const index = new Map(files.map((f, i) => [f.path, i] as const));
+
+  const problems: PolicyError[] = [];
+  const rules: PolicyRule[] = [];
+  for (const file of files) {
+    try {
+      rules.push(...parsePolicyPack(name, [file]).rules);
+    } catch (error: unknown) {
+      problems.push(asPolicyError(error));
+    }
+  }
+  if (problems.length > 0) throw refused(problems, index);
+
+  const policy = compileOrCollect(name, rules);
+  if (Array.isArray(policy)) throw refused(policy, index);
+
+  const failed = testPolicy(policy)
+    .filter((o) => !o.ok)
+    .map((o) => {
+      const rule = policy.rules.find((r) => r.rule.id === o.ruleId)?.rule;
+      const pointer = `/fixtures/${o.expectation}/${o.index}`;
+      const reason = o.problem ?? 'fixture failed';
+      return rule ? ruleError(rule, pointer, reason) : new PolicyError({ file: o.source, pointer, reason });
+    });
+  if (failed.length > 0) throw refused(failed, index);
+  return policy;
+}
+
+/** The compiled pack, or every rule's compile problem (each rule on its own, then the whole pack). */
+function compileOrCollect(name: string, rules: PolicyRule[]): CompiledPolicy | PolicyError[] {
+  try {
+    return compilePolicy({ name, rules });
+  } catch (whole: unknown) {
+    const problems: PolicyError[] = [];
+    for (const rule of rules) {
+      try {
+        compilePolicy({ name, rules: [rule] });
+      } catch (error: unknown) {
+        problems.push(asPolicyError(error));
+      }
+    }
+    // Problems between rules (a duplicate id) show only when the whole pack is compiled.
+    return problems.length > 0 ? problems : [asPolicyError(whole)];
+  }
+}
+
+function limitProblems(files: readonly PolicyFile[]): FieldError[] {
+  const problems: FieldError[] = [];
+  const seen = new Set<string>();
+  if (files.length === 0)
+    problems.push({ field: 'files', reason: 'a policy pack needs at least one rule file' });
+  if (files.length > POLICY_MAX_FILES)
+    problems.push({ field: 'files', reason: `at most ${POLICY_MAX_FILES} rule files` });
+  files.forEach((file, i) => {
+    if (file.path.length > POLICY_FILE_PATH_MAX_LENGTH || !POLICY_FILE_PATH.test(file.path))
+      problems.push({
+        field: `files[${i}].path`,
+        reason:
+          'must be a relative file name (letters, digits, _ . -, folders with /) ending .yaml, .yml or .json',
+      });
+    if (seen.has(file.path))
+      problems.push({ field: `files[${i}].path`, reason: `"${file.path}" is sent twice` });
+    seen.add(file.path);
+    if (Buffer.byteLength(file.text, 'utf8') > POLICY_FILE_MAX_BYTES)
+      problems.push({ field: `files[${i}].text`, reason: `is larger than ${POLICY_FILE_MAX_BYTES} bytes` });
+  });
+  return problems;
+}
+
+function asPolicyError(error: unknown): PolicyError {
+  if (error instanceof PolicyError) return error;
+  throw error;
+}
+
+/** One field error per problem, named after the file's place in the request. */
+function refused(problems: readonly PolicyError[], index: ReadonlyMap<string, number>): DriftwatchError {
+  const fields: FieldError[] = problems.slice(0, MAX_PROBLEMS).map((p) => {
+    const { file, pointer, reason, line, column } = p.details;
+    const i = index.get(file);
+    const position = line === undefined ? '' : `:${line}:${column ?? 1}`;
+    return {
+      field: i === undefined ? 'files' : `files[${i}]`,
+      reason: `${file}${position} ${pointer || '/'}: ${reason}`,
+    };
+  });
+  const more = problems.length > MAX_PROBLEMS ? ` (the first ${MAX_PROBLEMS} are listed)` : '';
+  const first = fields[0];
+  return new DriftwatchError(
+    ErrorCode.PolicyInvalid,
+    `The policy pack was refused: ${problems.length} problem(s)${more}; the first: ${first?.reason ?? 'unknown'}`,
+    { fields },
+  );
+}

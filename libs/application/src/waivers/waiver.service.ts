@@ -1,0 +1,195 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { DriftwatchError, ErrorCode, TRANSITION_REASONS } from '@driftwatch/core';
+import { FindingRepository, WaiverRepository } from '@driftwatch/persistence';
+
+import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
+import { Clock } from '@driftwatch/application/common/clock';
+import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
+
+import {
+  type CreateWaiverDto,
+  type ListWaiversQueryDto,
+  mapWaiver,
+  type WaiverListResponseDto,
+  type WaiverResponseDto,
+} from './waiver.dto';
+
+const MAX_WAIVER_DAYS = 366;
+const DAY_MS = 86_400_000;
+// A sweep applies at most this many expiries per transaction; the next sweep takes the rest.
+const SWEEP_BATCH = 500;
+
+/**
+ * Waivers: an approved, justified exception turns a failing finding to "excepted" until it
+ * expires (then the finding reopens by itself, see expireDue) or is revoked.
+ */
+@Injectable()
+export class WaiverService {
+  private readonly logger = new Logger(WaiverService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly waivers: WaiverRepository,
+    private readonly findings: FindingRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(dto: CreateWaiverDto, principal: Principal): Promise<WaiverResponseDto> {
+    const now = this.clock.now();
+    const expiresAt = new Date(dto.expiresAt);
+    if (expiresAt.getTime() <= now.getTime())
+      throw DriftwatchError.validation([{ field: 'expiresAt', reason: 'must be in the future' }]);
+    if (expiresAt.getTime() - now.getTime() > MAX_WAIVER_DAYS * DAY_MS)
+      throw DriftwatchError.validation([
+        { field: 'expiresAt', reason: `must be at most ${MAX_WAIVER_DAYS} days ahead` },
+      ]);
+    return this.dataSource.transaction(async (manager) => {
+      const finding = await this.findings.lockById(dto.findingId, manager);
+      if (!finding) throw new DriftwatchError(ErrorCode.NotFound, `finding ${dto.findingId} not found`);
+      if (await this.waivers.inForceFor(finding.id, manager))
+        throw new DriftwatchError(
+          ErrorCode.Conflict,
+          `finding ${finding.id} already has a waiver in force; revoke it first`,
+        );
+      const waiver = await this.waivers.insert(
+        {
+          scopeId: finding.scopeId,
+          findingId: finding.id,
+          justification: dto.justification,
+          approver: dto.approver,
+          expiresAt,
+          createdAt: now,
+          createdBy: principal.keyId,
+          revokedAt: null,
+          revokedBy: null,
+          expiredAt: null,
+        },
+        manager,
+      );
+      // A resolved finding stays resolved; the waiver applies if it fails again.
+      if (finding.status === 'open') {
+        await this.findings.setStatus(finding.id, 'excepted', manager);
+        await this.findings.recordTransitions(
+          [
+            {
+              findingId: finding.id,
+              fromStatus: 'open',
+              toStatus: 'excepted',
+              at: now,
+              reason: TRANSITION_REASONS.waiverGranted,
+              waiverId: waiver.id,
+              actor: principal.keyId,
+              snapshotId: null,
+              policyVersion: null,
+            },
+          ],
+          manager,
+        );
+      }
+      return mapWaiver(waiver);
+    });
+  }
+
+  async list(query: ListWaiversQueryDto): Promise<WaiverListResponseDto> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const offset = query.offset ?? 0;
+    const { items, total } = await this.waivers.list({
+      scopeId: query.scope,
+      findingId: query.finding,
+      inForce: query.inForce,
+      limit,
+      offset,
+    });
+    return { items: items.map(mapWaiver), page: { total, limit, offset } };
+  }
+
+  async get(id: string): Promise<WaiverResponseDto> {
+    const waiver = await this.waivers.findById(id);
+    if (!waiver) throw new DriftwatchError(ErrorCode.NotFound, `waiver ${id} not found`);
+    return mapWaiver(waiver);
+  }
+
+  /** Ends a waiver before its expiry; an excepted finding becomes open again. */
+  async revoke(id: string, principal: Principal): Promise<WaiverResponseDto> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (manager) => {
+      const waiver = await this.waivers.findById(id, manager);
+      if (!waiver) throw new DriftwatchError(ErrorCode.NotFound, `waiver ${id} not found`);
+      if (waiver.revokedAt || waiver.expiredAt)
+        throw new DriftwatchError(ErrorCode.Conflict, `waiver ${id} is no longer in force`);
+      await this.waivers.markRevoked(id, now, principal.keyId, manager);
+      await this.reopen(
+        waiver.findingId,
+        waiver.id,
+        now,
+        TRANSITION_REASONS.waiverRevoked,
+        principal.keyId,
+        manager,
+      );
+      return mapWaiver({ ...waiver, revokedAt: now, revokedBy: principal.keyId });
+    });
+  }
+
+  /**
+   * Applies every expiry that is due at the clock's now: the waiver ends and its excepted
+   * finding reopens, with a transition saying why. Idempotent and safe to run on several
+   * workers at once (due waivers are locked, skipping those another sweep holds).
+   */
+  async expireDue(): Promise<number> {
+    const now = this.clock.now();
+    let expired = 0;
+    for (;;) {
+      const batch = await this.dataSource.transaction(async (manager) => {
+        const due = await this.waivers.lockDue(now, SWEEP_BATCH, manager);
+        for (const waiver of due) {
+          await this.waivers.markExpired(waiver.id, now, manager);
+          await this.reopen(
+            waiver.findingId,
+            waiver.id,
+            now,
+            TRANSITION_REASONS.waiverExpired,
+            null,
+            manager,
+          );
+        }
+        return due.length;
+      });
+      expired += batch;
+      if (batch < SWEEP_BATCH) break;
+    }
+    if (expired > 0)
+      this.logger.log({ expired, at: now.toISOString() }, 'waivers expired; their findings reopened');
+    return expired;
+  }
+
+  private async reopen(
+    findingId: string,
+    waiverId: string,
+    at: Date,
+    reason: string,
+    actor: string | null,
+    manager: EntityManager,
+  ): Promise<void> {
+    const finding = await this.findings.lockById(findingId, manager);
+    if (finding?.status !== 'excepted') return;
+    await this.findings.setStatus(findingId, 'open', manager);
+    await this.findings.recordTransitions(
+      [
+        {
+          findingId,
+          fromStatus: 'excepted',
+          toStatus: 'open',
+          at,
+          reason,
+          waiverId,
+          actor,
+          snapshotId: null,
+          policyVersion: null,
+        },
+      ],
+      manager,
+    );
+  }
+}

@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+
+import type { INestApplicationContext } from '@nestjs/common';
+
+import { PolicyVersionRepository } from '@driftwatch/persistence';
+import { DEFAULT_POLICY_DIR_NAME } from '@driftwatch/policy-engine';
+
+export const SHIPPED_POLICY_DIR = resolve(__dirname, '..', '..', 'policies', DEFAULT_POLICY_DIR_NAME);
+
+/** The shipped pack's rule files as PUT /api/v1/policies takes them. */
+export function shippedPolicyFiles(): { path: string; text: string }[] {
+  return readdirSync(SHIPPED_POLICY_DIR)
+    .filter((name) => ['.yaml', '.yml', '.json'].includes(extname(name)))
+    .sort()
+    .map((path) => ({ path, text: readFileSync(join(SHIPPED_POLICY_DIR, path), 'utf8') }));
+}
+
+/** The active policy version, read from the database. */
+export async function activePolicyVersion(app: INestApplicationContext): Promise<string> {
+  const version = await app.get(PolicyVersionRepository).activeVersion();
+  if (!version) throw new Error('no policy version is active');
+  return version;
+}
