@@ -1,5 +1,6 @@
 import { contentHash, type RuleResult } from '@driftwatch/core';
 import type {
+  CompiledCondition,
   CompiledPolicy,
   CompiledRule,
   ConditionRule,
@@ -7,13 +8,15 @@ import type {
   PolicyRule,
   PreparedEvaluation,
   RelationalRule,
+  Subject,
+  SubjectKind,
 } from './policy.model';
-import { createConditionCompiler, type CompiledCondition } from './condition-compiler';
-import { conditionEvidence } from './evidence';
+import type { ValidateFunction } from 'ajv';
+import { createConditionCompiler, type CompiledConditionParts } from './condition-compiler';
 import { compareText } from './order';
 import { compileRelationalRule } from './relational/relational-rules';
-import { templateProblem } from './render-message';
-import { MESSAGE_ROOTS, ruleResult } from './rule-result';
+import { compileMessage, templateProblem } from './render-message';
+import { lazyConditionResult, MESSAGE_ROOTS } from './rule-result';
 import { copyLocator, ruleError } from './rule-locations';
 import { ruleShapeViolation } from './rule-shape';
 
@@ -25,6 +28,7 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
   const compileCondition = createConditionCompiler();
   const firstById = new Map<string, PolicyRule>();
   const compiled: CompiledRule[] = [];
+  const conditions = new Map<SubjectKind, CompiledCondition[]>();
   for (const rule of pack.rules) {
     checkShape(rule);
     const first = firstById.get(rule.id);
@@ -35,15 +39,24 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
     // Compile a private copy so later changes to the caller's objects cannot drift from `version`.
     const own = deepFreeze(structuredClone(rule));
     copyLocator(rule, own);
-    const run = isRelational(own) ? compileRelationalRule(own) : conditionRunner(own, compileCondition(own));
+    let run: CompiledRule['run'];
+    if (isRelational(own)) {
+      run = compileRelationalRule(own);
+    } else {
+      const condition = conditionOf(own, compileCondition(own));
+      conditions.set(own.subject, [...(conditions.get(own.subject) ?? []), condition]);
+      run = conditionRunner(condition);
+    }
     compiled.push(Object.freeze({ rule: own, kind: own.kind ?? 'condition', run }));
   }
   compiled.sort((a, b) => compareText(a.rule.id, b.rule.id));
+  for (const list of conditions.values()) list.sort((a, b) => compareText(a.rule.id, b.rule.id));
   return Object.freeze({
     name: pack.name,
     version: policyVersion(compiled.map((c) => c.rule)),
     ruleCount: compiled.length,
     rules: Object.freeze(compiled),
+    conditions,
   });
 }
 
@@ -51,18 +64,26 @@ export function isRelational(rule: PolicyRule): rule is RelationalRule {
   return rule.kind !== undefined && rule.kind !== 'condition';
 }
 
-function conditionRunner(
-  rule: ConditionRule,
-  condition: CompiledCondition,
-): (prepared: PreparedEvaluation) => RuleResult[] {
-  const { selects, expect } = condition;
+function conditionOf(rule: ConditionRule, parts: CompiledConditionParts): CompiledCondition {
+  const render = compileMessage(rule.message);
+  return Object.freeze({
+    rule,
+    selects: parts.selects,
+    expect: parts.expect,
+    // Subjects may be a reused object: the result keeps a copy.
+    result: (subject: Subject, errors: ValidateFunction['errors']) =>
+      lazyConditionResult(rule, render, { ...subject }, errors),
+  });
+}
+
+/** One condition rule alone (fixtures, tests): the same judgement evaluate makes for all rules at once. */
+function conditionRunner(condition: CompiledCondition): (prepared: PreparedEvaluation) => RuleResult[] {
+  const { selects, expect, result } = condition;
   return (prepared) => {
     const results: RuleResult[] = [];
-    for (const subject of prepared.subjectsOf(rule.subject)) {
-      if (selects(subject) && !expect(subject)) {
-        results.push(ruleResult(rule, subject, conditionEvidence(subject, expect.errors)));
-      }
-    }
+    prepared.forEachSubject(condition.rule.subject, (subject) => {
+      if (selects(subject) && !expect(subject)) results.push(result(subject, expect.errors));
+    });
     return results;
   };
 }

@@ -4,10 +4,8 @@ import { addCustomKeywords } from './keywords/custom-keywords';
 import type { ConditionRule, Subject } from './policy.model';
 import { ruleError } from './rule-locations';
 
-export interface CompiledCondition {
-  /** True when the rule judges the subject. */
+export interface CompiledConditionParts {
   readonly selects: (subject: Subject) => boolean;
-  /** Validates the subject against `expect`; on false its `errors` name the failing facts. */
   readonly expect: ValidateFunction;
 }
 
@@ -16,10 +14,15 @@ export interface CompiledCondition {
  * without `type: object`) into compile errors instead of conditions that silently never match;
  * $data lets a condition compare against context such as the approved ports.
  */
-export function createConditionCompiler(): (rule: ConditionRule) => CompiledCondition {
-  const ajv = new Ajv({ allErrors: false, strict: true, $data: true });
-  addFormats(ajv);
-  addCustomKeywords(ajv);
+export function createConditionCompiler(): (rule: ConditionRule) => CompiledConditionParts {
+  const ajvFor = (messages: boolean): Ajv => {
+    const ajv = new Ajv({ allErrors: false, strict: true, $data: true, messages });
+    addFormats(ajv);
+    addCustomKeywords(ajv);
+    return ajv;
+  };
+  // `where` only selects: its errors are never read, so ajv need not word them.
+  const compilers = { where: ajvFor(false), expect: ajvFor(true) };
   const compile = (
     rule: ConditionRule,
     member: 'where' | 'expect',
@@ -28,17 +31,20 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
     if (typeof schema === 'object' && '$async' in schema)
       throw ruleError(rule, `/${member}/$async`, 'asynchronous conditions are not supported');
     try {
-      return ajv.compile(schema);
+      return compilers[member].compile(schema);
     } catch (error: unknown) {
       const reason = error instanceof Error ? error.message : String(error);
       throw ruleError(rule, `/${member}`, `invalid condition schema: ${reason}`, error);
     }
   };
   return (rule) => {
-    const where = rule.where === undefined ? undefined : compile(rule, 'where', rule.where);
+    // Compiled as `not: where`: ajv evaluates `not` without building error objects, so the many
+    // subjects a rule does not select cost no allocation (a `where` that fails would create one).
+    if (rule.where !== undefined) compile(rule, 'where', rule.where);
+    const unselected = rule.where === undefined ? undefined : compile(rule, 'where', { not: rule.where });
     const expect = compile(rule, 'expect', rule.expect);
     return Object.freeze({
-      selects: where ? (subject: Subject) => where(subject) === true : () => true,
+      selects: unselected ? (subject: Subject) => unselected(subject) === false : () => true,
       expect,
     });
   };

@@ -121,7 +121,7 @@ describe('evaluate', () => {
     );
     // The failing fact: the port key, at its JSON pointer in the subject.
     expect(result.evidence.facts).toEqual([
-      { pointer: '/portKey', value: 'tcp/8443', reason: 'must be equal to one of the allowed values' },
+      { pointer: '/portKey', value: 'tcp/8443', reason: 'must be one of the listed values' },
     ]);
   });
 

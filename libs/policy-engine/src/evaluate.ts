@@ -1,5 +1,5 @@
 import type { RuleResult } from '@driftwatch/core';
-import { compareResults } from './order';
+import { sortResults } from './order';
 import type { CompiledPolicy, Evaluation, EvaluationInput } from './policy.model';
 import { prepareEvaluation } from './prepare-evaluation';
 
@@ -11,10 +11,18 @@ import { prepareEvaluation } from './prepare-evaluation';
 export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Evaluation {
   const prepared = prepareEvaluation(input);
   const results: RuleResult[] = [];
-  for (const rule of policy.rules) {
-    for (const result of rule.run(prepared)) results.push(result);
+  // Each kind's subjects are visited once, every condition rule of that kind judging each.
+  for (const [kind, conditions] of policy.conditions) {
+    prepared.forEachSubject(kind, (subject) => {
+      for (const { selects, expect, result } of conditions) {
+        if (selects(subject) && !expect(subject)) results.push(result(subject, expect.errors));
+      }
+    });
   }
-  results.sort(compareResults);
+  for (const compiled of policy.rules) {
+    if (compiled.kind !== 'condition') for (const result of compiled.run(prepared)) results.push(result);
+  }
+  sortResults(results);
   return {
     policy: policy.name,
     policyVersion: policy.version,

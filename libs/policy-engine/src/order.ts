@@ -32,3 +32,30 @@ export function compareResults(a: RuleResult, b: RuleResult): number {
     compareText(a.subject, b.subject)
   );
 }
+
+/** Sorts results in place as compareResults does, reading each address's numeric value once. */
+export function sortResults(results: RuleResult[]): void {
+  const values = new Map<string, number | undefined>();
+  const valueOf = (address: string): number | undefined => {
+    if (values.has(address)) return values.get(address);
+    const value = ipv4Value(address);
+    values.set(address, value);
+    return value;
+  };
+  results.sort((a, b) => {
+    if (a.asset !== b.asset) {
+      const va = valueOf(a.asset);
+      const vb = valueOf(b.asset);
+      if (va !== undefined && vb !== undefined) return va - vb;
+      if (va !== undefined) return -1;
+      if (vb !== undefined) return 1;
+      return compareText(a.asset, b.asset);
+    }
+    return (
+      (a.port ?? -1) - (b.port ?? -1) ||
+      compareText(a.protocol ?? '', b.protocol ?? '') ||
+      compareText(a.ruleId, b.ruleId) ||
+      compareText(a.subject, b.subject)
+    );
+  });
+}

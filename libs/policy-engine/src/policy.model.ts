@@ -7,6 +7,7 @@ import type {
   SshFacts,
   TlsFacts,
 } from '@driftwatch/core';
+import type { ValidateFunction } from 'ajv';
 import type { Change } from '@driftwatch/drift';
 import type { ConfigDocumentFacts, PolicyContext, ZoneView, DeclaredAsset, RoleView } from './policy-context';
 
@@ -128,8 +129,21 @@ export interface CompiledRule {
   readonly run: (prepared: PreparedEvaluation) => RuleResult[];
 }
 
+/** A condition rule ready to judge one subject at a time. */
+export interface CompiledCondition {
+  readonly rule: ConditionRule;
+  /** True when the rule judges the subject. */
+  readonly selects: (subject: Subject) => boolean;
+  /** Validates the subject against `expect`; on false its `errors` name the failing facts. */
+  readonly expect: ValidateFunction;
+  /** The finding for a subject that failed (the subject is copied, `errors` kept for evidence). */
+  readonly result: (subject: Subject, errors: ValidateFunction['errors']) => RuleResult;
+}
+
 export interface CompiledPolicy {
   readonly name: string;
+  /** Condition rules grouped by subject kind: each kind's subjects are visited once for all of them. */
+  readonly conditions: ReadonlyMap<SubjectKind, readonly CompiledCondition[]>;
   /** sha256 of the canonical JSON of the rules (sorted by id, without `source`). */
   readonly version: string;
   readonly ruleCount: number;
@@ -143,6 +157,11 @@ export interface PreparedEvaluation {
   readonly now: string;
   /** The subjects of one kind, built on first use and shared by every rule of that kind. */
   readonly subjectsOf: (kind: SubjectKind) => readonly Subject[];
+  /**
+   * Visits the subjects of one kind without building them all: host and port subjects come
+   * through one reused object, so a visitor that keeps one must copy it.
+   */
+  readonly forEachSubject: (kind: SubjectKind, visit: (subject: Subject) => void) => void;
   /** Resolves zone, asset and role for an address (memoised). */
   readonly placement: (address: string) => Placement;
 }

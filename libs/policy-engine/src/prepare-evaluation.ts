@@ -59,20 +59,121 @@ export function prepareEvaluation(input: EvaluationInput): PreparedEvaluation {
         return (input.documents ?? []).map((document) => ({ kind, ...base(document.asset), document }));
     }
   };
+  const forEachSubject = (kind: SubjectKind, visit: (subject: Subject) => void): void => {
+    const materialized = built.get(kind);
+    if (materialized || (kind !== 'host' && !PORT_KINDS.has(kind))) {
+      for (const subject of materialized ?? subjectsOf(kind)) visit(subject);
+      return;
+    }
+    visitReused(
+      input.snapshot.hosts,
+      kind,
+      placement,
+      { scope: input.snapshot.scope, vantageZone, now },
+      visit,
+    );
+  };
+  const subjectsOf = (kind: SubjectKind): readonly Subject[] => {
+    let subjects = built.get(kind);
+    if (!subjects) {
+      subjects = build(kind);
+      built.set(kind, subjects);
+    }
+    return subjects;
+  };
   return Object.freeze({
     input,
     context,
     now,
     placement,
-    subjectsOf: (kind: SubjectKind) => {
-      let subjects = built.get(kind);
-      if (!subjects) {
-        subjects = build(kind);
-        built.set(kind, subjects);
-      }
-      return subjects;
-    },
+    forEachSubject,
+    subjectsOf,
   });
+}
+
+const PORT_KINDS: ReadonlySet<SubjectKind> = new Set(['service', 'tls', 'ssh', 'http']);
+
+/** Every member a subject may have, so the one reused object keeps one shape (absent = undefined). */
+type AllMembers = { -readonly [K in keyof Subject]-?: Subject[K] };
+type ReusedSubject = { [K in keyof AllMembers]: AllMembers[K] | undefined };
+
+/**
+ * Visits host or port subjects through one object whose members are reassigned per subject: no
+ * allocation per port. A visitor that keeps a subject must copy it (`{ ...subject }`).
+ */
+function visitReused(
+  hosts: readonly HostObservation[],
+  kind: SubjectKind,
+  placement: (address: string) => Placement & { approvedPorts: string[] },
+  fixed: { scope: Subject['scope']; vantageZone: Subject['vantageZone']; now: string },
+  visit: (subject: Subject) => void,
+): void {
+  const s: ReusedSubject = {
+    kind,
+    address: NO_ADDRESS,
+    host: undefined,
+    port: undefined,
+    portKey: undefined,
+    tls: undefined,
+    ssh: undefined,
+    http: undefined,
+    change: undefined,
+    document: undefined,
+    scope: fixed.scope,
+    zone: undefined,
+    vantageZone: fixed.vantageZone,
+    asset: undefined,
+    role: undefined,
+    approvedPorts: [],
+    now: fixed.now,
+  };
+  const subject = s as Subject;
+  const place = (host: HostObservation) => {
+    const address = addressOf(host);
+    const where = placement(address);
+    s.address = address;
+    s.host = host;
+    s.zone = where.zone;
+    s.asset = where.asset;
+    s.role = where.role;
+    s.approvedPorts = where.approvedPorts;
+  };
+  if (kind === 'host') {
+    for (const host of hosts) {
+      place(host);
+      visit(subject);
+    }
+    return;
+  }
+  const fact = kind === 'service' ? undefined : FACT_OF[kind as 'tls' | 'ssh' | 'http'];
+  for (const host of hosts) {
+    if (host.status !== 'up') continue;
+    let placed = false;
+    for (const port of host.ports) {
+      if (port.state !== 'open' || (fact !== undefined && port[fact] === undefined)) continue;
+      if (!placed) {
+        place(host);
+        placed = true;
+      }
+      s.port = port;
+      s.portKey = portKeyOf(port);
+      s.tls = port.tls;
+      s.ssh = port.ssh;
+      s.http = port.http;
+      visit(subject);
+    }
+  }
+}
+
+// "tcp/443" strings, made once per protocol and number instead of once per port visited.
+const PORT_KEYS = new Map<string, string[]>();
+function portKeyOf(port: PortObservation): string {
+  let keys = PORT_KEYS.get(port.protocol);
+  if (!keys) {
+    keys = [];
+    PORT_KEYS.set(port.protocol, keys);
+  }
+  return (keys[port.port] ??= `${port.protocol}/${port.port}`);
 }
 
 export function addressOf(host: HostObservation): string {
@@ -135,6 +236,13 @@ function placer(input: EvaluationInput, context: PolicyContext): (address: strin
     ]),
   );
   const scopePorts = portKeySet(input.snapshot.scope.approvedPorts);
+  // Without zones or inventory every address is placed alike: one shared answer, no lookups.
+  if (context.zones.length === 0 && context.inventory.length === 0) {
+    const shared: FullPlacement = Object.freeze({
+      approvedPorts: Object.freeze([...scopePorts].sort()) as string[],
+    });
+    return () => shared;
+  }
   const approvedByCombination = new Map<string, string[]>();
   const memo = new Map<string, FullPlacement>();
   return (address) => {

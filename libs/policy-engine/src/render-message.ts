@@ -17,9 +17,26 @@ export function templateProblem(template: string, roots: readonly string[]): str
 
 /** Substitutes placeholders with the subject's values; a missing or non-text value reads "unknown". */
 export function renderMessage(template: string, subject: object): string {
-  return template.replace(PLACEHOLDER, (_whole, path: string) =>
-    formatValue(lookup(subject, path.split('.'))),
-  );
+  return compileMessage(template)(subject);
+}
+
+/** Splits a template once into text and paths; the result renders many subjects. */
+export function compileMessage(template: string): (subject: object) => string {
+  const texts: string[] = [];
+  const paths: string[][] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    texts.push(template.slice(last, match.index));
+    paths.push((match[1] ?? '').split('.'));
+    last = (match.index ?? 0) + match[0].length;
+  }
+  texts.push(template.slice(last));
+  return (subject) => {
+    let out = texts[0] ?? '';
+    for (let i = 0; i < paths.length; i += 1)
+      out += formatValue(lookup(subject, paths[i] ?? [])) + (texts[i + 1] ?? '');
+    return out;
+  };
 }
 
 function lookup(value: unknown, path: readonly string[]): unknown {

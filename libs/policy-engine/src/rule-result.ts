@@ -1,5 +1,7 @@
 import type { RuleResult } from '@driftwatch/core';
 import type { PolicyRule, Subject } from './policy.model';
+import type { ErrorObject } from 'ajv';
+import { conditionEvidence } from './evidence';
 import { renderMessage } from './render-message';
 
 /** Placeholders a message may use: the subject's members, and `detail` for relational rules. */
@@ -39,6 +41,41 @@ export function subjectIdentity(subject: Subject): string {
     case 'http':
       return subject.portKey ?? 'host';
   }
+}
+
+/**
+ * The result of a condition rule failing for a subject. Evidence (failing facts and the nmap
+ * fragment) is built when first read: an evaluation may fail many subjects whose evidence nobody
+ * stores (a finding seen again keeps its own), and building it is most of a result's cost.
+ */
+export function lazyConditionResult(
+  rule: PolicyRule,
+  render: (subject: object) => string,
+  subject: Subject,
+  errors: readonly ErrorObject[] | null | undefined,
+): RuleResult {
+  const port = subject.port;
+  const result = {
+    ruleId: rule.id,
+    title: rule.title,
+    requirements: rule.requirements,
+    severity: rule.severity,
+    asset: subject.address,
+    subject: subjectIdentity(subject),
+    ...(port ? { port: port.port, protocol: port.protocol } : {}),
+    message: render(subject),
+    ...(rule.remediation === undefined ? {} : { remediation: rule.remediation }),
+  } as RuleResult;
+  let evidence: Record<string, unknown> | undefined;
+  Object.defineProperty(result, 'evidence', {
+    enumerable: true,
+    configurable: true,
+    get: () => (evidence ??= conditionEvidence(subject, errors)),
+    set: (value: Record<string, unknown>) => {
+      evidence = value;
+    },
+  });
+  return result;
 }
 
 /** The finding-shaped result of a rule failing for a subject. */

@@ -1,5 +1,5 @@
 import type Ajv from 'ajv';
-import type { DataValidationCxt } from 'ajv/dist/types';
+import type { DataValidationCxt, SchemaValidateFunction } from 'ajv/dist/types';
 import { addressWithinNetworks, type Network, parseNetwork } from '@driftwatch/core';
 import { DATE_BOUND_PATTERN, parseDateUtc, resolveDateBound } from './relative-date';
 import { compareVersions, parseVersion } from './version';
@@ -14,6 +14,25 @@ export function addCustomKeywords(ajv: Ajv): void {
   addVersionKeyword(ajv, 'versionAtLeast', (order) => order >= 0);
   addDateKeyword(ajv, 'dateBefore', (value, bound) => value < bound);
   addDateKeyword(ajv, 'dateAfter', (value, bound) => value > bound);
+  // enum compares with deep equality item by item; a list of strings needs only includes().
+  ajv.addKeyword({
+    keyword: 'memberOf',
+    type: 'string',
+    schemaType: 'array',
+    $data: true,
+    metaSchema: { type: 'array', items: { type: 'string' } },
+    compile: (schema: string[]) => {
+      const members = new Set(schema);
+      const check: SchemaValidateFunction = (data: string) => members.has(data) || notAMember(check);
+      return check;
+    },
+    validate: function memberOf(schema: unknown, data: string): boolean {
+      return (
+        (Array.isArray(schema) && schema.includes(data)) || notAMember(memberOf as SchemaValidateFunction)
+      );
+    },
+    errors: true,
+  });
   ajv.addKeyword({
     keyword: 'inNetworks',
     type: 'string',
@@ -29,6 +48,11 @@ export function addCustomKeywords(ajv: Ajv): void {
       Array.isArray(schema) && addressWithinNetworks(data, schema.flatMap(networkOrNothing)),
     errors: false,
   });
+}
+
+function notAMember(fn: SchemaValidateFunction): false {
+  fn.errors = [{ keyword: 'memberOf', message: 'must be one of the listed values', params: {} }];
+  return false;
 }
 
 function addVersionKeyword(ajv: Ajv, keyword: string, holds: (order: number) => boolean): void {
