@@ -184,7 +184,7 @@ describe('policy versions', () => {
       const body = res.body as ErrorBody;
       expect(body.error).toBe('POLICY_INVALID');
       const field = body.fields?.find((f) => f.field === `files[${files.length - 1}]`);
-      expect(field?.reason).toMatch(new RegExp(`^${TEST_RULE_PATH}:${line ?? '\\d+'}:\\d+ `));
+      expect(field?.reason).toMatch(new RegExp(`^${TEST_RULE_PATH}:${line ?? '\\d+'}:\\d+: `));
       expect(field?.reason).toMatch(reason);
       expect(body.message).toContain(TEST_RULE_PATH);
 

@@ -95,10 +95,10 @@ describe('driftwatch policy lint | test, evaluate (no server)', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/b-bad-yaml\.yaml:\d+:\d+: \/: syntax error/);
     expect(lines[1]).toMatch(
-      /c-unknown-keyword\.yaml:7:\d+: \/where: invalid condition schema: strict mode: unknown keyword: "proprties"/,
+      /c-unknown-keyword\.yaml:7:\d+: rule test\.c: \/where: invalid condition schema: strict mode: unknown keyword: "proprties"/,
     );
     expect(lines[2]).toMatch(
-      /d-schema\.yaml:4:\d+: \/severity: must be equal to one of the allowed values: "critical", "high"/,
+      /d-schema\.yaml:4:\d+: rule test\.d: \/severity: must be equal to one of the allowed values: "critical", "high"/,
     );
     expect(lines[3]).toBe('3 of 4 rule files have problems');
   });

@@ -155,6 +155,9 @@ describe('finding lifecycle: baselines, waivers and the timeline', () => {
     );
     expect(await finding(23)).toMatchObject({ newSinceBaseline: false, baseline: { status: 'known' } });
     const ftp = await finding(21);
+    expect(ftp.baseline?.summary).toBe(
+      `Compliant at the baseline of 2026-09-21; failing since 2026-09-23: ${ftp.message}`,
+    );
     expect(ftp).toMatchObject({
       asset: '192.0.2.6',
       status: 'open',
@@ -259,6 +262,9 @@ describe('finding lifecycle: baselines, waivers and the timeline', () => {
 
   it('revokes a waiver on demand, reopening its finding', async () => {
     const ftp = await finding(21);
+    expect(ftp.baseline?.summary).toBe(
+      `Compliant at the baseline of 2026-09-21; failing since 2026-09-23: ${ftp.message}`,
+    );
     const created = await http()
       .post('/api/v1/waivers')
       .set(as(keys.analyst))

@@ -6,6 +6,7 @@ export * from './policy-context';
 export * from './policy-error';
 export * from './policy.model';
 export { renderMessage } from './render-message';
+export { ruleError } from './rule-locations';
 export { RULE_FILE_SCHEMA } from './rule-file-schema';
 export { assertFixtures, testPolicy, type FixtureOutcome } from './test-policy';
 export { fixtureInput, FIXTURE_NOW } from './fixture-input';

@@ -73,7 +73,7 @@ describe('parsePolicyPack', () => {
       column: 11,
     });
     expect(error.details.reason).toContain('"critical", "high", "medium", "low", "info"');
-    expect(error.message).toContain('rules/bad.yaml:4:11 at /severity');
+    expect(error.message).toContain('rules/bad.yaml:4:11 (rule test.telnet) at /severity');
   });
 
   it('rejects a rule without an id, pointing at /id', () => {

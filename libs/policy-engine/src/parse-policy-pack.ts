@@ -33,7 +33,15 @@ function parseRuleFile(file: PolicyFile): PolicyRule {
   const locate = sourceLocator(doc, lineCounter);
   const document: unknown = doc.toJS();
   const violation = ruleShapeViolation(document);
-  if (violation) throw new PolicyError({ file: file.path, ...violation, ...locate(violation.pointer) });
+  if (violation) {
+    const id = (document as { id?: unknown } | null)?.id;
+    throw new PolicyError({
+      file: file.path,
+      ...violation,
+      ...(typeof id === 'string' ? { ruleId: id } : {}),
+      ...locate(violation.pointer),
+    });
+  }
   const rule = { ...(document as object), source: file.path } as PolicyRule;
   rememberLocator(rule, locate);
   return rule;

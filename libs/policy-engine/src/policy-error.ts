@@ -5,6 +5,8 @@ export interface PolicyErrorDetails {
   /** JSON pointer inside the rule file, e.g. "/severity" or "/fixtures/fail/0". */
   pointer: string;
   reason: string;
+  /** The rule's id, when the file got far enough to have one. */
+  ruleId?: string;
   /** 1-based position in the file, when the text is known. */
   line?: number;
   column?: number;
@@ -16,12 +18,20 @@ export class PolicyError extends DriftwatchError {
 
   constructor(details: PolicyErrorDetails, options?: { cause?: unknown }) {
     const position = details.line === undefined ? '' : `:${details.line}:${details.column ?? 1}`;
+    const rule = details.ruleId === undefined ? '' : ` (rule ${details.ruleId})`;
     super(
       ErrorCode.PolicyInvalid,
-      `Invalid policy rule ${details.file}${position} at ${details.pointer || '/'}: ${details.reason}`,
+      `Invalid policy rule ${details.file}${position}${rule} at ${details.pointer || '/'}: ${details.reason}`,
       { ...details },
       options,
     );
     this.name = 'PolicyError';
   }
+}
+
+/** "file:line:column: rule ID: /pointer: reason", the one-line form CLIs, API errors and editors share. */
+export function formatPolicyProblem(details: PolicyErrorDetails): string {
+  const position = details.line === undefined ? '' : `:${details.line}:${details.column ?? 1}`;
+  const rule = details.ruleId === undefined ? '' : `rule ${details.ruleId}: `;
+  return `${details.file}${position}: ${rule}${details.pointer || '/'}: ${details.reason}`;
 }

@@ -19,7 +19,13 @@ export function copyLocator(from: PolicyRule, to: PolicyRule): void {
 export function ruleError(rule: PolicyRule, pointer: string, reason: string, cause?: unknown): PolicyError {
   const position = locators.get(rule)?.(pointer);
   return new PolicyError(
-    { file: rule.source, pointer, reason, ...position },
+    {
+      file: rule.source,
+      pointer,
+      reason,
+      ...(typeof rule.id === 'string' ? { ruleId: rule.id } : {}),
+      ...position,
+    },
     cause === undefined ? undefined : { cause },
   );
 }

@@ -4,6 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { errorChain } from '@driftwatch/core';
 import {
   compilePolicy,
+  formatPolicyProblem as formatProblem,
   type CompiledPolicy,
   parsePolicyPack,
   PolicyError,
@@ -64,9 +65,7 @@ function asPolicyError(error: unknown, file: string): PolicyError {
   return new PolicyError({ file, pointer: '', reason: errorChain(error) }, { cause: error });
 }
 
-/** "file:line:column: /pointer: reason", the form editors and CI logs link to. */
+/** "file:line:column: rule ID: /pointer: reason", the form editors and CI logs link to. */
 export function formatPolicyProblem(error: PolicyError): string {
-  const { file, line, column, pointer, reason } = error.details;
-  const position = line === undefined ? '' : `:${line}:${column ?? 1}`;
-  return `${file}${position}: ${pointer || '/'}: ${reason}`;
+  return formatProblem(error.details);
 }

@@ -54,6 +54,12 @@ export class FindingBaselineDto {
     enum: ['new', 'known'],
   })
   status!: 'new' | 'known';
+  @ApiProperty({
+    example:
+      'Compliant at the baseline of 2026-03-31; failing since 2026-04-02: 10.0.5.7 tcp/23 runs telnet, …',
+    description: 'The finding read against the baseline, in one sentence',
+  })
+  summary!: string;
 }
 
 export class FindingWaiverDto {
@@ -167,9 +173,7 @@ export function mapFinding(
     lastSnapshotId: f.lastSnapshotId,
     resolvedSnapshotId: f.resolvedSnapshotId,
     policyVersion: f.policyVersion,
-    baseline: baseline
-      ? { id: baseline.id, takenAt: baseline.takenAt.toISOString(), status: known ? 'known' : 'new' }
-      : null,
+    baseline: baseline ? baselineView(f, baseline, known === true) : null,
     newSinceBaseline: baseline ? !known : null,
     waiver: waiver
       ? {
@@ -179,5 +183,18 @@ export function mapFinding(
           expiresAt: waiver.expiresAt.toISOString(),
         }
       : null,
+  };
+}
+
+function baselineView(f: FindingEntity, baseline: BaselineEntity, known: boolean): FindingBaselineDto {
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const at = day(baseline.takenAt);
+  return {
+    id: baseline.id,
+    takenAt: baseline.takenAt.toISOString(),
+    status: known ? 'known' : 'new',
+    summary: known
+      ? `Already failing at the baseline of ${at}: ${f.message}`
+      : `Compliant at the baseline of ${at}; failing since ${day(f.firstSeenAt)}: ${f.message}`,
   };
 }

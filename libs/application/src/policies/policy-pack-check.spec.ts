@@ -50,8 +50,8 @@ describe('checkPolicyPack', () => {
     ]);
     expect(error.code).toBe(ErrorCode.PolicyInvalid);
     expect(error.details.fields).toEqual([
-      { field: 'files[1]', reason: expect.stringMatching(/^bad-severity\.yaml:4:\d+ \/severity: /) },
-      { field: 'files[2]', reason: expect.stringMatching(/^bad-yaml\.yaml:1:\d+ \/: syntax error/) },
+      { field: 'files[1]', reason: expect.stringMatching(/^bad-severity\.yaml:4:\d+: rule t\.sev: \/severity: /) },
+      { field: 'files[2]', reason: expect.stringMatching(/^bad-yaml\.yaml:1:\d+: \/: syntax error/) },
     ]);
   });
 
@@ -63,7 +63,7 @@ describe('checkPolicyPack', () => {
     expect(error.details.fields).toEqual([
       {
         field: 'files[1]',
-        reason: expect.stringMatching(/^two\.yaml:1:\d+ \/id: duplicate rule id "t\.same"/),
+        reason: expect.stringMatching(/^two\.yaml:1:\d+: rule t\.same: \/id: duplicate rule id "t\.same"/),
       },
     ]);
   });

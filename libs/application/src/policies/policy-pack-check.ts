@@ -2,13 +2,14 @@ import { DriftwatchError, ErrorCode, type FieldError } from '@driftwatch/core';
 import {
   type CompiledPolicy,
   compilePolicy,
+  formatPolicyProblem,
   parsePolicyPack,
   PolicyError,
   type PolicyFile,
   type PolicyRule,
+  ruleError,
   testPolicy,
 } from '@driftwatch/policy-engine';
-import { ruleError } from '@driftwatch/policy-engine/rule-locations';
 
 /** The most rule files one pack may hold. */
 export const POLICY_MAX_FILES = 500;
@@ -114,13 +115,8 @@ function asPolicyError(error: unknown): PolicyError {
 /** One field error per problem, named after the file's place in the request. */
 function refused(problems: readonly PolicyError[], index: ReadonlyMap<string, number>): DriftwatchError {
   const fields: FieldError[] = problems.slice(0, MAX_PROBLEMS).map((p) => {
-    const { file, pointer, reason, line, column } = p.details;
-    const i = index.get(file);
-    const position = line === undefined ? '' : `:${line}:${column ?? 1}`;
-    return {
-      field: i === undefined ? 'files' : `files[${i}]`,
-      reason: `${file}${position} ${pointer || '/'}: ${reason}`,
-    };
+    const i = index.get(p.details.file);
+    return { field: i === undefined ? 'files' : `files[${i}]`, reason: formatPolicyProblem(p.details) };
   });
   const more = problems.length > MAX_PROBLEMS ? ` (the first ${MAX_PROBLEMS} are listed)` : '';
   const first = fields[0];
