@@ -97,7 +97,9 @@ describe('compilePolicy', () => {
   it('rejects a fail fixture the condition does not match, pointing at the fixture', () => {
     const error = compileError(pack(ruleText({ failPort: 24 })));
     expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/fixtures/fail/0', line: 14 });
-    expect(error.message).toContain('rules/rule-0.yaml:14:7 (rule test.telnet-port) at /fixtures/fail/0: fail fixture 0 passes');
+    expect(error.message).toContain(
+      'rules/rule-0.yaml:14:7 (rule test.telnet-port) at /fixtures/fail/0: fail fixture 0 passes',
+    );
   });
 
   it('rejects a pass fixture the condition matches', () => {

@@ -50,7 +50,10 @@ describe('checkPolicyPack', () => {
     ]);
     expect(error.code).toBe(ErrorCode.PolicyInvalid);
     expect(error.details.fields).toEqual([
-      { field: 'files[1]', reason: expect.stringMatching(/^bad-severity\.yaml:4:\d+: rule t\.sev: \/severity: /) },
+      {
+        field: 'files[1]',
+        reason: expect.stringMatching(/^bad-severity\.yaml:4:\d+: rule t\.sev: \/severity: /),
+      },
       { field: 'files[2]', reason: expect.stringMatching(/^bad-yaml\.yaml:1:\d+: \/: syntax error/) },
     ]);
   });
