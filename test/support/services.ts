@@ -44,7 +44,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const c = new Client({ connectionString: databaseUrl });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // An autovacuum worker busy in the database has no role FORCE may signal (SQLSTATE 42501,
+        // "must be a member of the role whose process is being terminated"): it finishes in
+        // moments, so try again rather than fail the suite.
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            return;
+          } catch (error: unknown) {
+            if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
       } finally {
         await c.end();
       }

@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import type { HostObservation, PortObservation, ScriptResult } from '@driftwatch/core';
 import type { Subject } from './policy.model';
+import { ownValueAt } from './render-message';
 
 const MAX_VALUE_CHARS = 2000;
 const MAX_FRAGMENT_CHARS = 8000;
@@ -113,19 +114,13 @@ function escapeXml(text: string): string {
 }
 
 function valueAt(root: unknown, pointer: string): unknown {
-  let current = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (
-      current === null ||
-      typeof current !== 'object' ||
-      !Object.prototype.hasOwnProperty.call(current, key)
-    )
-      return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
   // The whole host is too much to repeat as a fact value; its pointer says where to look.
-  return pointer === '' || pointer === '/host' ? undefined : current;
+  if (pointer === '' || pointer === '/host') return undefined;
+  const keys = pointer
+    .split('/')
+    .slice(1)
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return ownValueAt(root, keys);
 }
 
 function clip(value: unknown): unknown {

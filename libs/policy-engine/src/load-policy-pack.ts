@@ -6,8 +6,12 @@ import { parsePolicyPack, type PolicyFile } from './parse-policy-pack';
 
 const RULE_FILE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
-/** Reads every rule file in `dir` (not recursive), sorted by name; the pack is named after the folder. */
-export function loadPolicyPack(dir: string): PolicyPack {
+/**
+ * The rule files of a policy folder (not recursive): .yaml, .yml and .json names, sorted. An
+ * unreadable or empty folder is a PolicyError: an empty pack would evaluate to "no findings",
+ * which reads as compliant.
+ */
+export function listRuleFiles(dir: string): string[] {
   let names: string[];
   try {
     names = readdirSync(dir, { withFileTypes: true })
@@ -20,7 +24,6 @@ export function loadPolicyPack(dir: string): PolicyPack {
       { cause: error },
     );
   }
-  // An empty pack would evaluate to "no findings", which reads as compliant: refuse it.
   if (names.length === 0) {
     throw new PolicyError({
       file: dir,
@@ -28,7 +31,12 @@ export function loadPolicyPack(dir: string): PolicyPack {
       reason: 'the policy folder holds no .yaml, .yml or .json rule files',
     });
   }
-  const files: PolicyFile[] = names.map((name) => {
+  return names;
+}
+
+/** Reads every rule file in `dir` (not recursive), sorted by name; the pack is named after the folder. */
+export function loadPolicyPack(dir: string): PolicyPack {
+  const files: PolicyFile[] = listRuleFiles(dir).map((name) => {
     const path = join(dir, name);
     try {
       return { path, text: readFileSync(path, 'utf8') };

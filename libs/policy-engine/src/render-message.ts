@@ -34,15 +34,15 @@ export function compileMessage(template: string): (subject: object) => string {
   return (subject) => {
     let out = texts[0] ?? '';
     for (let i = 0; i < paths.length; i += 1)
-      out += formatValue(lookup(subject, paths[i] ?? [])) + (texts[i + 1] ?? '');
+      out += formatValue(ownValueAt(subject, paths[i] ?? [])) + (texts[i + 1] ?? '');
     return out;
   };
 }
 
-function lookup(value: unknown, path: readonly string[]): unknown {
+/** The value at a path of own properties (never a prototype member such as "constructor"). */
+export function ownValueAt(value: unknown, path: readonly string[]): unknown {
   let current = value;
   for (const key of path) {
-    // Own properties only: a template must not reach prototype members such as "constructor".
     if (
       current === null ||
       typeof current !== 'object' ||

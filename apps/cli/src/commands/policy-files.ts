@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 import { errorChain } from '@driftwatch/core';
 import {
   compilePolicy,
   formatPolicyProblem as formatProblem,
+  listRuleFiles,
   type CompiledPolicy,
   parsePolicyPack,
   PolicyError,
@@ -12,8 +13,6 @@ import {
 } from '@driftwatch/policy-engine';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
-
-const RULE_FILE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 export interface LintReport {
   files: number;
@@ -31,14 +30,12 @@ export interface LintReport {
 export function lintPolicyDir(dir: string): LintReport {
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && RULE_FILE_EXTENSIONS.has(extname(e.name).toLowerCase()))
-      .map((e) => e.name)
-      .sort();
+    names = listRuleFiles(dir);
   } catch (error: unknown) {
-    throw new CliUsageError(`cannot read the policy folder ${dir}: ${errorChain(error)}`);
+    throw new CliUsageError(
+      `${dir}: ${error instanceof PolicyError ? error.details.reason : errorChain(error)}`,
+    );
   }
-  if (names.length === 0) throw new CliUsageError(`${dir} holds no .yaml, .yml or .json rule files`);
   const problems: PolicyError[] = [];
   const rules: PolicyRule[] = [];
   for (const name of names) {
