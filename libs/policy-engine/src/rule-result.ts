@@ -45,8 +45,9 @@ export function subjectIdentity(subject: Subject): string {
 
 /**
  * The result of a condition rule failing for a subject. Evidence (failing facts and the nmap
- * fragment) is built when first read: an evaluation may fail many subjects whose evidence nobody
- * stores (a finding seen again keeps its own), and building it is most of a result's cost.
+ * fragment) is most of a result's cost and is built when first read: callers that need only
+ * verdicts and messages (text output, a pass/fail gate, counts) never pay for it; storing
+ * findings reads it.
  */
 export function lazyConditionResult(
   rule: PolicyRule,
