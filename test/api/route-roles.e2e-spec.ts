@@ -141,6 +141,7 @@ describe('access control: every route × every role', () => {
     const path = route.path
       .replace(':id', id)
       .replace(':address', '127.0.0.1')
+      .replace(':section', 'zones')
       .replace(':version', route.path.includes(':version') ? await activePolicyVersion(app) : '');
     const key = `${route.method} ${route.path}`;
     const bodies: Record<string, object> = {
@@ -162,6 +163,10 @@ describe('access control: every route × every role', () => {
         expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
       },
       'POST /api/v1/scopes/:id/baselines': { note: 'route test' },
+      'PUT /api/v1/context/:section': [
+        { name: 'lab', networks: ['127.0.0.0/8'], classification: 'internal' },
+      ],
+      'POST /api/v1/context/approved-changes': { reference: 'CHG-1', targets: ['127.0.0.0/8'] },
     };
     const query = key === 'GET /api/v1/assets' ? { scope: await newScope() } : undefined;
     const xml = key === 'POST /api/v1/scopes/:id/snapshots' ? IMPORT_XML : undefined;

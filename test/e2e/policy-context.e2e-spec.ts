@@ -163,6 +163,51 @@ describe('policy context', () => {
     expect(versions.items[0]?.version).toBe(version.version);
   });
 
+  it('replaces one section at a time, validating the whole, and appends approved changes one by one', async () => {
+    await put(CONTEXT).expect(200);
+    const zones = [...CONTEXT.zones, { name: 'dmz', networks: ['198.51.100.0/24'], classification: 'dmz' }];
+    await http().put('/api/v1/context/zones').set(as('analyst')).send(zones).expect(200);
+    const after = await get();
+    expect(after.zones.map((z) => z.name)).toEqual(['cde', 'corp', 'dmz']);
+    expect(after.flows).toEqual(CONTEXT.flows);
+    expect(after.inventory.map((a) => a.address)).toEqual(CONTEXT.inventory.map((a) => a.address));
+
+    // A section that breaks a reference elsewhere is refused whole, and nothing changes.
+    const orphan = await http().put('/api/v1/context/zones').set(as('analyst')).send([zones[2]]);
+    expect(orphan.status).toBe(400);
+    expect((orphan.body as ErrorBody).fields).toContainEqual({
+      field: 'context.flows[0].from',
+      reason: 'no zone named "corp"',
+    });
+    const notAList = await http().put('/api/v1/context/flows').set(as('analyst')).send({ from: 'corp' });
+    expect(notAList.status).toBe(400);
+    expect((await get()).zones).toHaveLength(3);
+
+    const change = {
+      reference: 'CHG-2041',
+      targets: ['127.0.0.0/28'],
+      ports: ['tcp/8080'],
+      validUntil: '2027-01-01T00:00:00Z',
+    };
+    await http().post('/api/v1/context/approved-changes').set(as('analyst')).send(change).expect(201);
+    const listed = await http().get('/api/v1/context/approved-changes').set(as('auditor')).expect(200);
+    expect(listed.body).toEqual([change]);
+    const bad = await http()
+      .post('/api/v1/context/approved-changes')
+      .set(as('analyst'))
+      .send({ reference: 'CHG-2042', targets: ['not-a-network'] });
+    expect(bad.status).toBe(400);
+    expect((bad.body as ErrorBody).fields).toContainEqual({
+      field: 'context.approvedChanges[1].targets[0]',
+      reason: expect.stringContaining('not an IP address or CIDR block'),
+    });
+    await http().post('/api/v1/context/approved-changes').set(as('auditor')).send(change).expect(403);
+    await http().get('/api/v1/context/gateways').set(as('auditor')).expect(404);
+
+    // The tests below start from the document as it was.
+    await put(CONTEXT).expect(200);
+  });
+
   it('reaches evaluation: zones and flows, the snapshot changes, and when declared assets were last seen', async () => {
     const client = new ApiClient(app, keys.analyst);
     const scopeId = await client.createScope({

@@ -70,14 +70,57 @@ export class PolicyContextService {
         },
       ]);
     }
-    const context = parsePolicyContext(value);
+    return this.store(() => value, principal);
+  }
+
+  /** One section of the current context (zones, roles, inventory, flows or approved changes). */
+  async getSection(section: string): Promise<unknown[]> {
+    const key = sectionKey(section);
+    return (await this.get())[key];
+  }
+
+  /**
+   * Replaces one section and keeps the others: a new version, validated whole (a flow must
+   * still name declared zones, an asset a declared role).
+   */
+  async replaceSection(
+    section: string,
+    body: unknown,
+    principal: Principal,
+  ): Promise<PolicyContextVersionDto> {
+    const key = sectionKey(section);
+    const items = typeof body === 'string' ? parseYaml(body) : body;
+    if (!Array.isArray(items))
+      throw DriftwatchError.validation([{ field: 'body', reason: `must be the list of ${section}` }]);
+    return this.store((previous) => ({ ...previous, [key]: items }), principal);
+  }
+
+  /** Adds one approved change (e.g. from a change-management hook) as a new version. */
+  async addApprovedChange(change: unknown, principal: Principal): Promise<PolicyContextVersionDto> {
+    if (change === null || typeof change !== 'object' || Array.isArray(change))
+      throw DriftwatchError.validation([{ field: 'body', reason: 'must be one approved change object' }]);
+    return this.store(
+      (previous) => ({ ...previous, approvedChanges: [...previous.approvedChanges, change] }),
+      principal,
+    );
+  }
+
+  /**
+   * Builds the new document from the current one under the write lock (so concurrent section
+   * updates never lose each other), validates it whole and stores it as the new version.
+   */
+  private async store(
+    build: (previous: PolicyContextDocumentDto) => unknown,
+    principal: Principal,
+  ): Promise<PolicyContextVersionDto> {
     const at = this.clock.now();
     const stored = await this.contexts.withWriteLock(async (manager) => {
-      const previous = await this.contexts.current(manager);
+      const previous = mapContextDocument((await this.contexts.current(manager))?.document);
+      const context = parsePolicyContext(build(previous));
       const document = {
         zones: context.zones,
         roles: context.roles,
-        inventory: withDeclaredAt(context.inventory, mapContextDocument(previous?.document).inventory, at),
+        inventory: withDeclaredAt(context.inventory, previous.inventory, at),
         flows: context.flows,
         approvedChanges: context.approvedChanges,
       };
@@ -106,6 +149,27 @@ export class PolicyContextService {
     }
     return this.cached;
   }
+}
+
+/** URL names of the context's sections. */
+export const CONTEXT_SECTIONS = {
+  zones: 'zones',
+  roles: 'roles',
+  inventory: 'inventory',
+  flows: 'flows',
+  'approved-changes': 'approvedChanges',
+} as const;
+
+function sectionKey(section: string): (typeof CONTEXT_SECTIONS)[keyof typeof CONTEXT_SECTIONS] {
+  const key = (CONTEXT_SECTIONS as Record<string, (typeof CONTEXT_SECTIONS)[keyof typeof CONTEXT_SECTIONS]>)[
+    section
+  ];
+  if (!key)
+    throw new DriftwatchError(
+      ErrorCode.NotFound,
+      `no context section "${section}"; sections: ${Object.keys(CONTEXT_SECTIONS).join(', ')}`,
+    );
+  return key;
 }
 
 function parseYaml(text: string): unknown {
