@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import type { StoredChange } from './change.repository';
+
 /** A finished scan of a scope, as coverage rules see it. */
 export interface ScanHistoryRecord {
   id: string;
@@ -10,15 +12,7 @@ export interface ScanHistoryRecord {
 }
 
 /** A change stored with a snapshot (see ChangeRepository), in drift's order. */
-export interface SnapshotChangeRow {
-  type: string;
-  address: string;
-  protocol: string | null;
-  port: number | null;
-  before: unknown;
-  after: unknown;
-  detectedAt: Date;
-}
+export type SnapshotChangeRow = Omit<StoredChange, 'id' | 'scopeId' | 'snapshotId' | 'previousSnapshotId'>;
 
 /**
  * What an evaluation reads besides the snapshot's content: the scope's scan history, when
