@@ -30,18 +30,33 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
   ): ValidateFunction => {
     if (typeof schema === 'object' && '$async' in schema)
       throw ruleError(rule, `/${member}/$async`, 'asynchronous conditions are not supported');
+    // `where` is compiled as `not: where`: ajv evaluates `not` without building error objects,
+    // so the many subjects a rule does not select cost no allocation.
+    const compiled = member === 'where' ? { not: schema } : schema;
     try {
-      return compilers[member].compile(schema);
+      return compilers[member].compile(compiled);
     } catch (error: unknown) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw ruleError(rule, `/${member}`, `invalid condition schema: ${reason}`, error);
+      throw ruleError(
+        rule,
+        `/${member}`,
+        `invalid condition schema: ${reasonFor(member, schema, error)}`,
+        error,
+      );
     }
   };
+  // Reworded from the schema as written, so a path never shows the `not` wrapper.
+  const reasonFor = (member: 'where' | 'expect', schema: object | boolean, error: unknown): string => {
+    if (member === 'where') {
+      try {
+        compilers.where.compile(schema);
+      } catch (plain: unknown) {
+        return plain instanceof Error ? plain.message : String(plain);
+      }
+    }
+    return error instanceof Error ? error.message : String(error);
+  };
   return (rule) => {
-    // Compiled as `not: where`: ajv evaluates `not` without building error objects, so the many
-    // subjects a rule does not select cost no allocation (a `where` that fails would create one).
-    if (rule.where !== undefined) compile(rule, 'where', rule.where);
-    const unselected = rule.where === undefined ? undefined : compile(rule, 'where', { not: rule.where });
+    const unselected = rule.where === undefined ? undefined : compile(rule, 'where', rule.where);
     const expect = compile(rule, 'expect', rule.expect);
     return Object.freeze({
       selects: unselected ? (subject: Subject) => unselected(subject) === false : () => true,

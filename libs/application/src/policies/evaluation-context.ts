@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 
 import {
   EvaluationInputRepository,
-  type SnapshotChangeRow,
+  ChangeRepository,
   type SnapshotEntity,
+  type StoredChange,
 } from '@driftwatch/persistence';
 import type { DeclaredAsset, DetectedChange, PolicyContext, ScanRecord } from '@driftwatch/policy-engine';
 
@@ -33,13 +34,14 @@ export class EvaluationContextLoader {
   constructor(
     private readonly contexts: PolicyContextService,
     private readonly inputs: EvaluationInputRepository,
+    private readonly changes: ChangeRepository,
   ) {}
 
   async load(snapshot: SnapshotEntity, scanId: string): Promise<EvaluationContext> {
     const [{ version, context }, history, changes] = await Promise.all([
       this.contexts.current(),
       this.inputs.scanHistory(snapshot.scopeId, snapshot.takenAt, scanId, SCAN_HISTORY_LIMIT - 1),
-      this.inputs.changesOf(snapshot.id),
+      this.changes.changesOf(snapshot.id),
     ]);
     const inventory =
       context.inventory.length === 0
@@ -74,7 +76,7 @@ function withLastSeen(inventory: readonly DeclaredAsset[], seen: ReadonlyMap<str
   });
 }
 
-function toDetectedChange(row: SnapshotChangeRow): DetectedChange {
+function toDetectedChange(row: StoredChange): DetectedChange {
   return {
     type: row.type,
     address: row.address,

@@ -87,21 +87,31 @@ export class ChangeRepository {
        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.limit, page.offset],
     );
-    return {
-      total: Number(n),
-      items: rows.map((r) => ({
-        id: r.id,
-        scopeId: r.scope_id,
-        snapshotId: r.snapshot_id,
-        previousSnapshotId: r.previous_snapshot_id,
-        type: r.type,
-        address: r.address,
-        protocol: r.protocol,
-        port: r.port,
-        before: r.before,
-        after: r.after,
-        detectedAt: r.detected_at,
-      })),
-    };
+    return { total: Number(n), items: rows.map(toStoredChange) };
   }
+
+  /** The changes stored with a snapshot (drift against the scope's state before it), in drift's order. */
+  async changesOf(snapshotId: string): Promise<StoredChange[]> {
+    const rows: Row[] = await this.dataSource.query(
+      'SELECT * FROM changes WHERE snapshot_id = $1 ORDER BY seq',
+      [snapshotId],
+    );
+    return rows.map(toStoredChange);
+  }
+}
+
+function toStoredChange(r: Row): StoredChange {
+  return {
+    id: r.id,
+    scopeId: r.scope_id,
+    snapshotId: r.snapshot_id,
+    previousSnapshotId: r.previous_snapshot_id,
+    type: r.type,
+    address: r.address,
+    protocol: r.protocol,
+    port: r.port,
+    before: r.before,
+    after: r.after,
+    detectedAt: r.detected_at,
+  };
 }

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import type { StoredChange } from './change.repository';
-
 /** A finished scan of a scope, as coverage rules see it. */
 export interface ScanHistoryRecord {
   id: string;
@@ -11,13 +9,10 @@ export interface ScanHistoryRecord {
   error: string | null;
 }
 
-/** A change stored with a snapshot (see ChangeRepository), in drift's order. */
-export type SnapshotChangeRow = Omit<StoredChange, 'id' | 'scopeId' | 'snapshotId' | 'previousSnapshotId'>;
-
 /**
  * What an evaluation reads besides the snapshot's content: the scope's scan history, when
- * addresses were last seen up, and the changes stored with the snapshot. Read-only queries over
- * scans, host intervals, snapshots and changes.
+ * addresses were last seen up (the snapshot's changes come from ChangeRepository). Read-only
+ * queries over scans, host intervals and snapshots.
  */
 @Injectable()
 export class EvaluationInputRepository {
@@ -59,31 +54,5 @@ export class EvaluationInputRepository {
       [scopeId, seq],
     );
     return new Map(rows.map((r) => [r.address, r.seen_at]));
-  }
-
-  /** The changes stored with a snapshot (drift against the scope's state before it). */
-  async changesOf(snapshotId: string): Promise<SnapshotChangeRow[]> {
-    const rows: {
-      type: string;
-      address: string;
-      protocol: string | null;
-      port: number | null;
-      before: unknown;
-      after: unknown;
-      detected_at: Date;
-    }[] = await this.dataSource.query(
-      `SELECT type, address, protocol, port, before, after, detected_at FROM changes
-       WHERE snapshot_id = $1 ORDER BY seq`,
-      [snapshotId],
-    );
-    return rows.map((r) => ({
-      type: r.type,
-      address: r.address,
-      protocol: r.protocol,
-      port: r.port,
-      before: r.before,
-      after: r.after,
-      detectedAt: r.detected_at,
-    }));
   }
 }
