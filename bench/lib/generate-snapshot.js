@@ -7,6 +7,9 @@
 // (some TLS 1.0, weak grades, expiring, expired or self-signed), HTTP headers. Also: the ~1% of
 // hosts changed since an earlier snapshot, as they were and are (to diff for the changes), and a
 // policy context (zones, roles, inventory, flows, approved changes, scans) for relational rules.
+/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS, run by node without a build */
+require('./load-typescript').register();
+const { uniformHost, uniformPort } = require('@driftwatch/core');
 
 /** Small fast PRNG (mulberry32): the same seed gives the same snapshot on every machine. */
 function prng(seed) {
@@ -441,7 +444,7 @@ function makeHost(rng, index, now) {
   if (rng() < 0.3) addresses.push({ addr: `02:42:${hex(rng, 8).replace(/(..)(?!$)/g, '$1:')}`, type: 'mac' });
   const hostnames = rng() < 0.4 ? [{ name, type: 'PTR' }] : [];
   if (rng() < 0.01) {
-    return {
+    return uniformHost({
       status: 'down',
       statusReason: 'no-response',
       addresses,
@@ -450,32 +453,24 @@ function makeHost(rng, index, now) {
       extraPorts: [],
       os: [],
       scripts: [],
-    };
+    });
   }
   const ctx = { now, name };
-  // Members in the order the nmap adapter sets them; absent ones are left out, not undefined.
+  // In the one shape the nmap adapter hands observations on in (withPortFacts: uniformPort).
   const ports = drawPorts(rng, 5 + Math.floor(rng() * 4)).map(([, , , make]) => {
     const { protocol, port, service: s, scripts, tls, ssh, http } = make(rng, ctx);
-    return {
-      protocol,
-      port,
-      state: 'open',
-      reason: protocol === 'udp' ? 'udp-response' : 'syn-ack',
-      ...(s ? { service: s } : {}),
-      scripts,
-      ...(tls ? { tls } : {}),
-      ...(ssh ? { ssh } : {}),
-      ...(http ? { http } : {}),
-    };
+    const state = 'open';
+    const reason = protocol === 'udp' ? 'udp-response' : 'syn-ack';
+    return uniformPort({ protocol, port, state, reason, service: s, scripts }, { tls, ssh, http });
   });
   const extra = Math.floor(rng() * 3);
   for (let i = 0; i < extra; i++) {
     const [protocol, port, state, reason] = NOT_OPEN[i];
-    ports.push({ protocol, port, state, reason, scripts: [] });
+    ports.push(uniformPort({ protocol, port, state, reason, scripts: [] }));
   }
   ports.sort((a, b) => (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : a.port - b.port));
   const linux = ports.some((p) => p.ssh);
-  return {
+  return uniformHost({
     status: 'up',
     statusReason: 'echo-reply',
     addresses,
@@ -494,7 +489,7 @@ function makeHost(rng, index, now) {
       },
     ],
     scripts: [],
-  };
+  });
 }
 
 /**

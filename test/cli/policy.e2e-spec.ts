@@ -173,6 +173,33 @@ describe('driftwatch policy lint | test, evaluate (no server)', () => {
     );
   });
 
+  it('judges TLS and SSH rules offline from the NSE output in the XML (ssl-enum-ciphers, ssh-auth-methods)', async () => {
+    // Recorded from nmap 7.93 against an `openssl s_server -min_protocol TLSv1` and Debian's sshd.
+    const xml = resolve(__dirname, '../../libs/nmap/src/facts/__fixtures__/local-tls-ssh.xml');
+    const { code, stdout } = await cli(
+      'evaluate',
+      '--nmap-xml',
+      xml,
+      '--policy',
+      PACK,
+      '--format',
+      'json',
+      '--approved-ports',
+      '44301,44302',
+    );
+    expect(code).toBe(0);
+    const { findings } = JSON.parse(stdout) as { findings: { ruleId: string; port: number }[] };
+    const found = findings.map((f) => `${f.port} ${f.ruleId}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '44301 pci-dss-v4.4.2.1-tls-below-1.2',
+        '44301 pci-dss-v4.4.2.1-weak-cipher-grade',
+        '44301 pci-dss-v4.4.2.1-certificate-self-signed',
+        '44302 pci-dss-v4.8.4.2-ssh-password-authentication',
+      ]),
+    );
+  });
+
   it('applies a context file: a role that approves the ports', async () => {
     const xml = write('scan.xml', SCAN);
     const context = write(

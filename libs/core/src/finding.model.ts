@@ -18,6 +18,8 @@ export interface RuleResult {
   /**
    * Why the rule failed: the subject's identifying facts, the failing facts (JSON pointer into
    * the subject and the value found there) and the nmap XML fragment they were read from.
+   * The policy engine builds it when first read, through an accessor its JSON form includes:
+   * read it by name or serialise the result; a spread or structuredClone copy leaves it out.
    */
   evidence: Record<string, unknown>;
 }

@@ -14,3 +14,4 @@ export * from './address-order';
 export * from './snapshot-content';
 export * from './shards';
 export * from './script-output';
+export * from './observation-shape';

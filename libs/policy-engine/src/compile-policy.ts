@@ -6,6 +6,7 @@ import type {
   ConditionRule,
   PolicyPack,
   PolicyRule,
+  PortCondition,
   PreparedEvaluation,
   RelationalRule,
   Subject,
@@ -57,7 +58,23 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
     ruleCount: compiled.length,
     rules: Object.freeze(compiled),
     conditions,
+    hostConditions: Object.freeze(conditions.get('host') ?? []),
+    portConditions: portConditionsOf(conditions),
   });
+}
+
+const PORT_FACTS = { service: undefined, tls: 'tls', ssh: 'ssh', http: 'http' } as const;
+
+function portConditionsOf(
+  conditions: ReadonlyMap<SubjectKind, readonly CompiledCondition[]>,
+): readonly PortCondition[] {
+  const list: PortCondition[] = [];
+  for (const kind of ['service', 'tls', 'ssh', 'http'] as const) {
+    for (const condition of conditions.get(kind) ?? []) {
+      list.push(Object.freeze({ kind, fact: PORT_FACTS[kind], condition }));
+    }
+  }
+  return Object.freeze(list.sort((a, b) => compareText(a.condition.rule.id, b.condition.rule.id)));
 }
 
 export function isRelational(rule: PolicyRule): rule is RelationalRule {

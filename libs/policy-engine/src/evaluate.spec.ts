@@ -83,7 +83,8 @@ describe('evaluate', () => {
 
   it('fills the finding from the rule, the rendered message and the port evidence', () => {
     const telnet = run(scope, hosts).find((r) => r.ruleId.includes('cleartext'));
-    expect(telnet).toEqual({
+    // Evidence is an accessor (built when first read): compare the result as it serialises.
+    expect(JSON.parse(JSON.stringify(telnet))).toEqual({
       ruleId: 'pci-dss-v4.1.2.6-insecure-cleartext-service',
       title: 'Insecure cleartext service exposed',
       requirements: expect.arrayContaining([
@@ -109,6 +110,17 @@ describe('evaluate', () => {
         nmap: '<port protocol="tcp" portid="23"><state state="open" reason="syn-ack"/><service name="telnet" product="Linux telnetd"/></port>',
       },
     });
+  });
+
+  it('builds evidence once, when first read; its JSON form holds it; a caller may replace it', () => {
+    const telnet = run(scope, hosts).find((r) => r.ruleId.includes('cleartext'));
+    if (!telnet) throw new Error('no telnet result');
+    const first = telnet.evidence;
+    expect(telnet.evidence).toBe(first);
+    expect((JSON.parse(JSON.stringify(telnet)) as { evidence: unknown }).evidence).toEqual(first);
+    telnet.evidence = { replaced: true };
+    expect(telnet.evidence).toEqual({ replaced: true });
+    expect(JSON.stringify(telnet)).not.toContain('"remediation":null');
   });
 
   it('reads the approved ports from the scope ($data), so the same port passes or fails per scope', () => {

@@ -1,6 +1,14 @@
 import type { RuleResult } from '@driftwatch/core';
-import { sortResults } from './order';
-import type { CompiledPolicy, Evaluation, EvaluationInput } from './policy.model';
+import { compareAddressValues, compareWithinAsset, ipv4Value, mergeResults, resultComparator } from './order';
+import type {
+  CompiledCondition,
+  CompiledPolicy,
+  Evaluation,
+  EvaluationInput,
+  PreparedEvaluation,
+  Subject,
+  SubjectKind,
+} from './policy.model';
 import { prepareEvaluation } from './prepare-evaluation';
 
 /**
@@ -10,23 +18,114 @@ import { prepareEvaluation } from './prepare-evaluation';
  */
 export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Evaluation {
   const prepared = prepareEvaluation(input);
-  const results: RuleResult[] = [];
-  // Each kind's subjects are visited once, every condition rule of that kind judging each.
+  const fromSnapshot: RuleResult[] = [];
+  const inOrder = judgeSnapshot(policy, prepared, fromSnapshot);
+  const others: RuleResult[] = [];
   for (const [kind, conditions] of policy.conditions) {
-    prepared.forEachSubject(kind, (subject) => {
-      for (const { selects, expect, result } of conditions) {
-        if (selects(subject) && !expect(subject)) results.push(result(subject, expect.errors));
-      }
-    });
+    if (SNAPSHOT_KINDS.has(kind)) continue;
+    prepared.forEachSubject(kind, (subject) => judge(conditions, subject, others));
   }
   for (const compiled of policy.rules) {
-    if (compiled.kind !== 'condition') for (const result of compiled.run(prepared)) results.push(result);
+    if (compiled.kind !== 'condition') for (const result of compiled.run(prepared)) others.push(result);
   }
-  sortResults(results);
+  const compare = resultComparator();
+  let results: RuleResult[];
+  if (inOrder) {
+    others.sort(compare);
+    results = others.length === 0 ? fromSnapshot : mergeResults(fromSnapshot, others, compare);
+  } else {
+    results = fromSnapshot;
+    for (const result of others) results.push(result);
+    results.sort(compare);
+  }
   return {
     policy: policy.name,
     policyVersion: policy.version,
     evaluatedAt: prepared.now,
     results,
   };
+}
+
+const SNAPSHOT_KINDS: ReadonlySet<SubjectKind> = new Set(['host', 'service', 'tls', 'ssh', 'http']);
+
+function judge(conditions: readonly CompiledCondition[], subject: Subject, results: RuleResult[]): void {
+  // Indexed loops here and below: they run per port and per rule, and allocate nothing.
+  for (let i = 0; i < conditions.length; i += 1) {
+    const { selects, expect, result } = conditions[i];
+    if (selects(subject) && !expect(subject)) results.push(result(subject, expect.errors));
+  }
+}
+
+/**
+ * Judges every host and port rule in one walk over the snapshot, each port by all the rules at
+ * once. A host's results come out in result order (host rules, then ports, each by rule id) when
+ * its ports are listed by number; a host whose are not (canonical snapshots list tcp before udp)
+ * has its few results sorted. True when the hosts came by address too, so that nothing needs a
+ * full sort: the canonical snapshot order, and the common case.
+ */
+function judgeSnapshot(policy: CompiledPolicy, prepared: PreparedEvaluation, results: RuleResult[]): boolean {
+  const { hostConditions, portConditions } = policy;
+  if (hostConditions.length === 0 && portConditions.length === 0) return true;
+  let inOrder = true;
+  let previousAddress: string | undefined;
+  let previousValue: number | undefined;
+  let hostStart = 0;
+  let portsInOrder = true;
+  let lastPort = -1;
+  let lastProtocol = '';
+  const closeHost = (): void => {
+    if (results.length === hostStart || !inOrder) return;
+    const address = results[hostStart].asset;
+    const value = ipv4Value(address);
+    if (
+      previousAddress !== undefined &&
+      compareAddressValues(previousAddress, previousValue, address, value) >= 0
+    ) {
+      inOrder = false;
+    }
+    previousAddress = address;
+    previousValue = value;
+    if (!portsInOrder) sortSegment(results, hostStart);
+  };
+  prepared.walk({
+    host: (subject) => {
+      closeHost();
+      hostStart = results.length;
+      portsInOrder = true;
+      lastPort = -1;
+      lastProtocol = '';
+      judge(hostConditions, subject, results);
+    },
+    port: (subject) => {
+      const before = results.length;
+      for (let i = 0; i < portConditions.length; i += 1) {
+        const { kind, fact, condition } = portConditions[i];
+        if (fact !== undefined && subject[fact] === undefined) continue;
+        subject.kind = kind;
+        if (condition.selects(subject) && !condition.expect(subject)) {
+          results.push(condition.result(subject, condition.expect.errors));
+        }
+      }
+      if (results.length === before) return;
+      const { port, protocol } = subject.port as NonNullable<Subject['port']>;
+      if (port < lastPort || (port === lastPort && protocol <= lastProtocol)) portsInOrder = false;
+      lastPort = port;
+      lastProtocol = protocol;
+    },
+  });
+  closeHost();
+  return inOrder;
+}
+
+/** Insertion sort of one host's few results, from `start` to the end, in place. */
+function sortSegment(results: RuleResult[], start: number): void {
+  for (let i = start + 1; i < results.length; i += 1) {
+    const item = results[i];
+    let j = i - 1;
+    while (j >= start && compareWithinAsset(results[j], item) > 0) {
+      results[j + 1] = results[j];
+      j -= 1;
+    }
+    results[j + 1] = item;
+  }
 }

@@ -6,26 +6,50 @@ export function compareText(a: string, b: string): number {
 
 /** IPv4 numerically (10.0.0.2 before 10.0.0.10) and first; anything else by code units, locale-free. */
 export function compareAddresses(a: string, b: string): number {
-  const va = ipv4Value(a);
-  const vb = ipv4Value(b);
+  return compareAddressValues(a, ipv4Value(a), b, ipv4Value(b));
+}
+
+/** A dotted-quad IPv4 address as a number (each part 1-3 digits, at most 255), else undefined. */
+export function ipv4Value(address: string): number | undefined {
+  // By hand rather than with a regular expression: evaluate orders every host's results by it.
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i += 1) {
+    const c = address.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 3) return undefined;
+      octet = octet * 10 + (c - 48);
+      digits += 1;
+    } else if (c === 46 && digits > 0 && dots < 3 && octet <= 255) {
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots += 1;
+    } else {
+      return undefined;
+    }
+  }
+  return dots === 3 && digits > 0 && octet <= 255 ? value * 256 + octet : undefined;
+}
+
+/** compareAddresses with each address's ipv4Value already read. */
+export function compareAddressValues(
+  a: string,
+  va: number | undefined,
+  b: string,
+  vb: number | undefined,
+): number {
   if (va !== undefined && vb !== undefined) return va - vb;
   if (va !== undefined) return -1;
   if (vb !== undefined) return 1;
   return compareText(a, b);
 }
 
-function ipv4Value(address: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (!m) return undefined;
-  const octets = m.slice(1).map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
-  return octets.reduce((n, o) => n * 256 + o, 0);
-}
-
-/** Results in a stable order whatever the input order: address, port, protocol, rule, subject. */
-export function compareResults(a: RuleResult, b: RuleResult): number {
+/** The order of one asset's results: port, protocol, rule, subject. */
+export function compareWithinAsset(a: RuleResult, b: RuleResult): number {
   return (
-    compareAddresses(a.asset, b.asset) ||
     (a.port ?? -1) - (b.port ?? -1) ||
     compareText(a.protocol ?? '', b.protocol ?? '') ||
     compareText(a.ruleId, b.ruleId) ||
@@ -33,8 +57,16 @@ export function compareResults(a: RuleResult, b: RuleResult): number {
   );
 }
 
-/** Sorts results in place as compareResults does, reading each address's numeric value once. */
-export function sortResults(results: RuleResult[]): void {
+/** Results in a stable order whatever the input order: address, port, protocol, rule, subject. */
+export function compareResults(a: RuleResult, b: RuleResult): number {
+  return compareAddresses(a.asset, b.asset) || compareWithinAsset(a, b);
+}
+
+/**
+ * compareResults for one evaluation's results, reading each address's numeric value once: a sort
+ * or merge compares the same addresses many times.
+ */
+export function resultComparator(): (a: RuleResult, b: RuleResult) => number {
   const values = new Map<string, number | undefined>();
   const valueOf = (address: string): number | undefined => {
     if (values.has(address)) return values.get(address);
@@ -42,20 +74,31 @@ export function sortResults(results: RuleResult[]): void {
     values.set(address, value);
     return value;
   };
-  results.sort((a, b) => {
-    if (a.asset !== b.asset) {
-      const va = valueOf(a.asset);
-      const vb = valueOf(b.asset);
-      if (va !== undefined && vb !== undefined) return va - vb;
-      if (va !== undefined) return -1;
-      if (vb !== undefined) return 1;
-      return compareText(a.asset, b.asset);
-    }
-    return (
-      (a.port ?? -1) - (b.port ?? -1) ||
-      compareText(a.protocol ?? '', b.protocol ?? '') ||
-      compareText(a.ruleId, b.ruleId) ||
-      compareText(a.subject, b.subject)
-    );
-  });
+  return (a, b) =>
+    a.asset === b.asset
+      ? compareWithinAsset(a, b)
+      : compareAddressValues(a.asset, valueOf(a.asset), b.asset, valueOf(b.asset));
+}
+
+/** Sorts results in place as compareResults does. */
+export function sortResults(results: RuleResult[]): void {
+  results.sort(resultComparator());
+}
+
+/** Two lists each sorted by `compare`, as one sorted list (ties: `a` first). */
+export function mergeResults(
+  a: readonly RuleResult[],
+  b: readonly RuleResult[],
+  compare: (x: RuleResult, y: RuleResult) => number,
+): RuleResult[] {
+  const merged = new Array<RuleResult>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    merged[k++] = compare(b[j], a[i]) < 0 ? b[j++] : a[i++];
+  }
+  while (i < a.length) merged[k++] = a[i++];
+  while (j < b.length) merged[k++] = b[j++];
+  return merged;
 }

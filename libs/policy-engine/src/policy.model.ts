@@ -140,14 +140,34 @@ export interface CompiledCondition {
   readonly result: (subject: Subject, errors: ValidateFunction['errors']) => RuleResult;
 }
 
+/** A condition rule on ports: service rules judge every open port, tls/ssh/http rules those with such facts. */
+export interface PortCondition {
+  readonly kind: 'service' | 'tls' | 'ssh' | 'http';
+  /** The port member the rule needs (undefined for service rules). */
+  readonly fact: 'tls' | 'ssh' | 'http' | undefined;
+  readonly condition: CompiledCondition;
+}
+
 export interface CompiledPolicy {
   readonly name: string;
-  /** Condition rules grouped by subject kind: each kind's subjects are visited once for all of them. */
+  /** Condition rules grouped by subject kind, each list sorted by rule id. */
   readonly conditions: ReadonlyMap<SubjectKind, readonly CompiledCondition[]>;
+  /** The host rules, by rule id: one snapshot walk judges them with the port rules. */
+  readonly hostConditions: readonly CompiledCondition[];
+  /** The rules of every port kind together, by rule id: a port is judged by all of them at once. */
+  readonly portConditions: readonly PortCondition[];
   /** sha256 of the canonical JSON of the rules (sorted by id, without `source`). */
   readonly version: string;
   readonly ruleCount: number;
   readonly rules: readonly CompiledRule[];
+}
+
+/** What a snapshot walk calls, in snapshot order: each host, then each of its open ports. */
+export interface SnapshotVisitor {
+  /** Every host, up or not; the subject's kind is "host". */
+  readonly host?: (subject: Subject) => void;
+  /** Each open port of a host that is up, right after its host; the subject's kind is "service". */
+  readonly port?: (subject: Subject) => void;
 }
 
 /** Everything derived once per evaluation and shared by all rules. */
@@ -162,6 +182,11 @@ export interface PreparedEvaluation {
    * through one reused object, so a visitor that keeps one must copy it.
    */
   readonly forEachSubject: (kind: SubjectKind, visit: (subject: Subject) => void) => void;
+  /**
+   * One pass over the snapshot: each host, then each of its open ports, through one reused
+   * subject (see forEachSubject), so every host and port rule judges a port while it is in the cache.
+   */
+  readonly walk: (visitor: SnapshotVisitor) => void;
   /** Resolves zone, asset and role for an address (memoised). */
   readonly placement: (address: string) => Placement;
 }

@@ -13,7 +13,14 @@ import {
   type RoleView,
   ZoneIndex,
 } from './policy-context';
-import type { EvaluationInput, Placement, PreparedEvaluation, Subject, SubjectKind } from './policy.model';
+import type {
+  EvaluationInput,
+  Placement,
+  PreparedEvaluation,
+  SnapshotVisitor,
+  Subject,
+  SubjectKind,
+} from './policy.model';
 
 // A host nmap reported without any address still has its ports judged rather than dropped.
 export const NO_ADDRESS = 'unknown';
@@ -65,14 +72,11 @@ export function prepareEvaluation(input: EvaluationInput): PreparedEvaluation {
       for (const subject of materialized ?? subjectsOf(kind)) visit(subject);
       return;
     }
-    visitReused(
-      input.snapshot.hosts,
-      kind,
-      placement,
-      { scope: input.snapshot.scope, vantageZone, now },
-      visit,
-    );
+    visitReused(input.snapshot.hosts, kind, placement, fixed, visit);
   };
+  const fixed = { scope: input.snapshot.scope, vantageZone, now };
+  const walk = (visitor: SnapshotVisitor): void =>
+    walkSnapshot(input.snapshot.hosts, placement, fixed, visitor);
   const subjectsOf = (kind: SubjectKind): readonly Subject[] => {
     let subjects = built.get(kind);
     if (!subjects) {
@@ -87,6 +91,7 @@ export function prepareEvaluation(input: EvaluationInput): PreparedEvaluation {
     now,
     placement,
     forEachSubject,
+    walk,
     subjectsOf,
   });
 }
@@ -98,18 +103,19 @@ type AllMembers = { -readonly [K in keyof Subject]-?: Subject[K] };
 type ReusedSubject = { [K in keyof AllMembers]: AllMembers[K] | undefined };
 
 /**
- * Visits host or port subjects through one object whose members are reassigned per subject: no
- * allocation per port. A visitor that keeps a subject must copy it (`{ ...subject }`).
+ * Walks the snapshot's hosts and open ports once through one object whose members are reassigned
+ * per subject: no allocation per port, and every rule judges a port while it is in the cache. A
+ * visitor that keeps a subject must copy it (`{ ...subject }`); one that changes its `kind` (to
+ * judge a port as a TLS endpoint) changes it for that visit only.
  */
-function visitReused(
+export function walkSnapshot(
   hosts: readonly HostObservation[],
-  kind: SubjectKind,
-  placement: (address: string) => Placement & { approvedPorts: string[] },
+  placement: (address: string) => FullPlacement,
   fixed: { scope: Subject['scope']; vantageZone: Subject['vantageZone']; now: string },
-  visit: (subject: Subject) => void,
+  visitor: SnapshotVisitor,
 ): void {
   const s: ReusedSubject = {
-    kind,
+    kind: 'host',
     address: NO_ADDRESS,
     host: undefined,
     port: undefined,
@@ -128,7 +134,9 @@ function visitReused(
     now: fixed.now,
   };
   const subject = s as Subject;
-  const place = (host: HostObservation) => {
+  const { host: onHost, port: onPort } = visitor;
+  for (let h = 0; h < hosts.length; h += 1) {
+    const host = hosts[h];
     const address = addressOf(host);
     const where = placement(address);
     s.address = address;
@@ -137,32 +145,47 @@ function visitReused(
     s.asset = where.asset;
     s.role = where.role;
     s.approvedPorts = where.approvedPorts;
-  };
-  if (kind === 'host') {
-    for (const host of hosts) {
-      place(host);
-      visit(subject);
+    if (onHost) {
+      s.kind = 'host';
+      s.port = s.portKey = s.tls = s.ssh = s.http = undefined;
+      onHost(subject);
     }
-    return;
-  }
-  const fact = kind === 'service' ? undefined : FACT_OF[kind as 'tls' | 'ssh' | 'http'];
-  for (const host of hosts) {
-    if (host.status !== 'up') continue;
-    let placed = false;
-    for (const port of host.ports) {
-      if (port.state !== 'open' || (fact !== undefined && port[fact] === undefined)) continue;
-      if (!placed) {
-        place(host);
-        placed = true;
-      }
+    if (!onPort || host.status !== 'up') continue;
+    const ports = host.ports;
+    for (let p = 0; p < ports.length; p += 1) {
+      const port = ports[p];
+      if (port.state !== 'open') continue;
+      s.kind = 'service';
       s.port = port;
       s.portKey = portKeyOf(port);
       s.tls = port.tls;
       s.ssh = port.ssh;
       s.http = port.http;
-      visit(subject);
+      onPort(subject);
     }
   }
+}
+
+/** Visits the host subjects, or the port subjects of one kind, through `walkSnapshot`. */
+function visitReused(
+  hosts: readonly HostObservation[],
+  kind: SubjectKind,
+  placement: (address: string) => FullPlacement,
+  fixed: { scope: Subject['scope']; vantageZone: Subject['vantageZone']; now: string },
+  visit: (subject: Subject) => void,
+): void {
+  if (kind === 'host') {
+    walkSnapshot(hosts, placement, fixed, { host: visit });
+    return;
+  }
+  const fact = kind === 'service' ? undefined : FACT_OF[kind as 'tls' | 'ssh' | 'http'];
+  walkSnapshot(hosts, placement, fixed, {
+    port: (subject) => {
+      if (fact !== undefined && subject[fact] === undefined) return;
+      subject.kind = kind;
+      visit(subject);
+    },
+  });
 }
 
 // "tcp/443" strings, made once per protocol and number instead of once per port visited.

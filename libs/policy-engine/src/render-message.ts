@@ -20,23 +20,41 @@ export function renderMessage(template: string, subject: object): string {
   return compileMessage(template)(subject);
 }
 
-/** Splits a template once into text and paths; the result renders many subjects. */
+/** Splits a template once into text and readers of its paths; the result renders many subjects. */
 export function compileMessage(template: string): (subject: object) => string {
   const texts: string[] = [];
-  const paths: string[][] = [];
+  const readers: ((value: unknown) => unknown)[] = [];
   let last = 0;
   for (const match of template.matchAll(PLACEHOLDER)) {
     texts.push(template.slice(last, match.index));
-    paths.push((match[1] ?? '').split('.'));
+    readers.push(ownPathReader((match[1] ?? '').split('.')));
     last = (match.index ?? 0) + match[0].length;
   }
   texts.push(template.slice(last));
+  const head = texts[0] ?? '';
   return (subject) => {
-    let out = texts[0] ?? '';
-    for (let i = 0; i < paths.length; i += 1)
-      out += formatValue(ownValueAt(subject, paths[i] ?? [])) + (texts[i + 1] ?? '');
+    let out = head;
+    for (let i = 0; i < readers.length; i += 1)
+      out += formatValue(readers[i](subject)) + (texts[i + 1] ?? '');
     return out;
   };
+}
+
+/**
+ * ownValueAt for one fixed path, as a chain of one-key steps: each step's property read sees
+ * one key, so it stays fast when tens of thousands of messages are rendered.
+ */
+function ownPathReader(path: readonly string[]): (value: unknown) => unknown {
+  let read: (value: unknown) => unknown = (value) => value;
+  for (let i = path.length - 1; i >= 0; i -= 1) {
+    const key = path[i];
+    const next = read;
+    read = (value) =>
+      value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, key)
+        ? next((value as Record<string, unknown>)[key])
+        : undefined;
+  }
+  return read;
 }
 
 /** The value at a path of own properties (never a prototype member such as "constructor"). */

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 
 import { DriftwatchError, errorChain, type RuleResult, SEVERITIES, type Severity } from '@driftwatch/core';
 import { parseNmapXml } from '@driftwatch/nmap';
+import { withPortFacts } from '@driftwatch/nmap/facts';
 import { evaluate, parsePolicyContext, type PolicyContext } from '@driftwatch/policy-engine';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
@@ -62,7 +63,11 @@ export async function evaluateCommand(args: string[], out: (s: string) => void, 
   const scan = await readScan(xmlFile);
 
   const evaluation = evaluate(report.policy, {
-    snapshot: { scope: { id: 'cli', vantage: values.vantage, approvedPorts }, hosts: scan.hosts },
+    // TLS, SSH and HTTP rules read the facts derived from NSE output, as for a stored snapshot.
+    snapshot: {
+      scope: { id: 'cli', vantage: values.vantage, approvedPorts },
+      hosts: withPortFacts(scan.hosts),
+    },
     ...(context ? { context } : {}),
     now,
   });

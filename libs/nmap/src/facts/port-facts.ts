@@ -1,4 +1,4 @@
-import type { HostObservation } from '@driftwatch/core';
+import { type HostObservation, uniformHost, uniformPort } from '@driftwatch/core';
 
 import { httpFacts } from './http-facts';
 import { sshFacts } from './ssh-facts';
@@ -7,15 +7,19 @@ import { tlsFacts } from './tls-facts';
 /**
  * Hosts with typed TLS, SSH and HTTP facts attached to each port whose NSE output carries them.
  * Pure: the raw script output stays as it was, the facts sit beside it for rules and drift.
+ * Hosts, ports and services come out in one shape each (uniformPort): what the policy engine reads.
  */
 export function withPortFacts(hosts: readonly HostObservation[]): HostObservation[] {
-  return hosts.map((host) => ({
-    ...host,
-    ports: host.ports.map((port) => {
-      const tls = tlsFacts(port.scripts);
-      const ssh = sshFacts(port.scripts);
-      const http = httpFacts(port.scripts);
-      return { ...port, ...(tls ? { tls } : {}), ...(ssh ? { ssh } : {}), ...(http ? { http } : {}) };
-    }),
-  }));
+  return hosts.map((host) =>
+    uniformHost(
+      host,
+      host.ports.map((port) =>
+        uniformPort(port, {
+          tls: tlsFacts(port.scripts) ?? port.tls,
+          ssh: sshFacts(port.scripts) ?? port.ssh,
+          http: httpFacts(port.scripts) ?? port.http,
+        }),
+      ),
+    ),
+  );
 }

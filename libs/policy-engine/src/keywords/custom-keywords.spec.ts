@@ -376,3 +376,39 @@ fixtures:
     expect(evaluate(policy, input('2026-05-31T00:00:01Z')).results).toHaveLength(1);
   });
 });
+
+describe('memberOf', () => {
+  const onList = { type: 'object', properties: { key: { type: 'string', memberOf: { $data: '/list' } } } };
+
+  it('holds for a listed string and fails for another, naming the keyword', () => {
+    const validate = newAjv().compile({ type: 'string', memberOf: ['tcp/22', 'tcp/443'] });
+    expect(validate('tcp/443')).toBe(true);
+    expect(validate('tcp/23')).toBe(false);
+    expect(validate.errors).toEqual([
+      expect.objectContaining({ keyword: 'memberOf', message: 'must be one of the listed values' }),
+    ]);
+  });
+
+  it('reads a $data list from the instance, frozen (cached) or not, each time afresh', () => {
+    const validate = newAjv().compile(onList);
+    const frozen = Object.freeze(['tcp/22']);
+    expect(validate({ key: 'tcp/22', list: frozen })).toBe(true);
+    expect(validate({ key: 'tcp/23', list: frozen })).toBe(false);
+    const mutable = ['tcp/22'];
+    expect(validate({ key: 'tcp/23', list: mutable })).toBe(false);
+    mutable.push('tcp/23');
+    expect(validate({ key: 'tcp/23', list: mutable })).toBe(true);
+  });
+
+  it('approves nothing when the $data list is missing or not a list', () => {
+    const validate = newAjv().compile(onList);
+    expect(validate({ key: 'tcp/22' })).toBe(false);
+    expect(validate({ key: 'tcp/22', list: 'tcp/22' })).toBe(false);
+    expect(validate({ key: 'tcp/22', list: { 0: 'tcp/22' } })).toBe(false);
+  });
+
+  it('refuses a static list that is not a list of strings when the schema is compiled', () => {
+    expect(compileMessage({ type: 'string', memberOf: ['a', 22] })).toMatch(/memberOf\/1 must be a string/);
+    expect(compileMessage({ type: 'string', memberOf: 'a' })).toMatch(/memberOf/);
+  });
+});
