@@ -194,9 +194,13 @@ export interface NetworkObservation {
 
 /** The primary address of a host: first IPv4, else first IPv6, else first address of any kind. */
 export function primaryAddress(host: HostObservation): string | undefined {
-  return (
-    host.addresses.find((a) => a.type === 'ipv4')?.addr ??
-    host.addresses.find((a) => a.type === 'ipv6')?.addr ??
-    host.addresses[0]?.addr
-  );
+  // One pass, no closures: rules place every host of a snapshot by it.
+  const addresses = host.addresses;
+  let ipv6: string | undefined;
+  for (let i = 0; i < addresses.length; i += 1) {
+    const { addr, type } = addresses[i];
+    if (type === 'ipv4') return addr;
+    if (type === 'ipv6') ipv6 ??= addr;
+  }
+  return ipv6 ?? addresses[0]?.addr;
 }

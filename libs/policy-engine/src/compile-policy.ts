@@ -7,12 +7,12 @@ import type {
   PolicyPack,
   PolicyRule,
   PortCondition,
+  PortConditionIndex,
   PreparedEvaluation,
   RelationalRule,
   Subject,
   SubjectKind,
 } from './policy.model';
-import type { ValidateFunction } from 'ajv';
 import { createConditionCompiler, type CompiledConditionParts } from './condition-compiler';
 import { compareText } from './order';
 import { compileRelationalRule } from './relational/relational-rules';
@@ -20,6 +20,7 @@ import { compileMessage, templateProblem } from './render-message';
 import { lazyConditionResult, MESSAGE_ROOTS } from './rule-result';
 import { copyLocator, ruleError } from './rule-locations';
 import { ruleShapeViolation } from './rule-shape';
+import type { Probe } from './where-guard';
 
 /**
  * Checks and compiles every rule of a pack once; the result is evaluated many times. Rules built
@@ -52,6 +53,7 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
   }
   compiled.sort((a, b) => compareText(a.rule.id, b.rule.id));
   for (const list of conditions.values()) list.sort((a, b) => compareText(a.rule.id, b.rule.id));
+  const portConditions = portConditionsOf(conditions);
   return Object.freeze({
     name: pack.name,
     version: policyVersion(compiled.map((c) => c.rule)),
@@ -59,7 +61,8 @@ export function compilePolicy(pack: PolicyPack): CompiledPolicy {
     rules: Object.freeze(compiled),
     conditions,
     hostConditions: Object.freeze(conditions.get('host') ?? []),
-    portConditions: portConditionsOf(conditions),
+    portConditions,
+    portIndex: portConditionIndex(portConditions),
   });
 }
 
@@ -77,29 +80,67 @@ function portConditionsOf(
   return Object.freeze(list.sort((a, b) => compareText(a.condition.rule.id, b.condition.rule.id)));
 }
 
+// Distinct values remembered per index: service names are few, but a snapshot's are its author's.
+const MAX_INDEXED_VALUES = 4096;
+
+/**
+ * Rule indexing (as OPA indexes rules on input values): the port rules a port can select, by the
+ * value of the one path most of their guards read (the service name). A port then skips every rule
+ * whose guard already turns that value away, and reads the value once instead of once per rule.
+ */
+function portConditionIndex(conditions: readonly PortCondition[]): PortConditionIndex {
+  const counts = new Map<string, { path: readonly string[]; count: number }>();
+  for (const { condition } of conditions) {
+    for (const { path } of condition.guards) {
+      const key = path.join('.');
+      const entry = counts.get(key) ?? { path, count: 0 };
+      entry.count += 1;
+      counts.set(key, entry);
+    }
+  }
+  const best = [...counts.values()].sort((a, b) => b.count - a.count)[0];
+  if (!best || best.count < 2) return Object.freeze({ path: undefined, candidates: () => conditions });
+  const key = best.path.join('.');
+  const admits = conditions.map(({ condition }) => condition.guards.find((g) => g.path.join('.') === key));
+  const remembered = new Map<Probe, readonly PortCondition[]>();
+  return Object.freeze({
+    path: best.path,
+    candidates: (value: Probe) => {
+      let list = remembered.get(value);
+      if (!list) {
+        list = Object.freeze(conditions.filter((_, i) => admits[i]?.values.has(value) ?? true));
+        if (remembered.size < MAX_INDEXED_VALUES) remembered.set(value, list);
+      }
+      return list;
+    },
+  });
+}
+
 export function isRelational(rule: PolicyRule): rule is RelationalRule {
   return rule.kind !== undefined && rule.kind !== 'condition';
 }
 
 function conditionOf(rule: ConditionRule, parts: CompiledConditionParts): CompiledCondition {
   const render = compileMessage(rule.message);
+  const { expect } = parts;
   return Object.freeze({
     rule,
     selects: parts.selects,
-    expect: parts.expect,
-    // Subjects may be a reused object: the result keeps a copy.
-    result: (subject: Subject, errors: ValidateFunction['errors']) =>
-      lazyConditionResult(rule, render, { ...subject }, errors),
+    expect,
+    holds: parts.holds,
+    guards: parts.guards,
+    result: (subject: Subject, prepared: PreparedEvaluation) =>
+      lazyConditionResult(rule, expect, render(subject), subject, prepared),
   });
 }
 
 /** One condition rule alone (fixtures, tests): the same judgement evaluate makes for all rules at once. */
 function conditionRunner(condition: CompiledCondition): (prepared: PreparedEvaluation) => RuleResult[] {
-  const { selects, expect, result } = condition;
+  const { selects, holds, result } = condition;
   return (prepared) => {
     const results: RuleResult[] = [];
     prepared.forEachSubject(condition.rule.subject, (subject) => {
-      if (selects(subject) && !expect(subject)) results.push(result(subject, expect.errors));
+      if (selects(subject) && !holds(subject)) results.push(result(subject, prepared));
     });
     return results;
   };

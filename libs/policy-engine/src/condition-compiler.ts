@@ -1,13 +1,18 @@
 import Ajv, { type ValidateFunction } from 'ajv';
+import type { DataValidationCxt } from 'ajv/dist/types';
 import addFormats from 'ajv-formats';
 import { addCustomKeywords } from './keywords/custom-keywords';
 import type { ConditionRule, Subject } from './policy.model';
 import { ruleError } from './rule-locations';
-import { guardFunction, whereGuards } from './where-guard';
+import { guardFunction, type WhereGuard, whereGuards } from './where-guard';
 
 export interface CompiledConditionParts {
   readonly selects: (subject: Subject) => boolean;
   readonly expect: ValidateFunction;
+  /** `expect` without its per-call allocation (see withContext). */
+  readonly holds: (subject: Subject) => boolean;
+  /** Necessary conditions `selects` checks first (where-guard.ts). */
+  readonly guards: readonly WhereGuard[];
 }
 
 /**
@@ -60,10 +65,25 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
     const unselected = rule.where === undefined ? undefined : compile(rule, 'where', rule.where);
     const expect = compile(rule, 'expect', rule.expect);
     // Most subjects fail a selector on one value (the service name): a guard on it spares ajv.
-    const guard = rule.where === undefined ? undefined : guardFunction(whereGuards(rule.where));
+    const guards = rule.where === undefined ? [] : whereGuards(rule.where);
+    const guard = guardFunction(guards);
+    const notSelected = unselected && withContext(unselected);
     let selects: (subject: Subject) => boolean = () => true;
-    if (unselected && guard) selects = (subject) => guard(subject) && unselected(subject) === false;
-    else if (unselected) selects = (subject) => unselected(subject) === false;
-    return Object.freeze({ selects, expect });
+    if (notSelected && guard) selects = (subject) => guard(subject) && !notSelected(subject);
+    else if (notSelected) selects = (subject) => !notSelected(subject);
+    return Object.freeze({ selects, expect, holds: withContext(expect), guards });
+  };
+}
+
+/**
+ * Calls a validator with a context object refilled per call: called with the data alone, an ajv
+ * validator allocates its default context every time, and a snapshot walk makes a million calls.
+ * Validation is synchronous, so one object per validator is never in use twice at once.
+ */
+function withContext(validate: ValidateFunction): (subject: Subject) => boolean {
+  const context = { instancePath: '', rootData: undefined as unknown };
+  return (subject) => {
+    context.rootData = subject;
+    return validate(subject, context as unknown as DataValidationCxt);
   };
 }

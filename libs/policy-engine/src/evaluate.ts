@@ -10,6 +10,7 @@ import type {
   SubjectKind,
 } from './policy.model';
 import { prepareEvaluation } from './prepare-evaluation';
+import { probe } from './where-guard';
 
 /**
  * Runs a compiled policy over one snapshot, its changes and context, at `now`. Pure and
@@ -23,7 +24,7 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Evalua
   const others: RuleResult[] = [];
   for (const [kind, conditions] of policy.conditions) {
     if (SNAPSHOT_KINDS.has(kind)) continue;
-    prepared.forEachSubject(kind, (subject) => judge(conditions, subject, others));
+    prepared.forEachSubject(kind, (subject) => judge(conditions, subject, prepared, others));
   }
   for (const compiled of policy.rules) {
     if (compiled.kind !== 'condition') for (const result of compiled.run(prepared)) others.push(result);
@@ -48,11 +49,16 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Evalua
 
 const SNAPSHOT_KINDS: ReadonlySet<SubjectKind> = new Set(['host', 'service', 'tls', 'ssh', 'http']);
 
-function judge(conditions: readonly CompiledCondition[], subject: Subject, results: RuleResult[]): void {
+function judge(
+  conditions: readonly CompiledCondition[],
+  subject: Subject,
+  prepared: PreparedEvaluation,
+  results: RuleResult[],
+): void {
   // Indexed loops here and below: they run per port and per rule, and allocate nothing.
   for (let i = 0; i < conditions.length; i += 1) {
-    const { selects, expect, result } = conditions[i];
-    if (selects(subject) && !expect(subject)) results.push(result(subject, expect.errors));
+    const { selects, holds, result } = conditions[i];
+    if (selects(subject) && !holds(subject)) results.push(result(subject, prepared));
   }
 }
 
@@ -64,7 +70,8 @@ function judge(conditions: readonly CompiledCondition[], subject: Subject, resul
  * full sort: the canonical snapshot order, and the common case.
  */
 function judgeSnapshot(policy: CompiledPolicy, prepared: PreparedEvaluation, results: RuleResult[]): boolean {
-  const { hostConditions, portConditions } = policy;
+  const { hostConditions, portConditions, portIndex } = policy;
+  const indexPath = portIndex.path;
   if (hostConditions.length === 0 && portConditions.length === 0) return true;
   let inOrder = true;
   let previousAddress: string | undefined;
@@ -94,16 +101,17 @@ function judgeSnapshot(policy: CompiledPolicy, prepared: PreparedEvaluation, res
       portsInOrder = true;
       lastPort = -1;
       lastProtocol = '';
-      judge(hostConditions, subject, results);
+      judge(hostConditions, subject, prepared, results);
     },
     port: (subject) => {
       const before = results.length;
-      for (let i = 0; i < portConditions.length; i += 1) {
-        const { kind, fact, condition } = portConditions[i];
+      const candidates = indexPath ? portIndex.candidates(probe(subject, indexPath)) : portConditions;
+      for (let i = 0; i < candidates.length; i += 1) {
+        const { kind, fact, condition } = candidates[i];
         if (fact !== undefined && subject[fact] === undefined) continue;
         subject.kind = kind;
-        if (condition.selects(subject) && !condition.expect(subject)) {
-          results.push(condition.result(subject, condition.expect.errors));
+        if (condition.selects(subject) && !condition.holds(subject)) {
+          results.push(condition.result(subject, prepared));
         }
       }
       if (results.length === before) return;

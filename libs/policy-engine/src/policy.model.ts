@@ -10,6 +10,7 @@ import type {
 import type { ValidateFunction } from 'ajv';
 import type { Change } from '@driftwatch/drift';
 import type { ConfigDocumentFacts, PolicyContext, ZoneView, DeclaredAsset, RoleView } from './policy-context';
+import type { Probe, WhereGuard } from './where-guard';
 
 /** The folder name of the shipped PCI DSS v4.0.1 pack under policies/. */
 export const DEFAULT_POLICY_DIR_NAME = 'pci-dss-v4';
@@ -134,10 +135,17 @@ export interface CompiledCondition {
   readonly rule: ConditionRule;
   /** True when the rule judges the subject. */
   readonly selects: (subject: Subject) => boolean;
+  /** Necessary conditions of the selector (where-guard.ts), which `selects` checks first. */
+  readonly guards: readonly WhereGuard[];
   /** Validates the subject against `expect`; on false its `errors` name the failing facts. */
   readonly expect: ValidateFunction;
-  /** The finding for a subject that failed (the subject is copied, `errors` kept for evidence). */
-  readonly result: (subject: Subject, errors: ValidateFunction['errors']) => RuleResult;
+  /** `expect` as evaluate calls it, without allocating per call; errors still land on `expect.errors`. */
+  readonly holds: (subject: Subject) => boolean;
+  /**
+   * The finding for a subject that failed. It keeps what rebuilds the subject (a reused one is
+   * not kept), and builds the evidence when first read, validating the subject again for it.
+   */
+  readonly result: (subject: Subject, prepared: PreparedEvaluation) => RuleResult;
 }
 
 /** A condition rule on ports: service rules judge every open port, tls/ssh/http rules those with such facts. */
@@ -148,6 +156,13 @@ export interface PortCondition {
   readonly condition: CompiledCondition;
 }
 
+export interface PortConditionIndex {
+  /** The path whose value picks the rules, e.g. port.service.name; undefined when none does. */
+  readonly path: readonly string[] | undefined;
+  /** The port rules, in rule id order, that a port with this value at `path` may select. */
+  readonly candidates: (value: Probe) => readonly PortCondition[];
+}
+
 export interface CompiledPolicy {
   readonly name: string;
   /** Condition rules grouped by subject kind, each list sorted by rule id. */
@@ -156,6 +171,8 @@ export interface CompiledPolicy {
   readonly hostConditions: readonly CompiledCondition[];
   /** The rules of every port kind together, by rule id: a port is judged by all of them at once. */
   readonly portConditions: readonly PortCondition[];
+  /** portConditions by the value of one path of the port subject (compile-policy.ts). */
+  readonly portIndex: PortConditionIndex;
   /** sha256 of the canonical JSON of the rules (sorted by id, without `source`). */
   readonly version: string;
   readonly ruleCount: number;
@@ -187,6 +204,12 @@ export interface PreparedEvaluation {
    * subject (see forEachSubject), so every host and port rule judges a port while it is in the cache.
    */
   readonly walk: (visitor: SnapshotVisitor) => void;
+  /** A host or port subject built afresh: the subject a walk showed for that host and port. */
+  readonly subjectAt: (
+    kind: SubjectKind,
+    host: HostObservation,
+    port: PortObservation | undefined,
+  ) => Subject;
   /** Resolves zone, asset and role for an address (memoised). */
   readonly placement: (address: string) => Placement;
 }

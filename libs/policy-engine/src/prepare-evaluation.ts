@@ -77,6 +77,14 @@ export function prepareEvaluation(input: EvaluationInput): PreparedEvaluation {
   const fixed = { scope: input.snapshot.scope, vantageZone, now };
   const walk = (visitor: SnapshotVisitor): void =>
     walkSnapshot(input.snapshot.hosts, placement, fixed, visitor);
+  const subjectAt = (
+    kind: SubjectKind,
+    host: HostObservation,
+    port: PortObservation | undefined,
+  ): Subject => {
+    const shared = base(addressOf(host));
+    return port === undefined ? { kind, ...shared, host } : portSubject(kind, shared, host, port);
+  };
   const subjectsOf = (kind: SubjectKind): readonly Subject[] => {
     let subjects = built.get(kind);
     if (!subjects) {
@@ -92,6 +100,7 @@ export function prepareEvaluation(input: EvaluationInput): PreparedEvaluation {
     placement,
     forEachSubject,
     walk,
+    subjectAt,
     subjectsOf,
   });
 }
@@ -188,15 +197,19 @@ function visitReused(
   });
 }
 
-// "tcp/443" strings, made once per protocol and number instead of once per port visited.
-const PORT_KEYS = new Map<string, string[]>();
+// "tcp/443" strings, made once per protocol and number instead of once per port visited. Plain
+// arrays indexed by port number: a Map lookup here cost more than the rest of the walk.
+const PORT_KEYS: Partial<Record<string, (string | undefined)[]>> = Object.create(null) as object;
 function portKeyOf(port: PortObservation): string {
-  let keys = PORT_KEYS.get(port.protocol);
-  if (!keys) {
-    keys = [];
-    PORT_KEYS.set(port.protocol, keys);
+  const { protocol, port: number } = port;
+  if (!Number.isInteger(number) || number < 0 || number > 65535) return `${protocol}/${number}`;
+  const keys = (PORT_KEYS[protocol] ??= new Array<string | undefined>(65536));
+  let key = keys[number];
+  if (key === undefined) {
+    key = `${protocol}/${number}`;
+    keys[number] = key;
   }
-  return (keys[port.port] ??= `${port.protocol}/${port.port}`);
+  return key;
 }
 
 export function addressOf(host: HostObservation): string {

@@ -31,12 +31,12 @@ export function compileMessage(template: string): (subject: object) => string {
     last = (match.index ?? 0) + match[0].length;
   }
   texts.push(template.slice(last));
-  const head = texts[0] ?? '';
+  // One parts array per template, refilled on each call: join makes one flat string, where +=
+  // would leave a tree of string pieces behind every message a result keeps.
+  const parts: string[] = [...texts.flatMap((text) => [text, ''])].slice(0, -1);
   return (subject) => {
-    let out = head;
-    for (let i = 0; i < readers.length; i += 1)
-      out += formatValue(readers[i](subject)) + (texts[i + 1] ?? '');
-    return out;
+    for (let i = 0; i < readers.length; i += 1) parts[2 * i + 1] = formatValue(readers[i](subject));
+    return parts.join('');
   };
 }
 

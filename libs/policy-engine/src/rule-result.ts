@@ -1,6 +1,7 @@
 import type { RuleResult } from '@driftwatch/core';
-import type { PolicyRule, Subject } from './policy.model';
-import type { ErrorObject } from 'ajv';
+import type { HostObservation, PortObservation } from '@driftwatch/core';
+import type { PolicyRule, PreparedEvaluation, Subject } from './policy.model';
+import type { ValidateFunction } from 'ajv';
 import { conditionEvidence } from './evidence';
 import { renderMessage } from './render-message';
 
@@ -43,11 +44,16 @@ export function subjectIdentity(subject: Subject): string {
   }
 }
 
+/** Kinds whose subjects a walk shows through one reused object: results rebuild them. */
+const REBUILT_KINDS: ReadonlySet<Subject['kind']> = new Set(['host', 'service', 'tls', 'ssh', 'http']);
+
 /**
  * The result of a condition rule failing for a subject. Evidence (failing facts and the nmap
  * fragment) is most of a result's cost and is built when first read: callers that need only
  * verdicts and messages (text output, a pass/fail gate, counts) never pay for it; storing
- * findings reads it. A class, so that tens of thousands of results share one shape and one
+ * findings reads it. Until then a result holds what rebuilds its subject (kind, host, port) rather
+ * than a copy of it, nor ajv's errors: validating the rebuilt subject again gives them, since
+ * evaluation is pure. A class, so that tens of thousands of results share one shape and one
  * `evidence` accessor; `toJSON` keeps the evidence in serialised results.
  */
 class ConditionResult implements RuleResult {
@@ -62,14 +68,19 @@ class ConditionResult implements RuleResult {
   readonly message: string;
   readonly remediation: string | undefined;
   #evidence: Record<string, unknown> | undefined;
-  readonly #of: Subject;
-  readonly #errors: readonly ErrorObject[] | null | undefined;
+  readonly #expect: ValidateFunction;
+  readonly #kind: Subject['kind'];
+  readonly #host: HostObservation | undefined;
+  readonly #port: PortObservation | undefined;
+  /** The subject itself when it is not reused, else the evaluation that rebuilds it. */
+  readonly #source: Subject | PreparedEvaluation;
 
   constructor(
     rule: PolicyRule,
+    expect: ValidateFunction,
     message: string,
     subject: Subject,
-    errors: readonly ErrorObject[] | null | undefined,
+    prepared: PreparedEvaluation,
   ) {
     const port = subject.port;
     this.ruleId = rule.id;
@@ -82,12 +93,24 @@ class ConditionResult implements RuleResult {
     this.protocol = port?.protocol;
     this.message = message;
     this.remediation = rule.remediation;
-    this.#of = subject;
-    this.#errors = errors;
+    this.#expect = expect;
+    this.#kind = subject.kind;
+    this.#host = subject.host;
+    this.#port = port;
+    this.#source = REBUILT_KINDS.has(subject.kind) && subject.host ? prepared : subject;
   }
 
   get evidence(): Record<string, unknown> {
-    return (this.#evidence ??= conditionEvidence(this.#of, this.#errors));
+    if (this.#evidence === undefined) {
+      const source = this.#source;
+      const subject =
+        'subjectAt' in source
+          ? source.subjectAt(this.#kind, this.#host as HostObservation, this.#port)
+          : source;
+      const failed = !this.#expect(subject);
+      this.#evidence = conditionEvidence(subject, failed ? this.#expect.errors : null);
+    }
+    return this.#evidence;
   }
 
   set evidence(value: Record<string, unknown>) {
@@ -103,14 +126,15 @@ class ConditionResult implements RuleResult {
   }
 }
 
-/** The result of a condition rule failing for `subject`, which it keeps (pass a copy of a reused one). */
+/** The result of a condition rule's `expect` failing for `subject`, judged in `prepared`. */
 export function lazyConditionResult(
   rule: PolicyRule,
-  render: (subject: object) => string,
+  expect: ValidateFunction,
+  message: string,
   subject: Subject,
-  errors: readonly ErrorObject[] | null | undefined,
+  prepared: PreparedEvaluation,
 ): RuleResult {
-  return new ConditionResult(rule, render(subject), subject, errors);
+  return new ConditionResult(rule, expect, message, subject, prepared);
 }
 
 /** The finding-shaped result of a rule failing for a subject. */

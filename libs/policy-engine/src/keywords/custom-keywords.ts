@@ -56,10 +56,15 @@ export function addCustomKeywords(ajv: Ajv): void {
   });
 }
 
-// A $data list (the approved ports of a zone and role) is one shared array for many subjects.
+// A $data list (the approved ports of a zone and role) is one shared array for many subjects:
+// its set is cached, and the last one looked up is kept at hand (consecutive ports share it).
 const MEMBER_SETS = new WeakMap<readonly unknown[], ReadonlySet<unknown>>();
+let lastList: readonly unknown[] | undefined;
+let lastMembers: ReadonlySet<unknown> = new Set();
+
 // A $data reference that finds no list has no members: the value is not approved.
 function isMember(list: unknown, value: string): boolean {
+  if (list === lastList) return lastMembers.has(value);
   if (!Array.isArray(list)) return false;
   // Only a frozen list cannot change under its cached set; a mutable one is read afresh.
   if (!Object.isFrozen(list)) return list.includes(value);
@@ -68,6 +73,8 @@ function isMember(list: unknown, value: string): boolean {
     members = new Set(list);
     MEMBER_SETS.set(list, members);
   }
+  lastList = list;
+  lastMembers = members;
   return members.has(value);
 }
 
