@@ -4,7 +4,8 @@
 // Five representative condition rules of the pack run three ways over the same hosts: written by
 // hand in plain JavaScript loops (the ceiling), in json-rules-engine (the peer the issue names) and
 // in Driftwatch (compilePolicy + evaluate); all three must give the same verdicts (rule, address,
-// port, protocol), else this exits 1. Then the whole pack runs over the snapshot with its changes
+// port, protocol), and the hand-written rules the same findings as Driftwatch (title, requirements,
+// severity, message text, remediation), else this exits 1. Then the whole pack runs over the snapshot with its changes
 // and a policy context. Prints hosts/s of each, the ratios against the targets (Driftwatch >= 70%
 // of the ceiling, >= 30x json-rules-engine) and peak memory. Targets are reported, not asserted.
 //
@@ -83,17 +84,52 @@ function approvedKeys(scope) {
 
 // --- (a) the ceiling: the five checks written by hand ---------------------------------------------
 
-/** Plain loops over the open ports of hosts that are up, one finding record per failing check. */
-function handWritten(snapshot) {
+/** A value as a message shows it, as the engine's templates do: missing or empty reads "unknown". */
+function shown(value) {
+  if (typeof value === 'string') return value === '' ? 'unknown' : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => ['string', 'number'].includes(typeof v))
+  ) {
+    return value.join(', ');
+  }
+  return 'unknown';
+}
+
+/**
+ * Plain loops over the open ports of hosts that are up, one finding per failing check: the same
+ * findings, with the same fields and message text, as the engine gives for the five rules (the
+ * bench checks both). `meta` holds each rule's title, requirements, severity and remediation.
+ */
+function handWritten(snapshot, meta) {
   const approved = new Set(approvedKeys(snapshot.scope));
   const cleartextNames = new Set(CLEARTEXT_NAMES);
   const cleartextTcp = new Set(CLEARTEXT_TCP_PORTS);
   const webNames = new Set(WEB_NAMES);
   const tlsOk = new Set(TLS_VERSIONS_OK);
   const passwordMethods = new Set(PASSWORD_METHODS);
+  const scopeId = shown(snapshot.scope.id);
+  // The five-rule runs have no policy context: no host has a zone or a role.
+  const zoneName = 'unknown';
+  const roleName = 'unknown';
   const results = [];
-  const finding = (ruleId, asset, portKey, port, message) =>
-    results.push({ ruleId, asset, subject: portKey, port: port.port, protocol: port.protocol, message });
+  const finding = (ruleId, asset, portKey, port, message) => {
+    const m = meta[ruleId];
+    results.push({
+      ruleId,
+      title: m.title,
+      requirements: m.requirements,
+      severity: m.severity,
+      asset,
+      subject: portKey,
+      port: port.port,
+      protocol: port.protocol,
+      message,
+      remediation: m.remediation,
+    });
+  };
   for (const host of snapshot.hosts) {
     if (host.status !== 'up') continue;
     let address;
@@ -105,7 +141,13 @@ function handWritten(snapshot) {
       const name = typeof service?.name === 'string' ? service.name : undefined;
       const tunnelled = service?.tunnel === 'ssl';
       if (!approved.has(key)) {
-        finding(RULES.unapproved, address, key, port, `${address} ${key} (${name}) is open but not approved`);
+        finding(
+          RULES.unapproved,
+          address,
+          key,
+          port,
+          `${address} ${key} (${shown(name)}) is open but not approved for scope ${scopeId}, zone ${zoneName} or role ${roleName}`,
+        );
       }
       if (
         name === undefined
@@ -113,10 +155,22 @@ function handWritten(snapshot) {
             (port.protocol === 'udp' && port.port === 69)
           : cleartextNames.has(name) && !tunnelled
       ) {
-        finding(RULES.cleartext, address, key, port, `${address} ${key} runs ${name}, a cleartext protocol`);
+        finding(
+          RULES.cleartext,
+          address,
+          key,
+          port,
+          `${address} ${key} runs ${shown(name)}, a cleartext protocol that exposes credentials and data`,
+        );
       }
       if (name !== undefined && webNames.has(name) && !tunnelled) {
-        finding(RULES.web, address, key, port, `${address} ${key} serves ${name} without TLS`);
+        finding(
+          RULES.web,
+          address,
+          key,
+          port,
+          `${address} ${key} serves ${name} (${shown(service.product)}) without TLS`,
+        );
       }
       const tls = port.tls;
       if (tls !== undefined) {
@@ -129,7 +183,7 @@ function handWritten(snapshot) {
             address,
             key,
             port,
-            `${address} ${key} accepts ${versions} (older than TLS 1.2)`,
+            `${address} ${key} accepts protocol versions older than TLS 1.2 (offered: ${shown(versions)})`,
           );
       }
       const methods = port.ssh?.authMethods;
@@ -139,7 +193,7 @@ function handWritten(snapshot) {
           address,
           key,
           port,
-          `${address} ${key} offers SSH password authentication`,
+          `${address} ${key} offers SSH password authentication (methods: ${shown(methods)})`,
         );
       }
     }
@@ -317,16 +371,36 @@ function compareVerdicts(engines) {
   return { problems, keys: referenceKeys };
 }
 
+/** Fields of a finding besides its evidence, as both the engine and the hand-written rules give them. */
+const FIELDS = ['title', 'requirements', 'severity', 'subject', 'message', 'remediation'];
+
+/** Findings of the hand-written rules and of Driftwatch that differ in any field but the verdict's. */
+function compareFindings(hand, ours) {
+  const byKey = new Map(ours.map((r) => [verdictKey(r), r]));
+  const differing = [];
+  for (const h of hand) {
+    const o = byKey.get(verdictKey(h));
+    const field = o && FIELDS.find((f) => JSON.stringify(h[f]) !== JSON.stringify(o[f]));
+    if (field)
+      differing.push(`${verdictKey(h)} ${field}: ${JSON.stringify(h[field])} vs ${JSON.stringify(o[field])}`);
+  }
+  return differing;
+}
+
 /** Each engine's verdicts over the whole snapshot, compared; only the keys are kept. */
-async function checkVerdicts(snapshot, engine, five, input) {
+async function checkVerdicts(snapshot, engine, five, input, meta) {
   const started = performance.now();
   const peerAll = await runPeer(engine, snapshot, snapshot.hosts.length);
   const peerFullSeconds = (performance.now() - started) / 1000;
+  const hand = handWritten(snapshot, meta);
+  const ours = evaluate(five, input).results;
   const compared = compareVerdicts([
-    ['hand-written', handWritten(snapshot)],
+    ['hand-written', hand],
     ['json-rules-engine', peerAll],
-    ['driftwatch', evaluate(five, input).results],
+    ['driftwatch', ours],
   ]);
+  const differing = compareFindings(hand, ours);
+  if (differing.length) compared.problems.push(['findings differ from the hand-written ones', differing]);
   return { ...compared, peerFullSeconds };
 }
 
@@ -367,7 +441,18 @@ async function main() {
   const input = { snapshot, now: new Date(now) };
 
   // Verdicts first, over every host: the peer's full pass also warms it up.
-  const { problems, keys, peerFullSeconds } = await checkVerdicts(snapshot, engine, five, input);
+  const meta = Object.fromEntries(
+    five.rules.map(({ rule }) => [
+      rule.id,
+      {
+        title: rule.title,
+        requirements: rule.requirements,
+        severity: rule.severity,
+        remediation: rule.remediation,
+      },
+    ]),
+  );
+  const { problems, keys, peerFullSeconds } = await checkVerdicts(snapshot, engine, five, input, meta);
   if (problems.length > 0) {
     for (const [what, list] of problems) {
       console.log(`MISMATCH ${what} (${list.length}): ${list.slice(0, 10).join(', ')}`);
@@ -375,7 +460,10 @@ async function main() {
     process.exitCode = 1;
     return;
   }
-  console.log(`verdicts: the same ${int(keys.size)} from hand-written, json-rules-engine and Driftwatch`);
+  console.log(
+    `verdicts: the same ${int(keys.size)} from hand-written, json-rules-engine and Driftwatch ` +
+      '(and the same findings, message text included, from hand-written and Driftwatch)',
+  );
   for (const id of ids) {
     const mine = [...keys].filter((k) => k.startsWith(`${id}|`));
     const hosts = new Set(mine.map((k) => k.split('|')[1])).size;
@@ -385,7 +473,9 @@ async function main() {
   const all = snapshot.hosts.length;
   const peerSubset = { ...snapshot, hosts: snapshot.hosts.slice(0, options.peerHosts) };
   const wholeInput = { snapshot, changes, context, now: new Date(now) };
-  const ceiling = await measure('hand-written JS (ceiling)', all, options.runs, () => handWritten(snapshot));
+  const ceiling = await measure('hand-written JS (ceiling)', all, options.runs, () =>
+    handWritten(snapshot, meta),
+  );
   const ours = await measure('Driftwatch, 5 rules', all, options.runs, () => evaluate(five, input).results);
   // Evidence is built when first read; this row pays for every result's evidence too.
   const oursWithEvidence = await measure('  … reading every evidence', all, options.runs, () => {
@@ -426,8 +516,8 @@ async function main() {
   }
   console.log(
     `(median of ${options.runs} runs after a warm-up; RSS MB: the largest resident size sampled after a run.\n` +
-      ' The hand-written rules build records with a message; Driftwatch builds results with a message, and\n' +
-      ' their evidence (failing facts, nmap fragment) when first read: the "reading every evidence" row pays it.)',
+      ' The hand-written rules build the same findings as Driftwatch, message text included; Driftwatch\n' +
+      ' builds their evidence (failing facts, nmap fragment) when first read: the "reading every evidence" row pays it.)',
   );
   if (options.peerHosts < all) {
     console.log(

@@ -20,7 +20,7 @@ import { compileMessage, templateProblem } from './render-message';
 import { lazyConditionResult, MESSAGE_ROOTS } from './rule-result';
 import { copyLocator, ruleError } from './rule-locations';
 import { ruleShapeViolation } from './rule-shape';
-import type { Probe } from './where-guard';
+import { type Probe, prober } from './where-guard';
 
 /**
  * Checks and compiles every rule of a pack once; the result is evaluated many times. Rules built
@@ -74,7 +74,14 @@ function portConditionsOf(
   const list: PortCondition[] = [];
   for (const kind of ['service', 'tls', 'ssh', 'http'] as const) {
     for (const condition of conditions.get(kind) ?? []) {
-      list.push(Object.freeze({ kind, fact: PORT_FACTS[kind], condition }));
+      list.push(
+        Object.freeze({
+          kind,
+          fact: PORT_FACTS[kind],
+          selectsAll: condition.rule.where === undefined,
+          condition,
+        }),
+      );
     }
   }
   return Object.freeze(list.sort((a, b) => compareText(a.condition.rule.id, b.condition.rule.id)));
@@ -99,12 +106,15 @@ function portConditionIndex(conditions: readonly PortCondition[]): PortCondition
     }
   }
   const best = [...counts.values()].sort((a, b) => b.count - a.count)[0];
-  if (!best || best.count < 2) return Object.freeze({ path: undefined, candidates: () => conditions });
+  if (!best || best.count < 2) {
+    return Object.freeze({ path: undefined, read: undefined, candidates: () => conditions });
+  }
   const key = best.path.join('.');
   const admits = conditions.map(({ condition }) => condition.guards.find((g) => g.path.join('.') === key));
   const remembered = new Map<Probe, readonly PortCondition[]>();
   return Object.freeze({
     path: best.path,
+    read: prober(best.path),
     candidates: (value: Probe) => {
       let list = remembered.get(value);
       if (!list) {

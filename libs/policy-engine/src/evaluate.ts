@@ -10,7 +10,6 @@ import type {
   SubjectKind,
 } from './policy.model';
 import { prepareEvaluation } from './prepare-evaluation';
-import { probe } from './where-guard';
 
 /**
  * Runs a compiled policy over one snapshot, its changes and context, at `now`. Pure and
@@ -71,7 +70,7 @@ function judge(
  */
 function judgeSnapshot(policy: CompiledPolicy, prepared: PreparedEvaluation, results: RuleResult[]): boolean {
   const { hostConditions, portConditions, portIndex } = policy;
-  const indexPath = portIndex.path;
+  const readIndex = portIndex.read;
   if (hostConditions.length === 0 && portConditions.length === 0) return true;
   let inOrder = true;
   let previousAddress: string | undefined;
@@ -105,12 +104,12 @@ function judgeSnapshot(policy: CompiledPolicy, prepared: PreparedEvaluation, res
     },
     port: (subject) => {
       const before = results.length;
-      const candidates = indexPath ? portIndex.candidates(probe(subject, indexPath)) : portConditions;
+      const candidates = readIndex ? portIndex.candidates(readIndex(subject)) : portConditions;
       for (let i = 0; i < candidates.length; i += 1) {
-        const { kind, fact, condition } = candidates[i];
+        const { kind, fact, selectsAll, condition } = candidates[i];
         if (fact !== undefined && subject[fact] === undefined) continue;
         subject.kind = kind;
-        if (condition.selects(subject) && !condition.holds(subject)) {
+        if ((selectsAll || condition.selects(subject)) && !condition.holds(subject)) {
           results.push(condition.result(subject, prepared));
         }
       }

@@ -153,12 +153,16 @@ export interface PortCondition {
   readonly kind: 'service' | 'tls' | 'ssh' | 'http';
   /** The port member the rule needs (undefined for service rules). */
   readonly fact: 'tls' | 'ssh' | 'http' | undefined;
+  /** The rule has no `where`: every port of its kind is judged, with no call to `selects`. */
+  readonly selectsAll: boolean;
   readonly condition: CompiledCondition;
 }
 
 export interface PortConditionIndex {
   /** The path whose value picks the rules, e.g. port.service.name; undefined when none does. */
   readonly path: readonly string[] | undefined;
+  /** Reads `path` from a port subject. */
+  readonly read: ((subject: Subject) => Probe) | undefined;
   /** The port rules, in rule id order, that a port with this value at `path` may select. */
   readonly candidates: (value: Probe) => readonly PortCondition[];
 }

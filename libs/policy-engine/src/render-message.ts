@@ -41,20 +41,27 @@ export function compileMessage(template: string): (subject: object) => string {
 }
 
 /**
- * ownValueAt for one fixed path, as a chain of one-key steps: each step's property read sees
- * one key, so it stays fast when tens of thousands of messages are rendered.
+ * ownValueAt for one fixed path, unrolled for the usual depths: each read sees one key, so it
+ * stays fast when tens of thousands of messages are rendered.
  */
 function ownPathReader(path: readonly string[]): (value: unknown) => unknown {
-  let read: (value: unknown) => unknown = (value) => value;
-  for (let i = path.length - 1; i >= 0; i -= 1) {
-    const key = path[i];
-    const next = read;
-    read = (value) =>
-      value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, key)
-        ? next((value as Record<string, unknown>)[key])
-        : undefined;
+  const [a = '', b = '', c = ''] = path;
+  switch (path.length) {
+    case 1:
+      return (value) => own(value, a);
+    case 2:
+      return (value) => own(own(value, a), b);
+    case 3:
+      return (value) => own(own(own(value, a), b), c);
+    default:
+      return (value) => ownValueAt(value, path);
   }
-  return read;
+}
+
+function own(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /** The value at a path of own properties (never a prototype member such as "constructor"). */

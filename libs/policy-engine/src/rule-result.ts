@@ -44,9 +44,6 @@ export function subjectIdentity(subject: Subject): string {
   }
 }
 
-/** Kinds whose subjects a walk shows through one reused object: results rebuild them. */
-const REBUILT_KINDS: ReadonlySet<Subject['kind']> = new Set(['host', 'service', 'tls', 'ssh', 'http']);
-
 /**
  * The result of a condition rule failing for a subject. Evidence (failing facts and the nmap
  * fragment) is most of a result's cost and is built when first read: callers that need only
@@ -97,7 +94,9 @@ class ConditionResult implements RuleResult {
     this.#kind = subject.kind;
     this.#host = subject.host;
     this.#port = port;
-    this.#source = REBUILT_KINDS.has(subject.kind) && subject.host ? prepared : subject;
+    // Host and port subjects come through one reused object: rebuild them rather than keep it.
+    this.#source =
+      subject.kind !== 'change' && subject.kind !== 'config' && subject.host ? prepared : subject;
   }
 
   get evidence(): Record<string, unknown> {

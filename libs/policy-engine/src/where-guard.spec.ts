@@ -254,14 +254,19 @@ describe('where guards never turn away a subject the selector matches', () => {
     const rng = prng(0x5eed);
     const wrongly: unknown[] = [];
     let matched = 0;
+    const misread: string[] = [];
     for (let i = 0; i < 4000; i += 1) {
       const subject = randomSubject(rng, paths, literals);
+      for (const { path, read } of guards) {
+        if (!Object.is(read(subject), probe(subject, path))) misread.push(path.join('.'));
+      }
       if (where(subject)) {
         matched += 1;
         if (!guard(subject)) wrongly.push(subject);
       }
     }
     expect(wrongly.slice(0, 3)).toEqual([]);
+    expect(misread.slice(0, 3)).toEqual([]);
     // Where a guard prunes, the random subjects reach the cases it must let through.
     if (guards.length > 0) expect(matched).toBeGreaterThan(0);
   });

@@ -106,15 +106,42 @@ export class ValueSet {
 export function probe(subject: unknown, path: readonly string[]): Probe {
   let value = subject;
   for (let i = 0; i < path.length; i += 1) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return MISSING;
-    value = (value as Record<string, unknown>)[path[i]];
+    value = step(value, path[i]);
     if (value === undefined) return MISSING;
   }
-  return typeof value === 'string' || typeof value === 'number' ? value : OTHER;
+  return leaf(value);
+}
+
+/** `probe` for one fixed path, unrolled for the usual depths: it runs once per port. */
+export function prober(path: readonly string[]): (subject: unknown) => Probe {
+  const [a = '', b = '', c = ''] = path;
+  switch (path.length) {
+    case 1:
+      return (subject) => leaf(step(subject, a));
+    case 2:
+      return (subject) => leaf(step(step(subject, a), b));
+    case 3:
+      return (subject) => leaf(step(step(step(subject, a), b), c));
+    default:
+      return (subject) => probe(subject, path);
+  }
+}
+
+function step(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+function leaf(value: unknown): Probe {
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  return value === undefined ? MISSING : OTHER;
 }
 
 export interface WhereGuard {
   readonly path: readonly string[];
+  /** Reads the path's value from a subject (prober). */
+  readonly read: (subject: unknown) => Probe;
   /** Values the path may hold in a subject the selector matches. */
   readonly values: ValueSet;
 }
@@ -127,7 +154,7 @@ export function whereGuards(where: unknown): WhereGuard[] {
   const guards: WhereGuard[] = [];
   for (const path of comparedPaths(where)) {
     const values = admitted(where, path);
-    if (!values.isAll) guards.push({ path, values });
+    if (!values.isAll) guards.push({ path, read: prober(path), values });
   }
   return guards;
 }
@@ -137,8 +164,8 @@ export function guardFunction(guards: readonly WhereGuard[]): ((subject: unknown
   if (guards.length === 0) return undefined;
   return (subject) => {
     for (let i = 0; i < guards.length; i += 1) {
-      const { path, values } = guards[i];
-      if (!values.has(probe(subject, path))) return false;
+      const { read, values } = guards[i];
+      if (!values.has(read(subject))) return false;
     }
     return true;
   };
