@@ -112,17 +112,16 @@ function portConditionIndex(conditions: readonly PortCondition[]): PortCondition
   const key = best.path.join('.');
   const admits = conditions.map(({ condition }) => condition.guards.find((g) => g.path.join('.') === key));
   const remembered = new Map<Probe, readonly PortCondition[]>();
+  // Built apart from `candidates`: a closure over its argument would cost an allocation per port.
+  const admitted = (value: Probe): readonly PortCondition[] => {
+    const list = Object.freeze(conditions.filter((_, i) => admits[i]?.values.has(value) ?? true));
+    if (remembered.size < MAX_INDEXED_VALUES) remembered.set(value, list);
+    return list;
+  };
   return Object.freeze({
     path: best.path,
     read: prober(best.path),
-    candidates: (value: Probe) => {
-      let list = remembered.get(value);
-      if (!list) {
-        list = Object.freeze(conditions.filter((_, i) => admits[i]?.values.has(value) ?? true));
-        if (remembered.size < MAX_INDEXED_VALUES) remembered.set(value, list);
-      }
-      return list;
-    },
+    candidates: (value: Probe) => remembered.get(value) ?? admitted(value),
   });
 }
 
@@ -132,15 +131,15 @@ export function isRelational(rule: PolicyRule): rule is RelationalRule {
 
 function conditionOf(rule: ConditionRule, parts: CompiledConditionParts): CompiledCondition {
   const render = compileMessage(rule.message);
-  const { expect } = parts;
+  const judged = Object.freeze({ rule, expect: parts.expect });
   return Object.freeze({
     rule,
     selects: parts.selects,
-    expect,
+    expect: parts.expect,
     holds: parts.holds,
     guards: parts.guards,
     result: (subject: Subject, prepared: PreparedEvaluation) =>
-      lazyConditionResult(rule, expect, render(subject), subject, prepared),
+      lazyConditionResult(judged, render(subject), subject, prepared),
   });
 }
 

@@ -36,8 +36,8 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
   ): ValidateFunction => {
     if (typeof schema === 'object' && '$async' in schema)
       throw ruleError(rule, `/${member}/$async`, 'asynchronous conditions are not supported');
-    // `where` is compiled as `not: where`: ajv evaluates `not` without building error objects,
-    // so the many subjects a rule does not select cost no allocation.
+    // `where` is compiled as `not: where`: inside `not` ajv builds no error objects (only empty
+    // placeholders), so a subject the guards let through but `where` turns away costs little.
     const compiled = member === 'where' ? { not: schema } : schema;
     try {
       return compilers[member].compile(compiled);
@@ -71,7 +71,10 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
     let selects: (subject: Subject) => boolean = () => true;
     if (notSelected && guard) selects = (subject) => guard(subject) && !notSelected(subject);
     else if (notSelected) selects = (subject) => !notSelected(subject);
-    return Object.freeze({ selects, expect, holds: withContext(expect), guards });
+    // `expect: false` (no selected subject may exist) holds for none: no need to ask ajv, whose
+    // error objects for it would be thrown away (evidence validates again when it is read).
+    const holds = rule.expect === false ? () => false : withContext(expect);
+    return Object.freeze({ selects, expect, holds, guards });
   };
 }
 

@@ -83,12 +83,9 @@ export function ownValueAt(value: unknown, path: readonly string[]): unknown {
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return value === '' ? MISSING : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (
-    Array.isArray(value) &&
-    value.length > 0 &&
-    value.every((v) => ['string', 'number'].includes(typeof v))
-  ) {
-    return value.join(', ');
-  }
-  return MISSING;
+  return Array.isArray(value) && value.length > 0 && value.every(isTextOrNumber) ? value.join(', ') : MISSING;
+}
+
+function isTextOrNumber(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number';
 }

@@ -1,6 +1,6 @@
 import type { RuleResult } from '@driftwatch/core';
 import type { HostObservation, PortObservation } from '@driftwatch/core';
-import type { PolicyRule, PreparedEvaluation, Subject } from './policy.model';
+import type { ConditionRule, PolicyRule, PreparedEvaluation, Subject } from './policy.model';
 import type { ValidateFunction } from 'ajv';
 import { conditionEvidence } from './evidence';
 import { renderMessage } from './render-message';
@@ -53,6 +53,15 @@ export function subjectIdentity(subject: Subject): string {
  * evaluation is pure. A class, so that tens of thousands of results share one shape and one
  * `evidence` accessor; `toJSON` keeps the evidence in serialised results.
  */
+/** What judged a result: its rule (whose subject kind it was) and the rule's `expect`. */
+export interface JudgedBy {
+  readonly rule: ConditionRule;
+  readonly expect: ValidateFunction;
+}
+
+// Evidence once built (or set), kept beside the result rather than in a slot each result carries.
+const EVIDENCE = new WeakMap<ConditionResult, Record<string, unknown>>();
+
 class ConditionResult implements RuleResult {
   readonly ruleId: string;
   readonly title: string;
@@ -64,22 +73,16 @@ class ConditionResult implements RuleResult {
   readonly protocol: string | undefined;
   readonly message: string;
   readonly remediation: string | undefined;
-  #evidence: Record<string, unknown> | undefined;
-  readonly #expect: ValidateFunction;
-  readonly #kind: Subject['kind'];
+  /** The rule's subject kind and its `expect` validator. */
+  readonly #judged: JudgedBy;
   readonly #host: HostObservation | undefined;
   readonly #port: PortObservation | undefined;
   /** The subject itself when it is not reused, else the evaluation that rebuilds it. */
   readonly #source: Subject | PreparedEvaluation;
 
-  constructor(
-    rule: PolicyRule,
-    expect: ValidateFunction,
-    message: string,
-    subject: Subject,
-    prepared: PreparedEvaluation,
-  ) {
+  constructor(judged: JudgedBy, message: string, subject: Subject, prepared: PreparedEvaluation) {
     const port = subject.port;
+    const rule = judged.rule;
     this.ruleId = rule.id;
     this.title = rule.title;
     this.requirements = rule.requirements;
@@ -90,8 +93,7 @@ class ConditionResult implements RuleResult {
     this.protocol = port?.protocol;
     this.message = message;
     this.remediation = rule.remediation;
-    this.#expect = expect;
-    this.#kind = subject.kind;
+    this.#judged = judged;
     this.#host = subject.host;
     this.#port = port;
     // Host and port subjects come through one reused object: rebuild them rather than keep it.
@@ -100,20 +102,22 @@ class ConditionResult implements RuleResult {
   }
 
   get evidence(): Record<string, unknown> {
-    if (this.#evidence === undefined) {
+    let evidence = EVIDENCE.get(this);
+    if (evidence === undefined) {
       const source = this.#source;
+      const { rule, expect } = this.#judged;
       const subject =
         'subjectAt' in source
-          ? source.subjectAt(this.#kind, this.#host as HostObservation, this.#port)
+          ? source.subjectAt(rule.subject, this.#host as HostObservation, this.#port)
           : source;
-      const failed = !this.#expect(subject);
-      this.#evidence = conditionEvidence(subject, failed ? this.#expect.errors : null);
+      evidence = conditionEvidence(subject, expect(subject) ? null : expect.errors);
+      EVIDENCE.set(this, evidence);
     }
-    return this.#evidence;
+    return evidence;
   }
 
   set evidence(value: Record<string, unknown>) {
-    this.#evidence = value;
+    EVIDENCE.set(this, value);
   }
 
   /** The plain result, evidence included; members that do not apply are left out. */
@@ -127,13 +131,12 @@ class ConditionResult implements RuleResult {
 
 /** The result of a condition rule's `expect` failing for `subject`, judged in `prepared`. */
 export function lazyConditionResult(
-  rule: PolicyRule,
-  expect: ValidateFunction,
+  judged: JudgedBy,
   message: string,
   subject: Subject,
   prepared: PreparedEvaluation,
 ): RuleResult {
-  return new ConditionResult(rule, expect, message, subject, prepared);
+  return new ConditionResult(judged, message, subject, prepared);
 }
 
 /** The finding-shaped result of a rule failing for a subject. */
