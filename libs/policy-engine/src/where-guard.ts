@@ -242,28 +242,24 @@ function analyseKeywords(schema: unknown, path: readonly string[]): Bounds {
 }
 
 function combinator(keyword: string, value: unknown, path: readonly string[]): Bounds | undefined {
-  const branches = (): Bounds[] => (Array.isArray(value) ? value.map((b) => analyse(b, path)) : []);
+  const unknown = { over: ValueSet.ALL, under: ValueSet.NONE };
+  // Every branch must hold (allOf): intersect; one may (anyOf, oneOf): unite. A oneOf match is
+  // also exclusive, which this does not read: it guarantees nothing.
+  const combine = (join: 'union' | 'intersect', start: ValueSet, guarantees: boolean): Bounds => {
+    if (!Array.isArray(value)) return unknown;
+    const all = value.map((branch) => analyse(branch, path));
+    return {
+      over: all.reduce((acc, b) => acc[join](b.over), start),
+      under: guarantees ? all.reduce((acc, b) => acc[join](b.under), start) : ValueSet.NONE,
+    };
+  };
   switch (keyword) {
-    case 'anyOf': {
-      if (!Array.isArray(value)) return { over: ValueSet.ALL, under: ValueSet.NONE };
-      const all = branches();
-      return {
-        over: all.reduce((acc, b) => acc.union(b.over), ValueSet.NONE),
-        under: all.reduce((acc, b) => acc.union(b.under), ValueSet.NONE),
-      };
-    }
-    case 'oneOf': {
-      if (!Array.isArray(value)) return { over: ValueSet.ALL, under: ValueSet.NONE };
-      return { over: branches().reduce((acc, b) => acc.union(b.over), ValueSet.NONE), under: ValueSet.NONE };
-    }
-    case 'allOf': {
-      if (!Array.isArray(value)) return { over: ValueSet.ALL, under: ValueSet.NONE };
-      const all = branches();
-      return {
-        over: all.reduce((acc, b) => acc.intersect(b.over), ValueSet.ALL),
-        under: all.reduce((acc, b) => acc.intersect(b.under), ValueSet.ALL),
-      };
-    }
+    case 'anyOf':
+      return combine('union', ValueSet.NONE, true);
+    case 'oneOf':
+      return combine('union', ValueSet.NONE, false);
+    case 'allOf':
+      return combine('intersect', ValueSet.ALL, true);
     case 'not': {
       const inner = analyse(value, path);
       return { over: inner.under.complement(), under: inner.over.complement() };
