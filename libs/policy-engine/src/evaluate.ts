@@ -93,16 +93,27 @@ function judgeSnapshot(policy: CompiledPolicy, prepared: PreparedEvaluation, res
     previousValue = value;
     if (!portsInOrder) sortSegment(results, hostStart);
   };
+  let currentHost: Subject['host'];
+  const openHost = (host: Subject['host']): void => {
+    closeHost();
+    currentHost = host;
+    hostStart = results.length;
+    portsInOrder = true;
+    lastPort = -1;
+    lastProtocol = '';
+  };
   prepared.walk({
-    host: (subject) => {
-      closeHost();
-      hostStart = results.length;
-      portsInOrder = true;
-      lastPort = -1;
-      lastProtocol = '';
-      judge(hostConditions, subject, prepared, results);
-    },
+    // Without host rules the walk need not stop at each host: a port of another host opens it.
+    ...(hostConditions.length === 0
+      ? {}
+      : {
+          host: (subject: Subject) => {
+            openHost(subject.host);
+            judge(hostConditions, subject, prepared, results);
+          },
+        }),
     port: (subject) => {
+      if (subject.host !== currentHost) openHost(subject.host);
       const before = results.length;
       const candidates = readIndex ? portIndex.candidates(readIndex(subject)) : portConditions;
       for (let i = 0; i < candidates.length; i += 1) {

@@ -35,7 +35,10 @@ export function compileMessage(template: string): (subject: object) => string {
   // would leave a tree of string pieces behind every message a result keeps.
   const parts: string[] = [...texts.flatMap((text) => [text, ''])].slice(0, -1);
   return (subject) => {
-    for (let i = 0; i < readers.length; i += 1) parts[2 * i + 1] = formatValue(readers[i](subject));
+    for (let i = 0; i < readers.length; i += 1) {
+      const value = readers[i](subject);
+      parts[2 * i + 1] = typeof value === 'string' && value !== '' ? value : formatValue(value);
+    }
     return parts.join('');
   };
 }
