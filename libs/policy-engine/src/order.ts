@@ -4,11 +4,6 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** IPv4 numerically (10.0.0.2 before 10.0.0.10) and first; anything else by code units, locale-free. */
-export function compareAddresses(a: string, b: string): number {
-  return compareAddressValues(a, ipv4Value(a), b, ipv4Value(b));
-}
-
 /** A dotted-quad IPv4 address as a number (each part 1-3 digits, at most 255), else undefined. */
 export function ipv4Value(address: string): number | undefined {
   // By hand rather than with a regular expression: evaluate orders every host's results by it.
@@ -34,7 +29,8 @@ export function ipv4Value(address: string): number | undefined {
   return dots === 3 && digits > 0 && octet <= 255 ? value * 256 + octet : undefined;
 }
 
-/** compareAddresses with each address's ipv4Value already read. */
+/** IPv4 numerically (10.0.0.2 before 10.0.0.10) and first, anything else by code units
+ * (locale-free), each address's ipv4Value already read. */
 export function compareAddressValues(
   a: string,
   va: number | undefined,
@@ -57,14 +53,10 @@ export function compareWithinAsset(a: RuleResult, b: RuleResult): number {
   );
 }
 
-/** Results in a stable order whatever the input order: address, port, protocol, rule, subject. */
-export function compareResults(a: RuleResult, b: RuleResult): number {
-  return compareAddresses(a.asset, b.asset) || compareWithinAsset(a, b);
-}
-
 /**
- * compareResults for one evaluation's results, reading each address's numeric value once: a sort
- * or merge compares the same addresses many times.
+ * The order of an evaluation's results, whatever the input order: address, then
+ * compareWithinAsset. Each address's numeric value is read once: a sort or merge compares the
+ * same addresses many times.
  */
 export function resultComparator(): (a: RuleResult, b: RuleResult) => number {
   const values = new Map<string, number | undefined>();
@@ -78,11 +70,6 @@ export function resultComparator(): (a: RuleResult, b: RuleResult) => number {
     a.asset === b.asset
       ? compareWithinAsset(a, b)
       : compareAddressValues(a.asset, valueOf(a.asset), b.asset, valueOf(b.asset));
-}
-
-/** Sorts results in place as compareResults does. */
-export function sortResults(results: RuleResult[]): void {
-  results.sort(resultComparator());
 }
 
 /** Two lists each sorted by `compare`, as one sorted list (ties: `a` first). */
