@@ -7,6 +7,7 @@ import { SnapshotIntervals1764400000000 } from './1764400000000-snapshot-interva
 import { ScanShards1764500000000 } from './1764500000000-scan-shards';
 import { FindingLifecycle1764600000000 } from './1764600000000-finding-lifecycle';
 import { PolicyVersionsAndContext1764700000000 } from './1764700000000-policy-versions-and-context';
+import { ConfigDocuments1764800000000 } from './1764800000000-config-documents';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ScanShards1764500000000,
   FindingLifecycle1764600000000,
   PolicyVersionsAndContext1764700000000,
+  ConfigDocuments1764800000000,
 ];

@@ -3,7 +3,12 @@ import request from 'supertest';
 
 import { DataSource } from 'typeorm';
 
-import { ApiKeyService, WaiverService } from '@driftwatch/application';
+import {
+  ApiKeyService,
+  ConfigDocumentService,
+  ConfigSchemaService,
+  WaiverService,
+} from '@driftwatch/application';
 import { type Role, ROLES, SnapshotRepository } from '@driftwatch/persistence';
 import {
   createHttpApp,
@@ -24,6 +29,9 @@ const IMPORT_XML = `<?xml version="1.0"?>
 <runstats><finished time="1790000001" exit="success"/><hosts up="1" down="0" total="1"/></runstats>
 </nmaprun>
 `;
+
+const ADMIN = { keyId: '00000000-0000-4000-8000-000000000001', name: 'test', role: 'admin' } as const;
+const uniqueName = (prefix: string): string => `${prefix}-${Math.random().toString(36).slice(2)}`;
 
 /**
  * Walks every route of the route table with every role. The table is read from the
@@ -118,6 +126,7 @@ describe('access control: every route × every role', () => {
   ): Promise<{ path: string; body?: object; query?: object; xml?: string }> {
     let id = '00000000-0000-4000-8000-000000000000';
     let findingId: string | undefined;
+    let schemaName = '';
     if (route.path.includes('/scopes/:id/baselines')) id = (await evaluatedSnapshot()).scopeId;
     else if (route.path.includes('/scopes/:id')) id = await newScope();
     else if (route.path.includes('/findings/:id')) id = await newFinding();
@@ -133,7 +142,24 @@ describe('access control: every route × every role', () => {
       );
       id = waiver.id;
     } else if (route.path === '/api/v1/waivers' && route.method === 'POST') findingId = await newFinding();
-    else if (route.path.includes('/scans/:id')) id = await newScan(await newScope());
+    else if (route.path.includes('/config-documents/:id')) {
+      const submitted = await app
+        .get(ConfigDocumentService)
+        .submit(
+          await newScope(),
+          {
+            kind: 'login-defs',
+            asset: '127.0.0.1',
+            collectedAt: new Date().toISOString(),
+            content: 'PASS_MIN_LEN 12\n',
+          },
+          ADMIN,
+        );
+      id = submitted.document.id;
+    } else if (route.path.includes('/config-schemas/:name')) {
+      schemaName = uniqueName('schema');
+      await app.get(ConfigSchemaService).register({ name: schemaName, schema: { type: 'object' } }, ADMIN);
+    } else if (route.path.includes('/scans/:id')) id = await newScan(await newScope());
     else if (route.path.includes('/snapshots/:id')) id = await newSnapshot();
     else if (route.path.includes('/api-keys/:id')) {
       id = (await app.get(ApiKeyService).create({ name: 'to-revoke', role: 'auditor' })).id;
@@ -142,6 +168,7 @@ describe('access control: every route × every role', () => {
       .replace(':id', id)
       .replace(':address', '127.0.0.1')
       .replace(':section', 'zones')
+      .replace(':name', schemaName)
       .replace(':version', route.path.includes(':version') ? await activePolicyVersion(app) : '');
     const key = `${route.method} ${route.path}`;
     const bodies: Record<string, object> = {
@@ -167,6 +194,13 @@ describe('access control: every route × every role', () => {
         { name: 'lab', networks: ['127.0.0.0/8'], classification: 'internal' },
       ],
       'POST /api/v1/context/approved-changes': { reference: 'CHG-1', targets: ['127.0.0.0/8'] },
+      'POST /api/v1/scopes/:id/config': {
+        kind: 'login-defs',
+        asset: '127.0.0.1',
+        collectedAt: new Date().toISOString(),
+        content: 'PASS_MIN_LEN 12\n',
+      },
+      'POST /api/v1/config-schemas': { name: uniqueName('schema'), schema: { type: 'object' } },
     };
     const query = key === 'GET /api/v1/assets' ? { scope: await newScope() } : undefined;
     const xml = key === 'POST /api/v1/scopes/:id/snapshots' ? IMPORT_XML : undefined;

@@ -85,7 +85,14 @@ describe('policy context', () => {
   const put = (body: object) => http().put('/api/v1/context').set(as('analyst')).send(body);
 
   it('is empty until one is stored', async () => {
-    expect(await get()).toEqual({ zones: [], roles: [], inventory: [], flows: [], approvedChanges: [] });
+    expect(await get()).toEqual({
+      zones: [],
+      roles: [],
+      inventory: [],
+      flows: [],
+      approvedChanges: [],
+      timeSources: [],
+    });
   });
 
   it('refuses a bad document with 400 naming the field, and keeps the current one', async () => {
@@ -147,7 +154,14 @@ describe('policy context', () => {
     const res = await put(CONTEXT);
     expect(res.status).toBe(200);
     const version = res.body as PolicyContextVersionDto;
-    expect(version.counts).toEqual({ zones: 2, roles: 1, inventory: 2, flows: 1, approvedChanges: 0 });
+    expect(version.counts).toEqual({
+      zones: 2,
+      roles: 1,
+      inventory: 2,
+      flows: 1,
+      approvedChanges: 0,
+      timeSources: 0,
+    });
     expect(Number(version.version)).toBeGreaterThan(Number((yaml.body as PolicyContextVersionDto).version));
 
     const current = await get();

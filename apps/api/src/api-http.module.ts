@@ -10,6 +10,9 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
 import { BaselinesController } from './controllers/baselines.controller';
+import { ConfigController } from './controllers/config.controller';
+import { ConfigDocumentsController } from './controllers/config-documents.controller';
+import { ConfigSchemasController } from './controllers/config-schemas.controller';
 import { ContextController } from './controllers/context.controller';
 import { FindingsController } from './controllers/findings.controller';
 import { HealthController } from './controllers/health.controller';
@@ -38,6 +41,9 @@ import { HttpErrorFilter } from './errors/http-error.filter';
     BaselinesController,
     PoliciesController,
     ContextController,
+    ConfigController,
+    ConfigDocumentsController,
+    ConfigSchemasController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import {
   ApiKeyService,
   CONTEXT_MAX_BYTES,
+  CONFIG_MAX_BYTES,
   CONTEXT_YAML_TYPES,
   IMPORT_MAX_BYTES,
 } from '@driftwatch/application';
@@ -53,6 +54,15 @@ export function configureHttp(app: INestApplication): void {
     `/${API_PREFIX}/context`,
     function contextBodyParser(req: Request, res: Response, next: NextFunction) {
       largeJson(req, res, (error?: unknown) => (error ? next(error) : yamlText(req, res, next)));
+    },
+  );
+  // Configuration documents (a large firewall's ruleset) are larger than other JSON bodies too;
+  // as a JSON string a document grows (every newline is two bytes), so the body may be larger.
+  const configJson = json({ limit: 3 * CONFIG_MAX_BYTES });
+  app.use(
+    `/${API_PREFIX}/scopes/:id/config`,
+    function configBodyParser(req: Request, res: Response, next: NextFunction) {
+      configJson(req, res, next);
     },
   );
   // Swagger UI is mounted on Express directly, outside Nest's guards: protect it here.

@@ -1,5 +1,6 @@
 import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 
+import { COLLECT_USAGE, collectCommand } from './commands/collect.command';
 import { DIFF_USAGE, diffCommand } from './commands/diff.command';
 import { EVALUATE_USAGE, evaluateCommand } from './commands/evaluate.command';
 import { POLICY_USAGE, policyCommand } from './commands/policy.command';
@@ -17,9 +18,11 @@ commands:
                                check rule files; run every rule's pass/fail fixtures (exit 0 ok, 1 problems)
   ${EVALUATE_USAGE.split('\n').join('\n  ')}
                                judge an nmap XML file with no server (exit 1 at --fail-on, 2 on error)
+  ${COLLECT_USAGE.split('\n').join('\n  ')}
+                               gather a configuration document (or a card-data scan) and push it to a scope
 
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.
-diff, policy and evaluate need none of it.`;
+diff, policy, evaluate and collect need none of it.`;
 
 async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -33,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'policy') return policyCommand(args, out);
   // The CLI is the edge of the system: the one place the offline evaluation reads the clock.
   if (command === 'evaluate') return evaluateCommand(args, out, new Date());
+  if (command === 'collect') return collectCommand(args, out, new Date());
   if (command !== 'migrate' && command !== 'api-keys')
     throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   // Admin commands load Nest, TypeORM and the config only when used: `diff` starts faster without them.

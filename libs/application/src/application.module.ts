@@ -3,6 +3,8 @@ import { Module } from '@nestjs/common';
 import { ApiKeyService } from './api-keys/api-key.service';
 import { BaselineService } from './baselines/baseline.service';
 import { BootstrapService } from './bootstrap/bootstrap.service';
+import { ConfigDocumentService } from './config/config-document.service';
+import { ConfigSchemaService } from './config/config-schema.service';
 import { Clock } from './common/clock';
 import { HostResolver } from './common/host-resolver';
 import { SecretGenerator } from './common/secret-generator';
@@ -32,6 +34,8 @@ const SERVICES = [
   ApiKeyService,
   BaselineService,
   BootstrapService,
+  ConfigDocumentService,
+  ConfigSchemaService,
   Clock,
   EvaluationService,
   EvaluationContextLoader,

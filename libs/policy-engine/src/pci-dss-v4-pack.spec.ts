@@ -1,4 +1,8 @@
 import { resolve } from 'node:path';
+
+import Ajv from 'ajv';
+
+import { builtInHandler, CONFIG_KINDS, type ConfigKind } from '@driftwatch/config-state';
 import {
   compilePolicy,
   DEFAULT_POLICY_DIR_NAME,
@@ -26,6 +30,15 @@ const REQUIRED = [
   '11.3.1',
   '11.4.5',
   '12.5.1',
+  // Configuration state (issue: config snapshots): firewall rulesets, running vs saved, sshd,
+  // password length, audit logging, time synchronisation and stored card data.
+  '1.2.1',
+  '1.2.8',
+  '8.3.6',
+  '10.2.1',
+  '10.6.1',
+  '10.6.2',
+  '3.2.1',
 ];
 
 describe('the shipped PCI DSS v4.0.1 pack', () => {
@@ -63,5 +76,24 @@ describe('the shipped PCI DSS v4.0.1 pack', () => {
         expect(requirement).toMatch(/^PCI DSS v4\.0\.1 \d+(\.\d+)+$/);
       expect(rule.id.startsWith('pci-dss-v4.')).toBe(true);
     }
+  });
+
+  it("writes every fixture's config documents in the shape their kind's parser produces", () => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const problems: string[] = [];
+    for (const rule of pack.rules) {
+      for (const fixture of [...rule.fixtures.pass, ...rule.fixtures.fail]) {
+        const documents = (fixture as { documents?: { kind: string; facts: unknown }[] }).documents ?? [];
+        for (const { kind, facts } of documents) {
+          if (!(CONFIG_KINDS as readonly string[]).includes(kind) || kind === 'json') {
+            problems.push(`${rule.id}: unknown document kind ${kind}`);
+            continue;
+          }
+          const validate = ajv.compile(builtInHandler(kind as Exclude<ConfigKind, 'json'>).factsSchema);
+          if (!validate(facts)) problems.push(`${rule.id} (${kind}): ${ajv.errorsText(validate.errors)}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -59,6 +59,7 @@ function fullContext(): PolicyContext {
       { id: 'scan-2', at: '2026-03-02T00:00:00Z', status: 'failed', error: 'nmap exited 1' },
       { at: '2026-03-01T00:00:00Z', status: 'completed' },
     ],
+    timeSources: ['ntp1.corp.example', '10.10.0.123'],
   };
 }
 
@@ -113,6 +114,7 @@ describe('parsePolicyContext', () => {
       flows: [],
       approvedChanges: [],
       scans: [],
+      timeSources: [],
     });
     expect(parsePolicyContext({})).toEqual({
       zones: [],
@@ -121,6 +123,7 @@ describe('parsePolicyContext', () => {
       flows: [],
       approvedChanges: [],
       scans: [],
+      timeSources: [],
     });
   });
 

@@ -68,6 +68,8 @@ export interface PolicyContext {
   flows: Flow[];
   approvedChanges: ApprovedChange[];
   scans: ScanRecord[];
+  /** The designated time servers (10.6.2): hostnames or addresses systems may synchronise with. */
+  timeSources: string[];
 }
 
 /** A configuration document's parsed facts (config snapshots fill these in). */
@@ -98,6 +100,7 @@ export const EMPTY_CONTEXT: Readonly<PolicyContext> = Object.freeze({
   flows: [],
   approvedChanges: [],
   scans: [],
+  timeSources: [],
 });
 
 const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;

@@ -20,7 +20,14 @@ export const SUBJECT_KINDS = ['host', 'service', 'tls', 'ssh', 'http', 'change',
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 /** Relational rules are implemented in code; the rule file gives their parameters. */
-export const RELATIONAL_KINDS = ['reachability', 'inventory', 'approved-change', 'coverage'] as const;
+export const RELATIONAL_KINDS = [
+  'reachability',
+  'inventory',
+  'approved-change',
+  'coverage',
+  'config-pair',
+  'firewall-exposure',
+] as const;
 export type RelationalKind = (typeof RELATIONAL_KINDS)[number];
 export type RuleKind = 'condition' | RelationalKind;
 
@@ -121,6 +128,8 @@ export interface Subject {
   approvedPorts: string[];
   /** Evaluation time, ISO 8601: date keywords compare against it. */
   now: string;
+  /** Config subjects only: the context's designated time servers, for time-sync rules. */
+  timeSources?: string[];
 }
 
 export interface CompiledRule {

@@ -63,7 +63,12 @@ export function prepareEvaluation(input: EvaluationInput): PreparedEvaluation {
           ...(isPortChange(change) ? { portKey: `${change.protocol}/${change.port}` } : {}),
         }));
       case 'config':
-        return (input.documents ?? []).map((document) => ({ kind, ...base(document.asset), document }));
+        return (input.documents ?? []).map((document) => ({
+          kind,
+          ...base(document.asset),
+          document,
+          timeSources: context.timeSources,
+        }));
     }
   };
   const forEachSubject = (kind: SubjectKind, visit: (subject: Subject) => void): void => {
@@ -141,6 +146,7 @@ export function walkSnapshot(
     role: undefined,
     approvedPorts: [],
     now: fixed.now,
+    timeSources: undefined,
   };
   const subject = s as Subject;
   const { host: onHost, port: onPort } = visitor;

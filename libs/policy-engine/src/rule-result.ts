@@ -24,6 +24,7 @@ export const MESSAGE_ROOTS = [
   'role',
   'approvedPorts',
   'now',
+  'timeSources',
   'detail',
 ] as const;
 
@@ -35,7 +36,8 @@ export function subjectIdentity(subject: Subject): string {
     case 'change':
       return `change:${subject.change?.type ?? 'unknown'}${subject.portKey ? `:${subject.portKey}` : ''}`;
     case 'config':
-      return `config:${subject.document?.kind ?? 'unknown'}`;
+      // The running and the saved (startup) configuration of one kind are two subjects.
+      return `config:${subject.document?.kind ?? 'unknown'}${subject.document?.tag ? `:${subject.document.tag}` : ''}`;
     case 'service':
     case 'tls':
     case 'ssh':

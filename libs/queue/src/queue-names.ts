@@ -16,6 +16,7 @@ export enum JobName {
   ScheduledScan = 'scheduled-scan',
   ScanShard = 'scan-shard',
   EvaluateSnapshot = 'evaluate-snapshot',
+  EvaluateScopeConfig = 'evaluate-scope-config',
   ExpireWaivers = 'expire-waivers',
 }
 
@@ -42,6 +43,13 @@ export interface EvaluateSnapshotPayload {
   snapshotId: string;
 }
 
+/** A scope's configuration changed: evaluate its latest snapshot again with the documents in force. */
+export interface EvaluateScopeConfigPayload {
+  scopeId: string;
+  /** The config interval that triggered it: one job per change, however often it is resubmitted. */
+  stateId: string;
+}
+
 export interface ExpireWaiversPayload {
   /** ISO time of the sweep slot. */
   slot: string;
@@ -58,5 +66,6 @@ export const jobIds = {
   scheduledScan: (scopeId: string, slot: Date): string => `scheduled-${scopeId}-${slot.getTime()}`,
   shard: (scanId: string, seq: number): string => `shard-${scanId}-${seq}`,
   evaluation: (snapshotId: string): string => `evaluate-${snapshotId}`,
+  configEvaluation: (scopeId: string, stateId: string): string => `evaluate-config-${scopeId}-${stateId}`,
   waiverSweep: (slot: Date): string => `expire-waivers-${slot.getTime()}`,
 };

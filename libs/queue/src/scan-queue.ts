@@ -6,6 +6,7 @@ import { AppConfig } from '@driftwatch/config';
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
 import {
+  type EvaluateScopeConfigPayload,
   type EvaluateSnapshotPayload,
   type ExpireWaiversPayload,
   jobIds,
@@ -85,6 +86,16 @@ export class ScanQueue implements OnApplicationShutdown {
   async enqueueEvaluation(scanId: string, snapshotId: string): Promise<void> {
     const payload: EvaluateSnapshotPayload = { scanId, snapshotId };
     await this.add(this.evaluations, JobName.EvaluateSnapshot, payload, jobIds.evaluation(snapshotId));
+  }
+
+  async enqueueConfigEvaluation(scopeId: string, stateId: string): Promise<void> {
+    const payload: EvaluateScopeConfigPayload = { scopeId, stateId };
+    await this.add(
+      this.evaluations,
+      JobName.EvaluateScopeConfig,
+      payload,
+      jobIds.configEvaluation(scopeId, stateId),
+    );
   }
 
   /** One waiver sweep per slot, however many schedulers run: the job id is the slot. */

@@ -10,6 +10,7 @@ import {
 } from '@driftwatch/application';
 import { errorChain } from '@driftwatch/core';
 import {
+  type EvaluateScopeConfigPayload,
   type EvaluateSnapshotPayload,
   type ExpireWaiversPayload,
   JobName,
@@ -18,7 +19,13 @@ import {
 
 import { isFinal, toJobError } from './job-errors';
 
-export const EVALUATE_JOB_NAMES = [JobName.EvaluateSnapshot, JobName.ExpireWaivers] as const;
+export const EVALUATE_JOB_NAMES = [
+  JobName.EvaluateSnapshot,
+  JobName.EvaluateScopeConfig,
+  JobName.ExpireWaivers,
+] as const;
+
+type EvaluateJobPayload = EvaluateSnapshotPayload | EvaluateScopeConfigPayload | ExpireWaiversPayload;
 
 @Processor(QueueName.Evaluate)
 export class EvaluateProcessor extends WorkerHost {
@@ -32,16 +39,17 @@ export class EvaluateProcessor extends WorkerHost {
     super();
   }
 
-  async process(
-    job: Job<EvaluateSnapshotPayload | ExpireWaiversPayload>,
-  ): Promise<EvaluationOutcome | { expired: number }> {
+  async process(job: Job<EvaluateJobPayload>): Promise<EvaluationOutcome | { expired: number }> {
     const name = job.name as JobName;
-    if (name !== JobName.EvaluateSnapshot && name !== JobName.ExpireWaivers) {
+    if (!(EVALUATE_JOB_NAMES as readonly JobName[]).includes(name)) {
       throw toJobError(new Error(`evaluate queue has no handler for job "${job.name}"`));
     }
     try {
       // Expiry reads the clock, not the slot: a late sweep still applies everything due by now.
       if (name === JobName.ExpireWaivers) return { expired: await this.waivers.expireDue() };
+      if (name === JobName.EvaluateScopeConfig) {
+        return await this.evaluation.evaluateScopeConfig((job.data as EvaluateScopeConfigPayload).scopeId);
+      }
       const { scanId, snapshotId } = job.data as EvaluateSnapshotPayload;
       return await this.evaluation.evaluateSnapshot(scanId, snapshotId);
     } catch (error: unknown) {
@@ -50,11 +58,15 @@ export class EvaluateProcessor extends WorkerHost {
   }
 
   @OnWorkerEvent('failed')
-  async onFailed(
-    job: Job<EvaluateSnapshotPayload | ExpireWaiversPayload> | undefined,
-    error: Error,
-  ): Promise<void> {
+  async onFailed(job: Job<EvaluateJobPayload> | undefined, error: Error): Promise<void> {
     if (!job) return;
+    if ('stateId' in job.data) {
+      this.logger.warn(
+        { scopeId: job.data.scopeId, attempt: job.attemptsMade, reason: errorChain(error) },
+        "configuration evaluation failed; the scope's next scan judges the documents again",
+      );
+      return;
+    }
     if (!('scanId' in job.data)) {
       this.logger.warn(
         { job: job.name, reason: errorChain(error) },

@@ -115,6 +115,7 @@ export class ScanProcessor implements OnModuleInit, OnApplicationShutdown {
       }
       case JobName.ScanShard:
       case JobName.EvaluateSnapshot:
+      case JobName.EvaluateScopeConfig:
       case JobName.ExpireWaivers:
         break;
     }

@@ -9,12 +9,15 @@ import {
   planFindings,
 } from '@driftwatch/core';
 import {
+  ConfigDocumentRepository,
   FindingRepository,
   ScanRepository,
+  type ScopeEntity,
   ScopeRepository,
+  type SnapshotEntity,
   SnapshotRepository,
 } from '@driftwatch/persistence';
-import { evaluate } from '@driftwatch/policy-engine';
+import { type ConfigDocumentFacts, evaluate } from '@driftwatch/policy-engine';
 
 import { Clock } from '@driftwatch/application/common/clock';
 
@@ -54,6 +57,7 @@ export class EvaluationService {
     private readonly policy: PolicyProvider,
     private readonly content: SnapshotContent,
     private readonly contexts: EvaluationContextLoader,
+    private readonly configDocuments: ConfigDocumentRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -62,9 +66,52 @@ export class EvaluationService {
     if (!snapshot) throw new DriftwatchError(ErrorCode.NotFound, `snapshot ${snapshotId} not found`);
     const scope = await this.scopes.findLive(snapshot.scopeId);
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${snapshot.scopeId} no longer exists`);
+    return this.evaluateState(scope, snapshot, scanId);
+  }
 
+  /**
+   * A scope's configuration changed: its latest snapshot is judged again with the documents now
+   * in force. Before the scope's first snapshot there is nothing to judge them with; that
+   * snapshot's own evaluation reads them.
+   */
+  async evaluateScopeConfig(scopeId: string): Promise<EvaluationOutcome> {
+    const scope = await this.scopes.findLive(scopeId);
+    if (!scope) return { kind: 'skipped', reason: 'the scope no longer exists' };
+    const snapshot = await this.snapshots.latestForScope(scopeId, this.dataSource.manager);
+    if (!snapshot) {
+      return {
+        kind: 'skipped',
+        reason: "the scope has no snapshot yet; its first scan's evaluation reads the documents",
+      };
+    }
+    return this.evaluateState(scope, snapshot, null);
+  }
+
+  /**
+   * Judges a snapshot with the configuration documents in force, as of the later of the snapshot
+   * and the newest document; `scanId` is the scan to mark completed (none when re-judging).
+   */
+  private async evaluateState(
+    scope: ScopeEntity,
+    snapshot: SnapshotEntity,
+    scanId: string | null,
+  ): Promise<EvaluationOutcome> {
     const policy = await this.policy.active();
-    const { contextVersion, context, changes } = await this.contexts.load(snapshot, scanId);
+    const [{ contextVersion, context, changes }, states] = await Promise.all([
+      this.contexts.load(snapshot, scanId ?? snapshot.scanId),
+      this.configDocuments.states(scope.id),
+    ]);
+    let at = snapshot.takenAt;
+    const documents: ConfigDocumentFacts[] = states.map(({ document, lastConfirmedAt }) => {
+      if (lastConfirmedAt > at) at = lastConfirmedAt;
+      return {
+        kind: document.kind,
+        asset: document.asset,
+        collectedAt: document.collectedAt.toISOString(),
+        ...(document.tag === 'running' || document.tag === 'startup' ? { tag: document.tag } : {}),
+        facts: document.facts,
+      };
+    });
     const { results } = evaluate(policy, {
       snapshot: {
         id: snapshot.id,
@@ -81,8 +128,9 @@ export class EvaluationService {
       },
       changes,
       context,
-      // The moment the evidence describes: findings say "as of the snapshot".
-      now: snapshot.takenAt,
+      documents,
+      // The moment the evidence describes: findings say "as of the snapshot" (or of a newer document).
+      now: at,
     });
 
     const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome> => {
@@ -92,10 +140,10 @@ export class EvaluationService {
       const [newer]: unknown[] = await manager.query(
         `SELECT 1 FROM findings WHERE scope_id = $1 AND last_seen_at > $2
          UNION ALL SELECT 1 FROM findings WHERE scope_id = $1 AND resolved_at > $2 LIMIT 1`,
-        [scope.id, snapshot.takenAt],
+        [scope.id, at],
       );
       if (newer) {
-        await this.scans.markCompleted(scanId, this.clock.now(), manager);
+        if (scanId) await this.scans.markCompleted(scanId, this.clock.now(), manager);
         return { kind: 'skipped', reason: 'a newer snapshot of this scope was already evaluated' };
       }
       // An incomplete snapshot says nothing about the targets it missed: their findings stay as they are.
@@ -107,10 +155,10 @@ export class EvaluationService {
       await this.findings.apply(
         scope.id,
         plan,
-        { snapshotId: snapshot.id, at: snapshot.takenAt, policyVersion: policy.version },
+        { snapshotId: snapshot.id, at, policyVersion: policy.version },
         manager,
       );
-      await this.scans.markCompleted(scanId, this.clock.now(), manager);
+      if (scanId) await this.scans.markCompleted(scanId, this.clock.now(), manager);
       return {
         kind: 'evaluated',
         opened: plan.create.length,
@@ -119,7 +167,14 @@ export class EvaluationService {
       };
     });
     this.logger.log(
-      { scanId, snapshotId, policyVersion: policy.version, contextVersion, ...outcome },
+      {
+        scanId,
+        snapshotId: snapshot.id,
+        policyVersion: policy.version,
+        contextVersion,
+        documents: documents.length,
+        ...outcome,
+      },
       'snapshot evaluated',
     );
     return outcome;

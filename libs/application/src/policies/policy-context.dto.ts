@@ -29,6 +29,12 @@ export class PolicyContextDocumentDto {
     description: 'Approved changes: reference, targets, ports, types, validFrom, validUntil',
   })
   approvedChanges!: PolicyContext['approvedChanges'];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string' },
+    description: 'Designated time servers (hostnames or addresses) for the 10.6.2 rule',
+  })
+  timeSources!: PolicyContext['timeSources'];
 }
 
 export class PolicyContextVersionDto {
@@ -37,7 +43,7 @@ export class PolicyContextVersionDto {
   @ApiProperty({ description: 'The API key id that stored it' }) createdBy!: string;
   @ApiProperty({
     description: 'How many entries each list holds',
-    example: { zones: 3, roles: 2, inventory: 120, flows: 4, approvedChanges: 1 },
+    example: { zones: 3, roles: 2, inventory: 120, flows: 4, approvedChanges: 1, timeSources: 2 },
   })
   counts!: Record<string, number>;
 }
@@ -47,7 +53,14 @@ export class PolicyContextVersionListDto {
   @ApiProperty() page!: PageMetaDto;
 }
 
-export const CONTEXT_LISTS = ['zones', 'roles', 'inventory', 'flows', 'approvedChanges'] as const;
+export const CONTEXT_LISTS = [
+  'zones',
+  'roles',
+  'inventory',
+  'flows',
+  'approvedChanges',
+  'timeSources',
+] as const;
 
 export function mapContextDocument(document: Record<string, unknown> | undefined): PolicyContextDocumentDto {
   const list = (key: (typeof CONTEXT_LISTS)[number]): unknown[] => {
@@ -60,6 +73,7 @@ export function mapContextDocument(document: Record<string, unknown> | undefined
     inventory: list('inventory') as PolicyContext['inventory'],
     flows: list('flows') as PolicyContext['flows'],
     approvedChanges: list('approvedChanges') as PolicyContext['approvedChanges'],
+    timeSources: list('timeSources') as PolicyContext['timeSources'],
   };
 }
 

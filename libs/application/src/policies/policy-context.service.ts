@@ -158,6 +158,7 @@ export const CONTEXT_SECTIONS = {
   inventory: 'inventory',
   flows: 'flows',
   'approved-changes': 'approvedChanges',
+  'time-sources': 'timeSources',
 } as const;
 
 function sectionKey(section: string): (typeof CONTEXT_SECTIONS)[keyof typeof CONTEXT_SECTIONS] {

@@ -15,6 +15,7 @@ import { SEVERITIES, type Severity } from '@driftwatch/core';
 import type { PolicyVersionEntity, PolicyVersionSummary } from '@driftwatch/persistence';
 import {
   type CompiledPolicy,
+  RELATIONAL_KINDS,
   type RuleKind,
   SUBJECT_KINDS,
   type SubjectKind,
@@ -67,7 +68,7 @@ export class PolicyRuleSummaryDto {
   @ApiProperty() title!: string;
   @ApiProperty({ type: [String] }) requirements!: string[];
   @ApiProperty({ enum: SEVERITIES }) severity!: Severity;
-  @ApiProperty({ enum: ['condition', 'reachability', 'inventory', 'approved-change', 'coverage'] })
+  @ApiProperty({ enum: ['condition', ...RELATIONAL_KINDS] })
   kind!: RuleKind;
   @ApiProperty({ enum: SUBJECT_KINDS, nullable: true, description: 'null for relational rules' })
   subject!: SubjectKind | null;

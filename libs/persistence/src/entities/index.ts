@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { BaselineEntity } from './baseline.entity';
+import { ConfigDocumentEntity, ConfigSchemaEntity } from './config-document.entity';
 import { FindingTransitionEntity } from './finding-transition.entity';
 import { WaiverEntity } from './waiver.entity';
 import { FindingEntity } from './finding.entity';
@@ -14,6 +15,7 @@ import { SnapshotEntity } from './snapshot.entity';
 
 export * from './api-key.entity';
 export * from './baseline.entity';
+export * from './config-document.entity';
 export * from './finding-transition.entity';
 export * from './waiver.entity';
 export * from './finding.entity';
@@ -40,4 +42,6 @@ export const ENTITIES = [
   BaselineEntity,
   PolicyVersionEntity,
   PolicyContextEntity,
+  ConfigDocumentEntity,
+  ConfigSchemaEntity,
 ];

@@ -1,5 +1,6 @@
 export * from './api-key.repository';
 export * from './change.repository';
+export * from './config-document.repository';
 export * from './finding.repository';
 export * from './host-observation.repository';
 export * from './observation.repository';

@@ -11,7 +11,7 @@ export type PolicyContextSummary = Omit<PolicyContextEntity, 'document'> & {
 // Any fixed 64-bit key: writers of the context take turns, each building on the version before.
 const CONTEXT_LOCK_KEY = 7_306_928_419;
 
-const LISTS = ['zones', 'roles', 'inventory', 'flows', 'approvedChanges'] as const;
+const LISTS = ['zones', 'roles', 'inventory', 'flows', 'approvedChanges', 'timeSources'] as const;
 
 @Injectable()
 export class PolicyContextRepository {

@@ -3,7 +3,9 @@ import type { RuleResult } from '@driftwatch/core';
 import type { PreparedEvaluation, RelationalKind, RelationalRule } from '../policy.model';
 import { ruleError } from '../rule-locations';
 import { APPROVED_CHANGE_PARAMS_SCHEMA, approvedChangeRule } from './approved-change';
+import { CONFIG_PAIR_PARAMS_SCHEMA, configPairRule } from './config-pair';
 import { COVERAGE_PARAMS_SCHEMA, coverageRule } from './coverage';
+import { FIREWALL_EXPOSURE_PARAMS_SCHEMA, firewallExposureRule } from './firewall-exposure';
 import { INVENTORY_PARAMS_SCHEMA, inventoryRule } from './inventory';
 import { REACHABILITY_PARAMS_SCHEMA, reachabilityRule } from './reachability';
 
@@ -14,6 +16,8 @@ const KINDS: Record<RelationalKind, { schema: object; factory: Factory }> = {
   inventory: { schema: INVENTORY_PARAMS_SCHEMA, factory: inventoryRule },
   'approved-change': { schema: APPROVED_CHANGE_PARAMS_SCHEMA, factory: approvedChangeRule },
   coverage: { schema: COVERAGE_PARAMS_SCHEMA, factory: coverageRule },
+  'config-pair': { schema: CONFIG_PAIR_PARAMS_SCHEMA, factory: configPairRule },
+  'firewall-exposure': { schema: FIREWALL_EXPOSURE_PARAMS_SCHEMA, factory: firewallExposureRule },
 };
 
 let validators: Map<RelationalKind, ValidateFunction> | undefined;

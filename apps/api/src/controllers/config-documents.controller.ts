@@ -1,0 +1,20 @@
+import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
+import { ConfigDocumentService, type ConfigDocumentResponseDto } from '@driftwatch/application';
+
+import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
+
+@ApiTags('config')
+@ApiBearerAuth()
+@Controller('config-documents')
+export class ConfigDocumentsController {
+  constructor(private readonly documents: ConfigDocumentService) {}
+
+  /** One stored document with its content and facts. */
+  @Get(':id')
+  @Authorize(...READERS)
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<ConfigDocumentResponseDto> {
+    return this.documents.document(id);
+  }
+}

@@ -1,0 +1,203 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import {
+  builtInHandler,
+  type ConfigKind,
+  type ConfigKindHandler,
+  jsonDocumentHandler,
+  lineDiff,
+  parseDocument,
+} from '@driftwatch/config-state';
+import { DriftwatchError, ErrorCode, type FieldError, sha256Hex } from '@driftwatch/core';
+import { ConfigDocumentRepository, type ConfigStreamKey, ScopeRepository } from '@driftwatch/persistence';
+import { canonicalAddress } from '@driftwatch/policy-engine';
+import { ScanQueue } from '@driftwatch/queue';
+
+import { Clock } from '@driftwatch/application/common/clock';
+import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
+import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+
+import {
+  type ConfigChangeListResponseDto,
+  type ConfigChangesQueryDto,
+  type ConfigDocumentResponseDto,
+  type ConfigStateListResponseDto,
+  type ConfigStateQueryDto,
+  type ConfigSubmittedDto,
+  mapConfigChange,
+  mapConfigDocument,
+  mapConfigState,
+  type SubmitConfigDto,
+} from './config-document.dto';
+
+// Collectors' clocks drift; a document from further in the future than this is a mistake.
+const FUTURE_SKEW_MS = 5 * 60_000;
+// Kinds sent as JSON text, often on one line: the line diff compares them pretty-printed.
+const JSON_KINDS: ReadonlySet<ConfigKind> = new Set(['nft-ruleset', 'pan-scan', 'json']);
+
+/**
+ * Configuration documents enter here: parsed by their kind's parser (refused whole on any
+ * problem), then, in one transaction per asset's stream, either confirmed (same content as the
+ * document in force) or stored as a new immutable document with an interval and its drift — the
+ * semantic changes and a line diff against the document it replaces.
+ */
+@Injectable()
+export class ConfigDocumentService {
+  private readonly logger = new Logger(ConfigDocumentService.name);
+
+  constructor(
+    private readonly scopes: ScopeRepository,
+    private readonly documents: ConfigDocumentRepository,
+    private readonly queue: ScanQueue,
+    private readonly clock: Clock,
+  ) {}
+
+  async submit(scopeId: string, dto: SubmitConfigDto, principal: Principal): Promise<ConfigSubmittedDto> {
+    const scope = await this.scopes.findLive(scopeId);
+    if (!scope) throw scopeNotFound(scopeId);
+    const now = this.clock.now();
+    const collectedAt = new Date(dto.collectedAt);
+    const problems: FieldError[] = [];
+    if (collectedAt.getTime() > now.getTime() + FUTURE_SKEW_MS)
+      problems.push({ field: 'collectedAt', reason: 'is in the future' });
+    if (dto.kind === 'json' && dto.schema === undefined)
+      problems.push({
+        field: 'schema',
+        reason: 'is required for kind "json": the registered schema to validate against',
+      });
+    if (dto.kind !== 'json' && dto.schema !== undefined)
+      problems.push({ field: 'schema', reason: `applies to kind "json" only, not "${dto.kind}"` });
+    if (problems.length > 0) throw DriftwatchError.validation(problems);
+
+    const handler = await this.handlerFor(dto.kind, dto.schema);
+    const facts = parseDocument(handler, dto.content);
+    const key: ConfigStreamKey = {
+      scopeId: scope.id,
+      asset: canonicalAddress(dto.asset) ?? dto.asset,
+      kind: dto.kind,
+      tag: dto.tag ?? '',
+    };
+    const contentHash = sha256Hex(dto.content);
+
+    const result = await this.documents.inStream(key, async (manager) => {
+      const current = await this.documents.current(key, manager);
+      if (current?.document.contentHash === contentHash) {
+        await this.documents.confirm(current.stateId, collectedAt, manager);
+        return {
+          outcome: 'unchanged' as const,
+          stateId: current.stateId,
+          document: current.document,
+          change: null,
+        };
+      }
+      if (current && collectedAt <= current.validFrom) {
+        throw new DriftwatchError(
+          ErrorCode.Conflict,
+          `a different ${dto.kind} document of ${key.asset}, collected at ${current.validFrom.toISOString()}, ` +
+            'is already in force: send documents in the order they were collected',
+          { fields: [{ field: 'collectedAt', reason: 'is not after the document in force' }] },
+        );
+      }
+      const document =
+        (await this.documents.findByHash(key, contentHash, manager)) ??
+        (await this.documents.insertDocument(
+          {
+            ...key,
+            schemaName: dto.kind === 'json' ? (dto.schema ?? null) : null,
+            contentHash,
+            content: dto.content,
+            facts,
+            collectedAt,
+            receivedAt: now,
+            submittedBy: principal.keyId,
+          },
+          manager,
+        ));
+      if (current) await this.documents.close(current.stateId, collectedAt, manager);
+      const stateId = await this.documents.open(key, document.id, collectedAt, manager);
+      if (!current) return { outcome: 'created' as const, stateId, document, change: null };
+      const diff = lineDiff(diffText(dto.kind, current.document.content), diffText(dto.kind, dto.content));
+      const change = {
+        ...key,
+        fromDocumentId: current.document.id,
+        toDocumentId: document.id,
+        detectedAt: collectedAt,
+        changes: handler.diff(current.document.facts, facts),
+        lineDiff: diff.text,
+        lineDiffTruncated: diff.truncated,
+      };
+      const id = await this.documents.insertChange(change, manager);
+      return { outcome: 'changed' as const, stateId, document, change: { id, ...change } };
+    });
+    this.logger.log(
+      { scopeId: scope.id, asset: key.asset, kind: key.kind, tag: key.tag, outcome: result.outcome },
+      'config document received',
+    );
+    // Also for an unchanged resubmission: the job id is the interval's, so a change whose
+    // evaluation could not be queued (Redis was down) is queued by sending the document again.
+    await this.queue.enqueueConfigEvaluation(scope.id, result.stateId);
+    return {
+      outcome: result.outcome,
+      document: mapConfigDocument(result.document),
+      change: result.change ? mapConfigChange(result.change) : null,
+    };
+  }
+
+  async states(scopeId: string, query: ConfigStateQueryDto): Promise<ConfigStateListResponseDto> {
+    await this.liveScope(scopeId);
+    const rows = await this.documents.states(scopeId, {
+      ...(query.asset !== undefined ? { asset: canonicalAddress(query.asset) ?? query.asset } : {}),
+      ...(query.kind !== undefined ? { kind: query.kind } : {}),
+      ...(query.at !== undefined ? { at: new Date(query.at) } : {}),
+    });
+    return { items: rows.map(mapConfigState) };
+  }
+
+  async changes(scopeId: string, query: ConfigChangesQueryDto): Promise<ConfigChangeListResponseDto> {
+    await this.liveScope(scopeId);
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const offset = query.offset ?? 0;
+    const { items, total } = await this.documents.changes(
+      scopeId,
+      {
+        ...(query.asset !== undefined ? { asset: canonicalAddress(query.asset) ?? query.asset } : {}),
+        ...(query.kind !== undefined ? { kind: query.kind } : {}),
+      },
+      { limit, offset },
+    );
+    return { items: items.map(mapConfigChange), page: { total, limit, offset } };
+  }
+
+  async document(id: string): Promise<ConfigDocumentResponseDto> {
+    const document = await this.documents.document(id);
+    if (!document) throw new DriftwatchError(ErrorCode.NotFound, `config document ${id} not found`);
+    return mapConfigDocument(document, true);
+  }
+
+  private async liveScope(scopeId: string): Promise<void> {
+    if (!(await this.scopes.findLive(scopeId))) throw scopeNotFound(scopeId);
+  }
+
+  private async handlerFor(
+    kind: ConfigKind,
+    schemaName: string | undefined,
+  ): Promise<ConfigKindHandler<object>> {
+    if (kind !== 'json') return builtInHandler(kind);
+    const registered = await this.documents.schema(schemaName ?? '');
+    if (!registered) {
+      throw DriftwatchError.validation([
+        {
+          field: 'schema',
+          reason: `no schema is registered as "${schemaName}" (POST /api/v1/config-schemas)`,
+        },
+      ]);
+    }
+    return jsonDocumentHandler(registered.name, registered.schema);
+  }
+}
+
+/** The text a line diff compares: JSON kinds pretty-printed (they parsed, so this cannot fail). */
+function diffText(kind: ConfigKind, content: string): string {
+  return JSON_KINDS.has(kind) ? `${JSON.stringify(JSON.parse(content), null, 2)}\n` : content;
+}

@@ -1,0 +1,407 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import type {
+  ConfigChangeListResponseDto,
+  ConfigStateListResponseDto,
+  ConfigSubmittedDto,
+  FindingResponseDto,
+  ScanResponseDto,
+} from '@driftwatch/application';
+import { waitFor } from '@driftwatch/test/services';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  httpServer,
+  keysForRoles,
+  type TestEnvironment,
+} from '@driftwatch/test/test-app';
+
+type ErrorBody = { error: string; message: string; fields?: { field: string; reason: string }[] };
+
+const HOST = '192.0.2.5';
+
+/** `sshd -T` output as Debian's openssh-server 9.2 prints it (abridged), with two settings varied. */
+function sshdT(opts: { rootLogin: string; passwords: 'yes' | 'no' }): string {
+  return [
+    'port 22',
+    'addressfamily any',
+    'listenaddress [::]:22',
+    'listenaddress 0.0.0.0:22',
+    'usepam yes',
+    'maxauthtries 6',
+    `permitrootlogin ${opts.rootLogin}`,
+    'pubkeyauthentication yes',
+    `passwordauthentication ${opts.passwords}`,
+    'kbdinteractiveauthentication no',
+    'permitemptypasswords no',
+    'x11forwarding yes',
+    'authenticationmethods any',
+    'ciphers chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com',
+    'macs umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com',
+    'kexalgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org',
+    'hostkeyalgorithms ssh-ed25519,rsa-sha2-512,rsa-sha2-256',
+    'subsystem sftp /usr/lib/openssh/sftp-server',
+    '',
+  ].join('\n');
+}
+
+const SNAPSHOT_XML = `<?xml version="1.0" encoding="UTF-8"?>
+<nmaprun scanner="nmap" args="nmap -sV -p 22 192.0.2.0/28" start="1790000000" version="7.93" xmloutputversion="1.05">
+<host><status state="up" reason="syn-ack"/><address addr="${HOST}" addrtype="ipv4"/>
+<ports><port protocol="tcp" portid="22"><state state="open" reason="syn-ack"/><service name="ssh" method="probed" conf="10"/></port></ports></host>
+<runstats><finished time="1790000010" exit="success"/><hosts up="1" down="0" total="1"/></runstats>
+</nmaprun>
+`;
+
+/** One malformed document of every kind, each refused whole. */
+// Every row has three members: jest reads a test function with more parameters than its row as
+// one that takes a `done` callback.
+const MALFORMED: [kind: string, content: string, extra: Record<string, string>][] = [
+  ['iptables-save', '*filter\n:INPUT DROP [0:0]\n-A FORWARD -j ACCEPT\nCOMMIT\n', {}],
+  [
+    'nft-ruleset',
+    '{"nftables": [{"rule": {"family": "inet", "table": "filter", "chain": "input", "expr": 5}}]}',
+    {},
+  ],
+  ['sshd-config', 'port 22\npasswordauthentication maybe\n', {}],
+  ['login-defs', 'PASS_MAX_DAYS forever\n', {}],
+  ['pam-pwquality', 'minlen = twelve\n', {}],
+  ['chrony', 'server\n', {}],
+  ['ntp', 'server\n', {}],
+  ['auditd', 'disk_full_action = explode\n', {}],
+  ['rsyslog', '*.* action(type="omfwd" target="logs.example"\n', {}],
+  ['pan-scan', '{"root": "/srv", "files": "none"}', {}],
+  ['json', '{"vpn": {"mfa": "sometimes"}}', { schema: 'vpn-settings' }],
+];
+
+/**
+ * Configuration documents through the API: parsed by their kind (a bad one refused whole with a
+ * 400 and nothing stored), stored once per content with intervals and drift, and judged with the
+ * scope's latest snapshot so that their findings open and resolve like a scan's.
+ */
+describe('configuration documents', () => {
+  let env: TestEnvironment;
+  let app: INestApplication;
+  let keys: Record<'scanner' | 'analyst' | 'auditor', string>;
+  let scopeId: string;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
+    app = await createHttpApp(env.config, 'standalone');
+    keys = await keysForRoles(app, ['scanner', 'analyst', 'auditor']);
+    scopeId = (
+      (
+        await http()
+          .post('/api/v1/scopes')
+          .set(as('analyst'))
+          .send({ name: 'config', targets: ['192.0.2.0/28'], ports: [22], approvedPorts: [22] })
+          .expect(201)
+      ).body as { id: string }
+    ).id;
+    const imported = await http()
+      .post(`/api/v1/scopes/${scopeId}/snapshots`)
+      .set(as('scanner'))
+      .set('Content-Type', 'application/xml')
+      .send(SNAPSHOT_XML)
+      .expect(201);
+    const { scanId } = imported.body as { scanId: string };
+    await waitFor('the snapshot to be evaluated', async () => {
+      const scan = (await http().get(`/api/v1/scans/${scanId}`).set(as('analyst'))).body as ScanResponseDto;
+      return scan.status === 'completed' ? scan : undefined;
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  const http = () => request(httpServer(app));
+  const as = (role: keyof typeof keys) => ({ Authorization: `Bearer ${keys[role]}` });
+  const submit = (body: Record<string, unknown>) =>
+    http().post(`/api/v1/scopes/${scopeId}/config`).set(as('scanner')).send(body);
+  const storedRows = async (): Promise<number> => {
+    const [row] = await app.get(DataSource).query<{ n: string }[]>(
+      `SELECT (SELECT count(*) FROM config_documents) + (SELECT count(*) FROM config_states)
+            + (SELECT count(*) FROM config_changes) AS n`,
+    );
+    return Number(row?.n);
+  };
+  const openFinding = async (ruleId: string): Promise<FindingResponseDto | undefined> => {
+    const res = await http()
+      .get('/api/v1/findings')
+      .query({ scope: scopeId, status: 'open' })
+      .set(as('analyst'));
+    return (res.body as { items: FindingResponseDto[] }).items.find((f) => f.ruleId === ruleId);
+  };
+
+  it('registers a JSON Schema for generic documents, refusing an invalid or duplicate one', async () => {
+    const typo = await http()
+      .post('/api/v1/config-schemas')
+      .set(as('analyst'))
+      .send({ name: 'broken', schema: { type: 'object', requred: ['x'] } });
+    expect(typo.status).toBe(400);
+    expect((typo.body as ErrorBody).fields?.[0]).toMatchObject({ field: 'schema' });
+    const remote = await http()
+      .post('/api/v1/config-schemas')
+      .set(as('analyst'))
+      .send({ name: 'remote', schema: { $ref: 'https://example.com/schema.json' } });
+    expect(remote.status).toBe(400);
+
+    const schema = {
+      type: 'object',
+      required: ['vpn'],
+      properties: {
+        vpn: {
+          type: 'object',
+          required: ['mfa'],
+          additionalProperties: false,
+          properties: { mfa: { type: 'boolean' }, idleTimeoutMinutes: { type: 'integer' } },
+        },
+      },
+    };
+    await http()
+      .post('/api/v1/config-schemas')
+      .set(as('analyst'))
+      .send({ name: 'vpn-settings', schema })
+      .expect(201);
+    const again = await http()
+      .post('/api/v1/config-schemas')
+      .set(as('analyst'))
+      .send({ name: 'vpn-settings', schema: { type: 'object' } });
+    expect(again.status).toBe(409);
+    const listed = await http().get('/api/v1/config-schemas').set(as('scanner')).expect(200);
+    expect((listed.body as { items: { name: string }[] }).items.map((s) => s.name)).toEqual(['vpn-settings']);
+  });
+
+  it.each(MALFORMED)(
+    'refuses a malformed %s document with a 400 naming where, and stores nothing',
+    async (kind, content, extra) => {
+      const before = await storedRows();
+      const res = await submit({
+        kind,
+        asset: HOST,
+        collectedAt: new Date().toISOString(),
+        content,
+        ...extra,
+      });
+      expect(res.status).toBe(400);
+      const body = res.body as ErrorBody;
+      expect(body.error).toBe('VALIDATION_FAILED');
+      expect(body.message).toContain(`Invalid ${kind} document`);
+      expect(body.fields?.[0]?.field).toMatch(/^content/);
+      expect(body.fields?.[0]?.reason.length).toBeGreaterThan(5);
+      expect(await storedRows()).toBe(before);
+    },
+  );
+
+  it('refuses bad submissions field by field: unknown kind, bad asset, future time, schema rules', async () => {
+    const now = new Date().toISOString();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ kind: 'windows-registry', asset: HOST, collectedAt: now, content: 'x' }, 'kind'],
+      [{ kind: 'login-defs', asset: 'two words', collectedAt: now, content: 'PASS_MIN_LEN 12\n' }, 'asset'],
+      [
+        { kind: 'login-defs', asset: HOST, collectedAt: 'yesterday', content: 'PASS_MIN_LEN 12\n' },
+        'collectedAt',
+      ],
+      [
+        {
+          kind: 'login-defs',
+          asset: HOST,
+          collectedAt: '2999-01-01T00:00:00Z',
+          content: 'PASS_MIN_LEN 12\n',
+        },
+        'collectedAt',
+      ],
+      [{ kind: 'login-defs', asset: HOST, collectedAt: now, content: '' }, 'content'],
+      [{ kind: 'login-defs', asset: HOST, collectedAt: now, content: 42 }, 'content'],
+      [
+        { kind: 'login-defs', asset: HOST, collectedAt: now, tag: 'candidate', content: 'PASS_MIN_LEN 12\n' },
+        'tag',
+      ],
+      [{ kind: 'json', asset: HOST, collectedAt: now, content: '{}' }, 'schema'],
+      [{ kind: 'json', asset: HOST, collectedAt: now, schema: 'nope', content: '{}' }, 'schema'],
+      [
+        {
+          kind: 'login-defs',
+          asset: HOST,
+          collectedAt: now,
+          schema: 'vpn-settings',
+          content: 'PASS_MIN_LEN 12\n',
+        },
+        'schema',
+      ],
+    ];
+    const before = await storedRows();
+    for (const [body, field] of cases) {
+      const res = await submit(body);
+      expect({ field, status: res.status }).toEqual({ field, status: 400 });
+      expect((res.body as ErrorBody).fields?.map((f) => f.field)).toContain(field);
+    }
+    expect(await storedRows()).toBe(before);
+  });
+
+  it('stores a document once, confirms an unchanged resend, and records a change as drift with a line diff', async () => {
+    const t0 = new Date(Date.now() - 3 * 60_000);
+    const t1 = new Date(t0.getTime() + 60_000);
+    const t2 = new Date(t1.getTime() + 60_000);
+    const first = await submit({
+      kind: 'sshd-config',
+      asset: HOST,
+      collectedAt: t0.toISOString(),
+      content: sshdT({ rootLogin: 'no', passwords: 'no' }),
+    }).expect(200);
+    const created = first.body as ConfigSubmittedDto;
+    expect(created.outcome).toBe('created');
+    expect(created.document.facts).toMatchObject({ passwordAuthentication: false, permitRootLogin: 'no' });
+    expect(created.document.contentHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const resend = (
+      await submit({
+        kind: 'sshd-config',
+        asset: HOST,
+        collectedAt: t1.toISOString(),
+        content: sshdT({ rootLogin: 'no', passwords: 'no' }),
+      }).expect(200)
+    ).body as ConfigSubmittedDto;
+    expect(resend).toMatchObject({ outcome: 'unchanged', change: null });
+    expect(resend.document.id).toBe(created.document.id);
+
+    const changed = (
+      await submit({
+        kind: 'sshd-config',
+        asset: HOST,
+        collectedAt: t2.toISOString(),
+        content: sshdT({ rootLogin: 'no', passwords: 'yes' }),
+      }).expect(200)
+    ).body as ConfigSubmittedDto;
+    expect(changed.outcome).toBe('changed');
+    expect(changed.change?.changes).toEqual([
+      expect.objectContaining({ type: 'setting-changed', from: 'no', to: 'yes' }),
+    ]);
+    expect(changed.change?.changes[0]?.description).toMatch(/passwordauthentication changed from no to yes/i);
+    expect(changed.change?.lineDiff).toContain('-passwordauthentication no');
+    expect(changed.change?.lineDiff).toContain('+passwordauthentication yes');
+
+    const states = (
+      await http()
+        .get(`/api/v1/scopes/${scopeId}/config`)
+        .query({ kind: 'sshd-config' })
+        .set(as('auditor'))
+        .expect(200)
+    ).body as ConfigStateListResponseDto;
+    expect(states.items).toHaveLength(1);
+    expect(states.items[0]?.document.id).toBe(changed.document.id);
+
+    // Any past moment: between the first and the change, the first document was in force,
+    // confirmed twice.
+    const past = (
+      await http()
+        .get(`/api/v1/scopes/${scopeId}/config`)
+        .query({ kind: 'sshd-config', at: new Date(t1.getTime() + 1000).toISOString() })
+        .set(as('auditor'))
+        .expect(200)
+    ).body as ConfigStateListResponseDto;
+    expect(past.items.map((s) => [s.document.id, s.confirmations])).toEqual([[created.document.id, 2]]);
+
+    const feed = (await http().get(`/api/v1/scopes/${scopeId}/config/changes`).set(as('auditor')).expect(200))
+      .body as ConfigChangeListResponseDto;
+    expect(feed.items[0]).toMatchObject({
+      fromDocumentId: created.document.id,
+      toDocumentId: changed.document.id,
+    });
+
+    const document = await http()
+      .get(`/api/v1/config-documents/${created.document.id}`)
+      .set(as('auditor'))
+      .expect(200);
+    expect((document.body as { content: string }).content).toBe(sshdT({ rootLogin: 'no', passwords: 'no' }));
+
+    // History is not rewritten: a different document collected before the one in force is refused.
+    const late = await submit({
+      kind: 'sshd-config',
+      asset: HOST,
+      collectedAt: t1.toISOString(),
+      content: sshdT({ rootLogin: 'yes', passwords: 'yes' }),
+    });
+    expect(late.status).toBe(409);
+  });
+
+  it('judges the documents in force with the latest snapshot: findings open and resolve', async () => {
+    const ruleId = 'pci-dss-v4.2.2.7-sshd-root-login';
+    await submit({
+      kind: 'sshd-config',
+      asset: HOST,
+      collectedAt: new Date().toISOString(),
+      content: sshdT({ rootLogin: 'yes', passwords: 'no' }),
+    }).expect(200);
+    const finding = await waitFor('the root-login finding', () => openFinding(ruleId));
+    expect(finding).toMatchObject({ asset: HOST, subject: 'config:sshd-config', severity: 'high' });
+    expect(finding.message).toContain('PermitRootLogin yes');
+
+    await submit({
+      kind: 'sshd-config',
+      asset: HOST,
+      collectedAt: new Date(Date.now() + 1000).toISOString(),
+      content: sshdT({ rootLogin: 'no', passwords: 'no' }),
+    }).expect(200);
+    await waitFor('the root-login finding to resolve', async () =>
+      (await openFinding(ruleId)) ? undefined : true,
+    );
+    // The network finding of the same evaluation is untouched by the config evaluation.
+    const res = await http().get('/api/v1/findings').query({ scope: scopeId }).set(as('analyst')).expect(200);
+    const resolved = (res.body as { items: FindingResponseDto[] }).items.find((f) => f.ruleId === ruleId);
+    expect(resolved?.status).toBe('resolved');
+  });
+
+  it('stores a generic JSON document validated against its registered schema', async () => {
+    const ok = (
+      await submit({
+        kind: 'json',
+        schema: 'vpn-settings',
+        asset: 'vpn-gw-1',
+        collectedAt: new Date().toISOString(),
+        content: '{"vpn": {"mfa": true, "idleTimeoutMinutes": 15}}',
+      }).expect(200)
+    ).body as ConfigSubmittedDto;
+    expect(ok.document).toMatchObject({ kind: 'json', schema: 'vpn-settings', asset: 'vpn-gw-1' });
+    expect(ok.document.facts).toEqual({
+      schema: 'vpn-settings',
+      document: { vpn: { mfa: true, idleTimeoutMinutes: 15 } },
+    });
+    const bad = await submit({
+      kind: 'json',
+      schema: 'vpn-settings',
+      asset: 'vpn-gw-1',
+      collectedAt: new Date().toISOString(),
+      content: '{"vpn": {"mfa": true, "split": 1}}',
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body as ErrorBody).fields?.[0]).toMatchObject({ field: 'content/vpn' });
+  });
+
+  it('refuses a PAN-scan report holding a full card number without echoing it', async () => {
+    const pan = '4532015112830366';
+    const before = await storedRows();
+    const res = await submit({
+      kind: 'pan-scan',
+      asset: HOST,
+      collectedAt: new Date().toISOString(),
+      content: JSON.stringify({
+        root: '/srv',
+        scannedFiles: 1,
+        skippedFiles: [],
+        bytesScanned: 10,
+        totalMatches: 1,
+        testNumbers: 0,
+        files: [{ path: 'orders.csv', count: 1, brands: { visa: 1 }, samples: [pan], lines: [1] }],
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.text).not.toContain(pan);
+    expect(res.text).not.toMatch(/\d{13,}/);
+    expect(await storedRows()).toBe(before);
+  });
+});
