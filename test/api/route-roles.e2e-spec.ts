@@ -143,18 +143,16 @@ describe('access control: every route × every role', () => {
       id = waiver.id;
     } else if (route.path === '/api/v1/waivers' && route.method === 'POST') findingId = await newFinding();
     else if (route.path.includes('/config-documents/:id')) {
-      const submitted = await app
-        .get(ConfigDocumentService)
-        .submit(
-          await newScope(),
-          {
-            kind: 'login-defs',
-            asset: '127.0.0.1',
-            collectedAt: new Date().toISOString(),
-            content: 'PASS_MIN_LEN 12\n',
-          },
-          ADMIN,
-        );
+      const submitted = await app.get(ConfigDocumentService).submit(
+        await newScope(),
+        {
+          kind: 'login-defs',
+          asset: '127.0.0.1',
+          collectedAt: new Date().toISOString(),
+          content: 'PASS_MIN_LEN 12\n',
+        },
+        ADMIN,
+      );
       id = submitted.document.id;
     } else if (route.path.includes('/config-schemas/:name')) {
       schemaName = uniqueName('schema');
