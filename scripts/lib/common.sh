@@ -71,6 +71,8 @@ ensure_tools() {
     # /usr/sbin is not on every non-root PATH
     command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip || -x /usr/bin/ip ]] || pkgs+=(iproute2)
     command -v iptables >/dev/null 2>&1 || [[ -x /usr/sbin/iptables ]] || pkgs+=(iptables)
+    # config snapshots collect `nft -j list ruleset` from rules a test installs in its namespace
+    command -v nft >/dev/null 2>&1 || [[ -x /usr/sbin/nft ]] || pkgs+=(nftables)
     # test-services may already have asked for openssh-server and openssl
     [[ -x /usr/sbin/sshd ]] || ((want_test_services)) || pkgs+=(openssh-server)
     command -v openssl >/dev/null 2>&1 || ((want_test_services)) || pkgs+=(openssl)

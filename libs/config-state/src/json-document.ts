@@ -6,6 +6,7 @@ import { canonicalJson, type FieldError } from '@driftwatch/core';
 import type { ConfigChange } from './config-document.model';
 import type { ConfigKindHandler } from './config-kind-handler';
 import { ConfigParseError } from './config-parse-error';
+import { jsonSyntaxErrorOffset } from './json-syntax';
 
 /** A generic document's facts: the registered schema it satisfies and the document itself. */
 export interface JsonDocumentFacts {
@@ -82,10 +83,8 @@ export function jsonDocumentHandler(name: string, schema: object): ConfigKindHan
       let document: unknown;
       try {
         document = JSON.parse(content);
-      } catch (error) {
-        throw new ConfigParseError('json', [
-          { ...jsonErrorLine(content, error), reason: 'is not valid JSON' },
-        ]);
+      } catch {
+        throw new ConfigParseError('json', [{ ...jsonErrorLine(content), reason: 'is not valid JSON' }]);
       }
       let validate = compiled.get(name);
       if (!validate) {
@@ -112,11 +111,10 @@ function problemOf(error: ErrorObject): { pointer: string; reason: string } {
   };
 }
 
-/** The line of a JSON syntax error, when V8's message gives its position. */
-function jsonErrorLine(content: string, error: unknown): { line?: number } {
-  const position = /position (\d+)/.exec((error as Error).message)?.[1];
-  if (position === undefined) return {};
-  return { line: content.slice(0, Number(position)).split('\n').length };
+/** The line of a JSON syntax error (V8's message does not always give its position). */
+function jsonErrorLine(content: string): { line?: number } {
+  const offset = jsonSyntaxErrorOffset(content);
+  return offset === undefined ? {} : { line: content.slice(0, offset).split('\n').length };
 }
 
 /** Changes between two JSON values, by JSON pointer of each changed leaf (arrays compared whole). */

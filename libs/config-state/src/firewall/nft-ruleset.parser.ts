@@ -17,7 +17,7 @@ import {
   type PortRange,
   type RuleAction,
 } from './firewall.model';
-import { jsonSyntaxErrorOffset } from './json-syntax';
+import { jsonSyntaxErrorOffset } from '../json-syntax';
 
 /**
  * Parses `nft -j list ruleset` output into a FirewallRuleset. Understood: `match` (==, !=, in, and
