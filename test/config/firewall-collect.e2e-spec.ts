@@ -134,6 +134,7 @@ describe('firewall rulesets collected from real iptables and nftables', () => {
     it('sees a default deny on input and forward', () => {
       expect(before.summary.input).toEqual({
         chains: 1,
+        rules: 6,
         defaultAction: 'drop',
         defaultDeny: true,
         acceptsAll: false,
@@ -272,12 +273,14 @@ describe('firewall rulesets collected from real iptables and nftables', () => {
       expect(before.backend).toBe('nftables');
       expect(before.summary.input).toEqual({
         chains: 1,
+        rules: 5,
         defaultAction: 'drop',
         defaultDeny: true,
         acceptsAll: false,
       });
       expect(before.summary.forward).toEqual({
         chains: 1,
+        rules: 0,
         defaultAction: 'drop',
         defaultDeny: true,
         acceptsAll: false,

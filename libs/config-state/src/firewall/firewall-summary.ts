@@ -59,6 +59,7 @@ export function summarizeFirewall(ruleset: FirewallRuleset): FirewallSummary {
     const accepting = perFamily.some((f) => f.action === 'accept');
     return {
       chains: chains.size,
+      rules: [...chains].reduce((n, chain) => n + chain.rules.length, 0),
       defaultAction: perFamily.length === 0 || accepting ? 'accept' : (perFamily[0]?.action ?? 'accept'),
       defaultDeny: perFamily.length > 0 && !accepting,
       acceptsAll: perFamily.length === 0 || perFamily.some((f) => f.acceptsAll),

@@ -117,6 +117,8 @@ export interface FirewallRuleset {
 export interface HookSummary {
   /** Base chains of type filter on the hook (all tables and families). */
   chains: number;
+  /** Rules in those base chains: a built-in chain with none (iptables' FORWARD on a host) filters nothing. */
+  rules: number;
   /**
    * What a NEW packet matching no specific rule gets: the base chain's policy, or an unconditional
    * catch-all accept/drop/reject before it. `accept` if any IP family the ruleset covers accepts.
@@ -159,10 +161,11 @@ const flag = { type: 'boolean' } as const;
 
 const hookSummarySchema = {
   type: 'object',
-  required: ['chains', 'defaultAction', 'defaultDeny', 'acceptsAll'],
+  required: ['chains', 'rules', 'defaultAction', 'defaultDeny', 'acceptsAll'],
   additionalProperties: false,
   properties: {
     chains: { type: 'integer', minimum: 0 },
+    rules: { type: 'integer', minimum: 0 },
     defaultAction: { enum: ['accept', 'drop', 'reject'] },
     defaultDeny: flag,
     acceptsAll: flag,
