@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module, RequestMethod } from '@nestjs/commo
 import { LoggerModule } from 'nestjs-pino';
 
 import { type AppConfig, ConfigModule } from '@driftwatch/config';
+import { maskPanLike } from '@driftwatch/config-state';
 import { PersistenceModule } from '@driftwatch/persistence';
 import { QueueModule } from '@driftwatch/queue';
 
@@ -25,6 +26,8 @@ export class PlatformModule {
           pinoHttp: {
             level: config.logLevel,
             redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // A query may filter by any string (?asset=...): the log never keeps a card number.
+            serializers: { req: maskRequestUrl },
             // Health probes every few seconds would drown the request log.
             autoLogging: { ignore: (req) => req.url === '/health' },
           },
@@ -36,4 +39,21 @@ export class PlatformModule {
       exports: [ApplicationModule],
     };
   }
+}
+
+interface SerializedRequest {
+  url?: unknown;
+  query?: unknown;
+  params?: unknown;
+  [key: string]: unknown;
+}
+
+function maskRequestUrl(req: SerializedRequest): SerializedRequest {
+  const masked = { ...req };
+  if (typeof masked.url === 'string') masked.url = maskPanLike(masked.url);
+  for (const key of ['query', 'params'] as const) {
+    if (masked[key] !== undefined)
+      masked[key] = JSON.parse(maskPanLike(JSON.stringify(masked[key]))) as unknown;
+  }
+  return masked;
 }

@@ -6,6 +6,7 @@ import {
   CONFIG_KINDS,
   CONFIG_TAGS,
   type ConfigKind,
+  containsPanLike,
   parseDocument,
 } from '@driftwatch/config-state';
 
@@ -141,6 +142,7 @@ function pushTarget(values: {
 function requireAsset(asset: string | undefined): string {
   if (asset === undefined || !/^[A-Za-z0-9][A-Za-z0-9._:%@/-]{0,252}$/.test(asset))
     usage('--asset must be the IP address or host id the document describes');
+  if (containsPanLike(asset)) usage('--asset looks like a card number (value not shown)');
   return asset;
 }
 

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   builtInHandler,
   type ConfigKind,
+  containsPanLike,
   type ConfigKindHandler,
   jsonDocumentHandler,
   lineDiff,
@@ -59,6 +60,9 @@ export class ConfigDocumentService {
     const now = this.clock.now();
     const collectedAt = new Date(dto.collectedAt);
     const problems: FieldError[] = [];
+    // An asset id is stored, logged and shown in findings: it must never carry a card number.
+    if (containsPanLike(dto.asset))
+      problems.push({ field: 'asset', reason: 'looks like a card number (value not shown)' });
     if (collectedAt.getTime() > now.getTime() + FUTURE_SKEW_MS)
       problems.push({ field: 'collectedAt', reason: 'is in the future' });
     if (dto.kind === 'json' && dto.schema === undefined)
