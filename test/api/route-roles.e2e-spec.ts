@@ -30,6 +30,9 @@ const IMPORT_XML = `<?xml version="1.0"?>
 </nmaprun>
 `;
 
+// A firewall ruleset: the document routes include its exposure.
+const RULESET =
+  '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n';
 const ADMIN = { keyId: '00000000-0000-4000-8000-000000000001', name: 'test', role: 'admin' } as const;
 const uniqueName = (prefix: string): string => `${prefix}-${Math.random().toString(36).slice(2)}`;
 
@@ -146,10 +149,10 @@ describe('access control: every route × every role', () => {
       const submitted = await app.get(ConfigDocumentService).submit(
         await newScope(),
         {
-          kind: 'login-defs',
+          kind: 'iptables-save',
           asset: '127.0.0.1',
           collectedAt: new Date().toISOString(),
-          content: 'PASS_MIN_LEN 12\n',
+          content: RULESET,
         },
         ADMIN,
       );

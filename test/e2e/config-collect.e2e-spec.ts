@@ -9,6 +9,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 
 import type { ConfigSubmittedDto, FindingResponseDto, ScanResponseDto } from '@driftwatch/application';
+import type { FirewallExposure } from '@driftwatch/config-state';
 import { waitFor } from '@driftwatch/test/services';
 import {
   createHttpApp,
@@ -186,6 +187,23 @@ describe('configuration collected from real tools, stored and evaluated', () => 
       }),
     ]);
     expect(changed.change?.lineDiff).toContain('+-A INPUT -p tcp -m tcp --dport 23 -j ACCEPT');
+    // The effective exposure: tcp/22 from 198.18.20.0/24 only, tcp/23 from anywhere, default drop.
+    const exposure = await http()
+      .get(`/api/v1/config-documents/${changed.document.id}/exposure`)
+      .set(as('analyst'))
+      .expect(200);
+    const input = (exposure.body as { hooks: { input: FirewallExposure } }).hooks.input;
+    expect(input.defaultAction).toBe('drop');
+    expect(input.allowed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          sources: ['198.18.20.0/24'],
+          protocol: 'tcp',
+          ports: [{ from: 22, to: 22 }],
+        }),
+        expect.objectContaining({ sources: ['0.0.0.0/0'], protocol: 'tcp', ports: [{ from: 23, to: 23 }] }),
+      ]),
+    );
     // The default deny holds throughout: no default-allow finding for this ruleset.
     await waitFor('the change to be evaluated', async () => {
       const res = await http().get(`/api/v1/scopes/${scopeId}/config`).set(as('analyst'));

@@ -1,7 +1,11 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
-import { ConfigDocumentService, type ConfigDocumentResponseDto } from '@driftwatch/application';
+import {
+  ConfigDocumentService,
+  type ConfigDocumentResponseDto,
+  type FirewallExposureResponseDto,
+} from '@driftwatch/application';
 
 import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
 
@@ -16,5 +20,12 @@ export class ConfigDocumentsController {
   @Authorize(...READERS)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<ConfigDocumentResponseDto> {
     return this.documents.document(id);
+  }
+
+  /** A firewall ruleset's effective exposure: default policy, which sources may reach which ports. */
+  @Get(':id/exposure')
+  @Authorize(...READERS)
+  exposure(@Param('id', ParseUUIDPipe) id: string): Promise<FirewallExposureResponseDto> {
+    return this.documents.exposure(id);
   }
 }

@@ -7,6 +7,7 @@ import {
   type ConfigChange,
   type ConfigKind,
   type ConfigTag,
+  type FirewallExposure,
 } from '@driftwatch/config-state';
 import type { ConfigChangeRow, ConfigSchemaEntity, ConfigStateRow } from '@driftwatch/persistence';
 
@@ -137,6 +138,19 @@ export class ConfigSchemaResponseDto {
   @ApiProperty({ type: Object }) schema!: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty() createdAt!: string;
+}
+
+export class FirewallExposureResponseDto {
+  @ApiProperty() documentId!: string;
+  @ApiProperty() asset!: string;
+  @ApiProperty({ enum: ['iptables-save', 'nft-ruleset'] }) kind!: string;
+  @ApiProperty({
+    type: Object,
+    description:
+      'Per hook (input, forward): the default action for new connections, which source networks may ' +
+      'open which destination ports (allowed), and what depends on matches the analysis does not model (uncertain)',
+  })
+  hooks!: Record<'input' | 'forward', FirewallExposure>;
 }
 
 export class ConfigSchemaListResponseDto {

@@ -4,6 +4,8 @@ import {
   builtInHandler,
   type ConfigKind,
   containsPanLike,
+  type FirewallFacts,
+  firewallExposure,
   type ConfigKindHandler,
   jsonDocumentHandler,
   lineDiff,
@@ -30,6 +32,7 @@ import {
   mapConfigDocument,
   mapConfigState,
   type SubmitConfigDto,
+  type FirewallExposureResponseDto,
 } from './config-document.dto';
 
 // Collectors' clocks drift; a document from further in the future than this is a mistake.
@@ -177,6 +180,28 @@ export class ConfigDocumentService {
     const document = await this.documents.document(id);
     if (!document) throw new DriftwatchError(ErrorCode.NotFound, `config document ${id} not found`);
     return mapConfigDocument(document, true);
+  }
+
+  /**
+   * The effective exposure a stored firewall ruleset gives: per hook, its default action and
+   * which source networks may open which ports. Computed on request from the stored facts.
+   */
+  async exposure(id: string): Promise<FirewallExposureResponseDto> {
+    const document = await this.documents.document(id);
+    if (!document) throw new DriftwatchError(ErrorCode.NotFound, `config document ${id} not found`);
+    if (document.kind !== 'iptables-save' && document.kind !== 'nft-ruleset') {
+      throw new DriftwatchError(
+        ErrorCode.NotFound,
+        `config document ${id} is a ${document.kind} document, not a firewall ruleset`,
+      );
+    }
+    const facts = document.facts as unknown as FirewallFacts;
+    return {
+      documentId: document.id,
+      asset: document.asset,
+      kind: document.kind,
+      hooks: { input: firewallExposure(facts, 'input'), forward: firewallExposure(facts, 'forward') },
+    };
   }
 
   private async liveScope(scopeId: string): Promise<void> {
