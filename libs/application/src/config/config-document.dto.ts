@@ -9,7 +9,12 @@ import {
   type ConfigTag,
   type FirewallExposure,
 } from '@driftwatch/config-state';
-import type { ConfigChangeRow, ConfigSchemaEntity, ConfigStateRow } from '@driftwatch/persistence';
+import type {
+  ConfigChangeRow,
+  ConfigDocumentSummary,
+  ConfigSchemaEntity,
+  ConfigStateRow,
+} from '@driftwatch/persistence';
 
 import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
 
@@ -157,8 +162,9 @@ export class ConfigSchemaListResponseDto {
   @ApiProperty({ type: [ConfigSchemaResponseDto] }) items!: ConfigSchemaResponseDto[];
 }
 
+/** A document as the API shows it; its text only when given (and asked for). */
 export function mapConfigDocument(
-  d: ConfigStateRow['document'],
+  d: ConfigDocumentSummary & { content?: string },
   withContent = false,
 ): ConfigDocumentResponseDto {
   return {
@@ -172,7 +178,7 @@ export function mapConfigDocument(
     collectedAt: d.collectedAt.toISOString(),
     receivedAt: d.receivedAt.toISOString(),
     facts: d.facts,
-    ...(withContent ? { content: d.content } : {}),
+    ...(withContent && d.content !== undefined ? { content: d.content } : {}),
   };
 }
 

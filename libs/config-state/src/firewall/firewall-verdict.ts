@@ -186,8 +186,17 @@ export function compileRuleset(ruleset: FirewallRuleset): CompiledRuleset {
  * packet. A rule naming an interface the packet does not name is taken not to match, and makes
  * the verdict uncertain if matching it could have changed the action.
  */
+// Rules judge one ruleset against every port of a snapshot: each ruleset (plain data, not changed
+// once parsed) is compiled once.
+const COMPILED = new WeakMap<FirewallRuleset, CompiledRuleset>();
+
 export function firewallVerdict(ruleset: FirewallRuleset, packet: FirewallPacket): FirewallVerdict {
-  return evaluatePacket(compileRuleset(ruleset), packet.hook, toEvalPacket(packet));
+  let compiled = COMPILED.get(ruleset);
+  if (!compiled) {
+    compiled = compileRuleset(ruleset);
+    COMPILED.set(ruleset, compiled);
+  }
+  return evaluatePacket(compiled, packet.hook, toEvalPacket(packet));
 }
 
 export function toEvalPacket(packet: FirewallPacket): EvalPacket {

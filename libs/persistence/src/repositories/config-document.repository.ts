@@ -11,10 +11,13 @@ export interface ConfigStreamKey {
   tag: string;
 }
 
-/** The document in force for a stream, with its interval. */
-export interface ConfigStateRow {
+/** A stored document without its text. */
+export type ConfigDocumentSummary = Omit<ConfigDocumentEntity, 'content'>;
+
+/** The document in force for a stream, with its interval (and its text, when asked for). */
+export interface ConfigStateRow<D extends ConfigDocumentSummary = ConfigDocumentSummary> {
   stateId: string;
-  document: ConfigDocumentEntity;
+  document: D;
   validFrom: Date;
   validTo: Date | null;
   lastConfirmedAt: Date;
@@ -42,8 +45,9 @@ export interface ConfigStateFilter {
   at?: Date;
 }
 
+// Lists and evaluations read facts, not the text (a ruleset's can be megabytes).
 const STATE_COLUMNS = `s.id AS state_id, s.valid_from, s.valid_to, s.last_confirmed_at, s.confirmations,
-  d.id, d.scope_id, d.asset, d.kind, d.tag, d.schema_name, d.content_hash, d.content, d.facts,
+  d.id, d.scope_id, d.asset, d.kind, d.tag, d.schema_name, d.content_hash, d.facts,
   d.collected_at, d.received_at, d.submitted_by`;
 
 interface StateSqlRow {
@@ -59,7 +63,7 @@ interface StateSqlRow {
   tag: string;
   schema_name: string | null;
   content_hash: string;
-  content: string;
+  content?: string;
   facts: Record<string, unknown>;
   collected_at: Date;
   received_at: Date;
@@ -81,13 +85,20 @@ export class ConfigDocumentRepository {
     });
   }
 
-  async current(key: ConfigStreamKey, manager: EntityManager): Promise<ConfigStateRow | null> {
+  /** The document in force of a stream, with the text the next one is line-diffed against. */
+  async current(
+    key: ConfigStreamKey,
+    manager: EntityManager,
+  ): Promise<ConfigStateRow<ConfigDocumentEntity> | null> {
     const rows: StateSqlRow[] = await manager.query(
-      `SELECT ${STATE_COLUMNS} FROM config_states s JOIN config_documents d ON d.id = s.document_id
+      `SELECT ${STATE_COLUMNS}, d.content FROM config_states s JOIN config_documents d ON d.id = s.document_id
        WHERE s.scope_id = $1 AND s.asset = $2 AND s.kind = $3 AND s.tag = $4 AND s.valid_to IS NULL`,
       [key.scopeId, key.asset, key.kind, key.tag],
     );
-    return rows[0] ? stateOf(rows[0]) : null;
+    const row = rows[0];
+    if (!row) return null;
+    const state = stateOf(row);
+    return { ...state, document: { ...state.document, content: row.content ?? '' } };
   }
 
   /** A stored document of the stream with this content (content comes back: A → B → A). */
@@ -150,7 +161,7 @@ export class ConfigDocumentRepository {
     return row.id;
   }
 
-  /** The documents in force for a scope, now or at a past moment, by asset, kind and tag. */
+  /** The documents in force for a scope, now or at a past moment, by asset, kind and tag (without their text). */
   async states(scopeId: string, filter: ConfigStateFilter = {}): Promise<ConfigStateRow[]> {
     const params: unknown[] = [scopeId];
     const where = ['s.scope_id = $1'];
@@ -253,7 +264,7 @@ export class ConfigDocumentRepository {
 }
 
 function stateOf(r: StateSqlRow): ConfigStateRow {
-  const document = Object.assign(new ConfigDocumentEntity(), {
+  const document: ConfigDocumentSummary = {
     id: r.id,
     scopeId: r.scope_id,
     asset: r.asset,
@@ -261,12 +272,11 @@ function stateOf(r: StateSqlRow): ConfigStateRow {
     tag: r.tag,
     schemaName: r.schema_name,
     contentHash: r.content_hash,
-    content: r.content,
     facts: r.facts,
     collectedAt: r.collected_at,
     receivedAt: r.received_at,
     submittedBy: r.submitted_by,
-  });
+  };
   return {
     stateId: r.state_id,
     document,
