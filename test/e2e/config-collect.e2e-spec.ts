@@ -8,8 +8,9 @@ import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 
-import type { ConfigSubmittedDto, FindingResponseDto, ScanResponseDto } from '@driftwatch/application';
+import type { ConfigSubmittedDto, FindingResponseDto } from '@driftwatch/application';
 import type { FirewallExposure } from '@driftwatch/config-state';
+import { scopeWithSnapshot } from '@driftwatch/test/api-client';
 import { waitFor } from '@driftwatch/test/services';
 import {
   createHttpApp,
@@ -74,26 +75,12 @@ describe('configuration collected from real tools, stored and evaluated', () => 
     env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
     app = await createHttpApp(env.config, 'standalone');
     keys = await keysForRoles(app, ['scanner', 'analyst']);
-    scopeId = (
-      (
-        await http()
-          .post('/api/v1/scopes')
-          .set(as('analyst'))
-          .send({ name: 'collected', targets: ['192.0.2.0/28'], ports: [22], approvedPorts: [22] })
-          .expect(201)
-      ).body as { id: string }
-    ).id;
-    const imported = await http()
-      .post(`/api/v1/scopes/${scopeId}/snapshots`)
-      .set(as('scanner'))
-      .set('Content-Type', 'application/xml')
-      .send(SNAPSHOT_XML)
-      .expect(201);
-    const { scanId } = imported.body as { scanId: string };
-    await waitFor('the snapshot to be evaluated', async () => {
-      const scan = (await http().get(`/api/v1/scans/${scanId}`).set(as('analyst'))).body as ScanResponseDto;
-      return scan.status === 'completed' ? scan : undefined;
-    });
+    scopeId = await scopeWithSnapshot(
+      app,
+      keys,
+      { name: 'collected', targets: ['192.0.2.0/28'], ports: [22], approvedPorts: [22] },
+      SNAPSHOT_XML,
+    );
   });
 
   afterAll(async () => {

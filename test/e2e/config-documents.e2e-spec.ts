@@ -7,8 +7,8 @@ import type {
   ConfigStateListResponseDto,
   ConfigSubmittedDto,
   FindingResponseDto,
-  ScanResponseDto,
 } from '@driftwatch/application';
+import { scopeWithSnapshot } from '@driftwatch/test/api-client';
 import { waitFor } from '@driftwatch/test/services';
 import {
   createHttpApp,
@@ -91,26 +91,12 @@ describe('configuration documents', () => {
     env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
     app = await createHttpApp(env.config, 'standalone');
     keys = await keysForRoles(app, ['scanner', 'analyst', 'auditor']);
-    scopeId = (
-      (
-        await http()
-          .post('/api/v1/scopes')
-          .set(as('analyst'))
-          .send({ name: 'config', targets: ['192.0.2.0/28'], ports: [22], approvedPorts: [22] })
-          .expect(201)
-      ).body as { id: string }
-    ).id;
-    const imported = await http()
-      .post(`/api/v1/scopes/${scopeId}/snapshots`)
-      .set(as('scanner'))
-      .set('Content-Type', 'application/xml')
-      .send(SNAPSHOT_XML)
-      .expect(201);
-    const { scanId } = imported.body as { scanId: string };
-    await waitFor('the snapshot to be evaluated', async () => {
-      const scan = (await http().get(`/api/v1/scans/${scanId}`).set(as('analyst'))).body as ScanResponseDto;
-      return scan.status === 'completed' ? scan : undefined;
-    });
+    scopeId = await scopeWithSnapshot(
+      app,
+      keys,
+      { name: 'config', targets: ['192.0.2.0/28'], ports: [22], approvedPorts: [22] },
+      SNAPSHOT_XML,
+    );
   });
 
   afterAll(async () => {

@@ -58,3 +58,26 @@ export class ApiClient {
     return this.waitForScan(await this.requestScan(scopeId), ['completed'], timeoutMs);
   }
 }
+
+/**
+ * A scope with one evaluated snapshot, imported from `xml` (nmap XML): what configuration
+ * documents are judged with. `analyst` creates the scope and follows the scan; `scanner` imports.
+ */
+export async function scopeWithSnapshot(
+  app: INestApplication,
+  keys: { analyst: string; scanner: string },
+  scope: Record<string, unknown>,
+  xml: string,
+): Promise<string> {
+  const http = () => request(httpServer(app));
+  const analyst = new ApiClient(app, keys.analyst);
+  const scopeId = await analyst.createScope(scope);
+  const imported = await http()
+    .post(`/api/v1/scopes/${scopeId}/snapshots`)
+    .set('Authorization', `Bearer ${keys.scanner}`)
+    .set('Content-Type', 'application/xml')
+    .send(xml)
+    .expect(201);
+  await analyst.waitForScan((imported.body as { scanId: string }).scanId);
+  return scopeId;
+}
