@@ -8,6 +8,9 @@ import { ScanShards1764500000000 } from './1764500000000-scan-shards';
 import { FindingLifecycle1764600000000 } from './1764600000000-finding-lifecycle';
 import { PolicyVersionsAndContext1764700000000 } from './1764700000000-policy-versions-and-context';
 import { ConfigDocuments1764800000000 } from './1764800000000-config-documents';
+import { AuditChain1764900000000 } from './1764900000000-audit-chain';
+import { Webhooks1765000000000 } from './1765000000000-webhooks';
+import { FindingQueryIndexes1765100000000 } from './1765100000000-finding-query-indexes';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -21,4 +24,7 @@ export const MIGRATIONS = [
   FindingLifecycle1764600000000,
   PolicyVersionsAndContext1764700000000,
   ConfigDocuments1764800000000,
+  AuditChain1764900000000,
+  Webhooks1765000000000,
+  FindingQueryIndexes1765100000000,
 ];

@@ -81,7 +81,7 @@ describe('dependency outages', () => {
     const started = Date.now();
     const scan = await http().post(`/api/v1/scopes/${scopeId}/scans`).set(auth);
     expect(scan.status).toBe(503);
-    expect((scan.body as { error: string }).error).toBe('DEPENDENCY_UNAVAILABLE');
+    expect((scan.body as { code: string }).code).toBe('DEPENDENCY_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(10_000);
     // Reads that need only PostgreSQL keep working.
     expect((await http().get('/api/v1/findings').set(auth)).status).toBe(200);
@@ -103,7 +103,7 @@ describe('dependency outages', () => {
     expect(body.checks.redis.status).toBe('up');
     const res = await http().get('/api/v1/findings').set(auth);
     expect(res.status).toBe(503);
-    expect((res.body as { error: string }).error).toBe('DEPENDENCY_UNAVAILABLE');
+    expect((res.body as { code: string }).code).toBe('DEPENDENCY_UNAVAILABLE');
 
     await pgProxy.up();
     await waitFor('health to recover', async () => (await health()).status === 200, { timeoutMs: 30_000 });

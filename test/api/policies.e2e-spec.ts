@@ -18,7 +18,7 @@ import {
 } from '@driftwatch/test/test-app';
 
 type PolicyFile = { path: string; text: string };
-type ErrorBody = { error: string; message: string; fields?: { field: string; reason: string }[] };
+type ErrorBody = { code: string; detail: string; fields?: { field: string; reason: string }[] };
 
 /** A small rule of our own, so each malformed variant below changes exactly one known line. */
 const TEST_RULE_PATH = 'local/test-telnet.yaml';
@@ -182,11 +182,11 @@ describe('policy versions', () => {
       const res = await put(files);
       expect(res.status).toBe(400);
       const body = res.body as ErrorBody;
-      expect(body.error).toBe('POLICY_INVALID');
+      expect(body.code).toBe('POLICY_INVALID');
       const field = body.fields?.find((f) => f.field === `files[${files.length - 1}]`);
       expect(field?.reason).toMatch(new RegExp(`^${TEST_RULE_PATH}:${line ?? '\\d+'}:\\d+: `));
       expect(field?.reason).toMatch(reason);
-      expect(body.message).toContain(TEST_RULE_PATH);
+      expect(body.detail).toContain(TEST_RULE_PATH);
 
       expect((await active()).version).toBe(changedVersion);
       const versions = (await http().get('/api/v1/policies/versions').set(as('auditor')).expect(200))

@@ -7,13 +7,16 @@ import {
   ApiKeyService,
   ConfigDocumentService,
   ConfigSchemaService,
+  EvaluationService,
   WaiverService,
+  WebhookService,
 } from '@driftwatch/application';
 import { type Role, ROLES, SnapshotRepository } from '@driftwatch/persistence';
 import {
   createHttpApp,
   createTestEnvironment,
   keysForRoles,
+  TEST_ACTOR,
   type TestEnvironment,
   httpServer,
 } from '@driftwatch/test/test-app';
@@ -110,6 +113,19 @@ describe('access control: every route × every role', () => {
     return { scopeId: row[0]?.scope_id ?? '', snapshotId };
   }
 
+  /** A recorded evaluation of a new snapshot, made as the worker makes it (this app runs no worker). */
+  async function newEvaluation(): Promise<string> {
+    const snapshotId = await newSnapshot();
+    const [snapshot] = await app
+      .get(DataSource)
+      .query<{ scan_id: string }[]>(`SELECT scan_id FROM snapshots WHERE id = $1`, [snapshotId]);
+    await app.get(EvaluationService).evaluateSnapshot(snapshot.scan_id, snapshotId);
+    const [row] = await app
+      .get(DataSource)
+      .query<{ id: string }[]>(`SELECT id FROM evaluations WHERE snapshot_id = $1`, [snapshotId]);
+    return row.id;
+  }
+
   /** An open finding, written as an evaluation writes it. */
   async function newFinding(): Promise<string> {
     const { scopeId, snapshotId } = await evaluatedSnapshot();
@@ -133,7 +149,13 @@ describe('access control: every route × every role', () => {
     if (route.path.includes('/scopes/:id/baselines')) id = (await evaluatedSnapshot()).scopeId;
     else if (route.path.includes('/scopes/:id')) id = await newScope();
     else if (route.path.includes('/findings/:id')) id = await newFinding();
-    else if (route.path.includes('/waivers/:id')) {
+    else if (route.path.includes('/webhooks/:id')) {
+      // Nothing is sent: this app runs no worker, and port 9 (discard) would not answer anyway.
+      const webhook = await app
+        .get(WebhookService)
+        .create(await newScope(), { url: 'http://127.0.0.1:9/hook', events: ['drift.detected'] }, ADMIN);
+      id = webhook.id;
+    } else if (route.path.includes('/waivers/:id')) {
       const waiver = await app.get(WaiverService).create(
         {
           findingId: await newFinding(),
@@ -162,8 +184,9 @@ describe('access control: every route × every role', () => {
       await app.get(ConfigSchemaService).register({ name: schemaName, schema: { type: 'object' } }, ADMIN);
     } else if (route.path.includes('/scans/:id')) id = await newScan(await newScope());
     else if (route.path.includes('/snapshots/:id')) id = await newSnapshot();
+    else if (route.path.includes('/evaluations/:id')) id = await newEvaluation();
     else if (route.path.includes('/api-keys/:id')) {
-      id = (await app.get(ApiKeyService).create({ name: 'to-revoke', role: 'auditor' })).id;
+      id = (await app.get(ApiKeyService).create({ name: 'to-revoke', role: 'auditor' }, TEST_ACTOR)).id;
     }
     const path = route.path
       .replace(':id', id)
@@ -202,8 +225,13 @@ describe('access control: every route × every role', () => {
         content: 'PASS_MIN_LEN 12\n',
       },
       'POST /api/v1/config-schemas': { name: uniqueName('schema'), schema: { type: 'object' } },
+      'POST /api/v1/scopes/:id/webhooks': {
+        url: 'https://hooks.example.com/driftwatch',
+        events: ['finding.opened'],
+      },
     };
-    const query = key === 'GET /api/v1/assets' ? { scope: await newScope() } : undefined;
+    const scoped = ['GET /api/v1/assets', 'GET /api/v1/exports/changes.csv'];
+    const query = scoped.includes(key) ? { scope: await newScope() } : undefined;
     const xml = key === 'POST /api/v1/scopes/:id/snapshots' ? IMPORT_XML : undefined;
     return { path, body: bodies[key], query, xml };
   }
@@ -228,7 +256,14 @@ describe('access control: every route × every role', () => {
   it('finds the routes of every controller', () => {
     expect(routes.length).toBeGreaterThanOrEqual(12);
     expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
-      expect.arrayContaining(['GET /health', 'GET /metrics', 'POST /api/v1/scopes', 'GET /api/v1/findings']),
+      expect.arrayContaining([
+        'GET /health',
+        'GET /metrics',
+        'POST /api/v1/scopes',
+        'GET /api/v1/findings',
+        'GET /api/v1/exports/findings.csv',
+        'GET /api/v1/exports/changes.csv',
+      ]),
     );
   });
 
@@ -272,13 +307,13 @@ describe('access control: every route × every role', () => {
         expect(res.status).toBeLessThan(300);
       } else {
         expect(res.status).toBe(403);
-        expect((res.body as { error: string }).error).toBe('FORBIDDEN');
+        expect((res.body as { code: string }).code).toBe('FORBIDDEN');
       }
     });
   });
 
   it('a revoked key is refused with 401', async () => {
-    const created = await app.get(ApiKeyService).create({ name: 'short-lived', role: 'admin' });
+    const created = await app.get(ApiKeyService).create({ name: 'short-lived', role: 'admin' }, TEST_ACTOR);
     const auth = { Authorization: `Bearer ${created.secret}` };
     expect((await http().get('/api/v1/findings').set(auth)).status).toBe(200);
     await http()

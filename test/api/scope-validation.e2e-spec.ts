@@ -84,12 +84,12 @@ describe('scope input validation', () => {
       .set(auth)
       .send({ ...VALID, ...patch });
     expect(res.status).toBe(400);
-    const body = res.body as { error: string; fields: { field: string; reason: string }[]; message: string };
-    expect(body.error).toBe('VALIDATION_FAILED');
+    const body = res.body as { code: string; fields: { field: string; reason: string }[]; detail: string };
+    expect(body.code).toBe('VALIDATION_FAILED');
     expect(body.fields).toEqual(
       expect.arrayContaining([expect.objectContaining({ field, reason: expect.stringMatching(reason) })]),
     );
-    expect(body.message).toContain(field);
+    expect(body.detail).toContain(field);
   });
 
   it('refuses the same input on update, leaving the scope unchanged', async () => {

@@ -16,6 +16,7 @@ import {
   createTestEnvironment,
   httpServer,
   keysForRoles,
+  TEST_ACTOR,
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
 
@@ -279,8 +280,8 @@ describe('driftwatch collect (built CLI against a live API)', () => {
 
   it('fails with exit 1 and the API 401 message for a revoked or an unknown token, storing nothing', async () => {
     const service = app.get(ApiKeyService);
-    const revoked = await service.create({ name: 'revoked-collector', role: 'scanner' });
-    await service.revoke(revoked.id);
+    const revoked = await service.create({ name: 'revoked-collector', role: 'scanner' }, TEST_ACTOR);
+    await service.revoke(revoked.id, TEST_ACTOR);
     const unknown = `dw_0123456789abcdef_${'A'.repeat(43)}`;
     const before = await configRows();
     const file = write('auth.defs', loginDefs(30));

@@ -470,7 +470,7 @@ describe('card data: pan-scan finds planted card numbers and no full PAN is stor
       }),
     );
     expect(res.status).toBe(400);
-    expect(res.json).toMatchObject({ error: 'VALIDATION_FAILED' });
+    expect(res.json).toMatchObject({ code: 'VALIDATION_FAILED' });
     // Wait until the server has logged this request, so the log check below covers it.
     await logged('probe=hostile-sample', before);
     for (const text of [res.text, serverLog.slice(before)]) {

@@ -18,7 +18,7 @@ import {
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
 
-type ErrorBody = { error: string; message: string; fields?: { field: string; reason: string }[] };
+type ErrorBody = { code: string; detail: string; fields?: { field: string; reason: string }[] };
 
 const HOST = '192.0.2.5';
 
@@ -175,8 +175,8 @@ describe('configuration documents', () => {
       });
       expect(res.status).toBe(400);
       const body = res.body as ErrorBody;
-      expect(body.error).toBe('VALIDATION_FAILED');
-      expect(body.message).toContain(`Invalid ${kind} document`);
+      expect(body.code).toBe('VALIDATION_FAILED');
+      expect(body.detail).toContain(`Invalid ${kind} document`);
       expect(body.fields?.[0]?.field).toMatch(/^content/);
       expect(body.fields?.[0]?.reason.length).toBeGreaterThan(5);
       expect(await storedRows()).toBe(before);

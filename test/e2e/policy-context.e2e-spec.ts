@@ -16,7 +16,7 @@ import {
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
 
-type ErrorBody = { error: string; message: string; fields?: { field: string; reason: string }[] };
+type ErrorBody = { code: string; detail: string; fields?: { field: string; reason: string }[] };
 
 /** nmap XML of hosts of 127.0.0.0/28 with open ports, finished at `finished` (unix seconds). */
 function nmapXml(finished: number, hosts: { addr: string; ports: [number, string][] }[]): string {

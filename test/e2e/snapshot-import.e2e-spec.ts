@@ -166,11 +166,11 @@ describe('importing nmap XML', () => {
       413,
       'PAYLOAD_TOO_LARGE',
     ],
-  ])('refuses %s and stores nothing', async (_what, send, status, error) => {
+  ])('refuses %s and stores nothing', async (_what, send, status, code) => {
     const before = await counts();
     const res = await send();
     expect(res.status).toBe(status);
-    expect((res.body as { error: string }).error).toBe(error);
+    expect((res.body as { code: string }).code).toBe(code);
     expect(await counts()).toBe(before);
   });
 

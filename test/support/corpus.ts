@@ -8,6 +8,9 @@ import path from 'node:path';
 export const CORPUS_DIR =
   process.env.DRIFTWATCH_FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures/nmap-xml');
 
+/** Published output-format schemas (OSCAL, SARIF), beside the nmap corpus in ../shared/fixtures; read in place. */
+export const SCHEMAS_DIR = path.resolve(CORPUS_DIR, '../schemas');
+
 /** Every *.xml file below `dir`, sorted, recursing into folders. */
 export function xmlFiles(dir: string): string[] {
   return readdirSync(dir)

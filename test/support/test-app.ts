@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 
 import { ApiModule } from '@driftwatch/api/api.module';
 import { configureHttp } from '@driftwatch/api/configure-http';
-import { ApiKeyService, prepareDatabase } from '@driftwatch/application';
+import { ApiKeyService, prepareDatabase, systemActor } from '@driftwatch/application';
 import { type AppConfig, loadConfig } from '@driftwatch/config';
 import type { Role } from '@driftwatch/persistence';
 import { SchedulerModule } from '@driftwatch/scheduler/scheduler.module';
@@ -47,6 +47,9 @@ export async function createTestEnvironment(
     NMAP_PATH: '/usr/bin/nmap',
     POLICY_DIR: 'policies/pci-dss-v4',
     DRIFTWATCH_RUN_DIR: `.run/test/${db.name}`,
+    // Suites make hundreds of calls a minute with one key; hardening.e2e-spec.ts tests the limits.
+    API_RATE_LIMIT_PER_MINUTE: '0',
+    API_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
     ...overrides,
   });
   await prepareDatabase(config.database, 1);
@@ -87,13 +90,19 @@ export function httpServer(app: INestApplication): Server {
 }
 
 /** One API key per role, created through the service as an admin would. */
+/** Who the trail names for what a test sets up directly through the services. */
+export const TEST_ACTOR = systemActor('test');
+
 export async function keysForRoles(
   app: INestApplicationContext,
   roles: readonly Role[],
 ): Promise<Record<Role, string>> {
   const service = app.get(ApiKeyService);
   const entries = await Promise.all(
-    roles.map(async (role) => [role, (await service.create({ name: `test-${role}`, role })).secret]),
+    roles.map(async (role) => [
+      role,
+      (await service.create({ name: `test-${role}`, role }, TEST_ACTOR)).secret,
+    ]),
   );
   return Object.fromEntries(entries) as Record<Role, string>;
 }

@@ -9,11 +9,14 @@ import { ScanQueue } from '@driftwatch/queue';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
+import { AuditController } from './controllers/audit.controller';
+import { EvaluationsController } from './controllers/evaluations.controller';
 import { BaselinesController } from './controllers/baselines.controller';
 import { ConfigController } from './controllers/config.controller';
 import { ConfigDocumentsController } from './controllers/config-documents.controller';
 import { ConfigSchemasController } from './controllers/config-schemas.controller';
 import { ContextController } from './controllers/context.controller';
+import { ExportsController } from './controllers/exports.controller';
 import { FindingsController } from './controllers/findings.controller';
 import { HealthController } from './controllers/health.controller';
 import { ImportsController } from './controllers/imports.controller';
@@ -23,12 +26,17 @@ import { ScansController } from './controllers/scans.controller';
 import { ScopesController } from './controllers/scopes.controller';
 import { SnapshotsController } from './controllers/snapshots.controller';
 import { WaiversController } from './controllers/waivers.controller';
+import { WebhooksController } from './controllers/webhooks.controller';
 import { HttpErrorFilter } from './errors/http-error.filter';
+import { RateLimitGuard } from './http/rate-limit.guard';
+import { RedisThrottlerStorage } from './http/redis-throttler.storage';
 
 /** The HTTP transport: controllers, the global key guard and error filter. Needs PlatformModule. */
 @Module({
   controllers: [
     ScopesController,
+    AuditController,
+    EvaluationsController,
     ScansController,
     FindingsController,
     ApiKeysController,
@@ -38,14 +46,19 @@ import { HttpErrorFilter } from './errors/http-error.filter';
     AssetsController,
     ImportsController,
     WaiversController,
+    WebhooksController,
     BaselinesController,
     PoliciesController,
     ContextController,
     ConfigController,
     ConfigDocumentsController,
     ConfigSchemasController,
+    ExportsController,
   ],
   providers: [
+    RedisThrottlerStorage,
+    // Guards run in this order: the rate limit counts refused keys too, then the key guard.
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_FILTER, useClass: HttpErrorFilter },
   ],

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 
 import { ApiKeyService } from './api-keys/api-key.service';
+import { AuditTrail } from './audit/audit-trail';
+import { AuditService } from './audit/audit.service';
 import { BaselineService } from './baselines/baseline.service';
 import { BootstrapService } from './bootstrap/bootstrap.service';
 import { ConfigDocumentService } from './config/config-document.service';
@@ -9,6 +11,8 @@ import { Clock } from './common/clock';
 import { HostResolver } from './common/host-resolver';
 import { SecretGenerator } from './common/secret-generator';
 import { EvaluationService } from './evaluation/evaluation.service';
+import { EvaluationRecordService } from './evaluation/evaluation-record.service';
+import { ExportService } from './exports/export.service';
 import { PolicyProvider } from './evaluation/policy.provider';
 import { FindingService } from './findings/finding.service';
 import { HealthService } from './health/health.service';
@@ -29,16 +33,25 @@ import { ScanService } from './scans/scan.service';
 import { ScopeChanges } from './scopes/scope-changes';
 import { ScopeService } from './scopes/scope.service';
 import { WaiverService } from './waivers/waiver.service';
+import { WebhookDeliverer } from './webhooks/webhook-deliverer.service';
+import { WebhookEvents } from './webhooks/webhook-events.service';
+import { WebhookSender } from './webhooks/webhook-sender';
+import { WebhookSigner } from './webhooks/webhook-signer';
+import { WebhookService } from './webhooks/webhook.service';
 
 const SERVICES = [
   ApiKeyService,
+  AuditService,
+  AuditTrail,
   BaselineService,
   BootstrapService,
   ConfigDocumentService,
   ConfigSchemaService,
   Clock,
   EvaluationService,
+  EvaluationRecordService,
   EvaluationContextLoader,
+  ExportService,
   FindingService,
   HealthService,
   HistoryService,
@@ -60,6 +73,11 @@ const SERVICES = [
   SnapshotImportService,
   SnapshotWriter,
   WaiverService,
+  WebhookDeliverer,
+  WebhookEvents,
+  WebhookSender,
+  WebhookService,
+  WebhookSigner,
 ];
 
 /** The use cases, shared by every app: controllers, processors, the scheduler and the CLI call these. */

@@ -1,6 +1,15 @@
 /** The one typed configuration object, validated at boot. Inject it by this class token. */
 export abstract class AppConfig {
-  abstract readonly http: { host: string; port: number };
+  /**
+   * corsOrigins: exact origins allowed cross-origin (empty: CORS closed). rateLimit: requests per
+   * minute per API key (authenticated) or per client IP (anonymous); 0 turns that limit off.
+   */
+  abstract readonly http: {
+    host: string;
+    port: number;
+    corsOrigins: string[];
+    rateLimit: { perMinute: number; anonymousPerMinute: number };
+  };
   abstract readonly database: { url: string; poolSize: number; connectTimeoutMs: number };
   abstract readonly redis: { url: string; prefix: string };
   abstract readonly nmap: {
@@ -27,4 +36,16 @@ export abstract class AppConfig {
   abstract readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** syncIntervalMs: re-read scope schedules; waiverSweepIntervalMs: how often expired waivers are applied. */
   abstract readonly scheduler: { syncIntervalMs: number; waiverSweepIntervalMs: number };
+  /**
+   * Outgoing webhooks. allowHttpHosts: hosts (names or addresses/CIDRs) a webhook may reach over
+   * plain http; every other URL must be https. sweepIntervalMs: how often pending deliveries whose
+   * job was lost are enqueued again.
+   */
+  abstract readonly webhooks: {
+    allowHttpHosts: string[];
+    timeoutMs: number;
+    attempts: number;
+    backoffMs: number;
+    sweepIntervalMs: number;
+  };
 }

@@ -5,9 +5,36 @@ import { loadConfig } from './load-config';
 const base = { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/d', REDIS_URL: 'redis://127.0.0.1:6379' };
 
 describe('loadConfig', () => {
+  it('reads the CORS origins and rate limits, refusing an origin that is not scheme://host[:port]', () => {
+    const config = loadConfig({
+      ...base,
+      API_CORS_ORIGINS: 'https://console.example,http://127.0.0.1:8080',
+      API_RATE_LIMIT_PER_MINUTE: '0',
+      API_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10',
+    });
+    expect(config.http.corsOrigins).toEqual(['https://console.example', 'http://127.0.0.1:8080']);
+    expect(config.http.rateLimit).toEqual({ perMinute: 0, anonymousPerMinute: 10 });
+    for (const origin of [
+      '*',
+      'https://a.example/path',
+      'console.example',
+      'https://a.example, https://b.example',
+    ]) {
+      expect(() => loadConfig({ ...base, API_CORS_ORIGINS: origin })).toThrow(/API_CORS_ORIGINS/);
+    }
+    expect(() => loadConfig({ ...base, API_RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(
+      /API_RATE_LIMIT_PER_MINUTE/,
+    );
+  });
+
   it('builds the typed config with defaults', () => {
     const config = loadConfig(base, '/srv/dw');
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      corsOrigins: [],
+      rateLimit: { perMinute: 600, anonymousPerMinute: 60 },
+    });
     expect(config.scan.allowedNetworks).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.policy.dir).toBe('/srv/dw/policies/pci-dss-v4');
     expect(config.nmap.technique).toMatch(/^(syn|connect)$/);
@@ -32,5 +59,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, SCAN_ALLOWED_NETWORKS: '127.0.0.0/8,example.com' })).toThrow(
       /SCAN_ALLOWED_NETWORKS/,
     );
+  });
+
+  it('webhooks default to loopback-only plain http, 8 attempts from a 10 s backoff and a 10 s timeout', () => {
+    expect(loadConfig(base).webhooks).toEqual({
+      allowHttpHosts: ['localhost', '127.0.0.0/8', '::1/128'],
+      timeoutMs: 10_000,
+      attempts: 8,
+      backoffMs: 10_000,
+      sweepIntervalMs: 60_000,
+    });
+    const custom = loadConfig({ ...base, WEBHOOK_ALLOW_HTTP_HOSTS: 'Hooks.Internal, 10.0.0.0/8' });
+    expect(custom.webhooks.allowHttpHosts).toEqual(['hooks.internal', '10.0.0.0/8']);
+    expect(() => loadConfig({ ...base, WEBHOOK_ALLOW_HTTP_HOSTS: 'http://x y' })).toThrow(
+      /WEBHOOK_ALLOW_HTTP_HOSTS/,
+    );
+    expect(() => loadConfig({ ...base, WEBHOOK_ATTEMPTS: '0' })).toThrow(/WEBHOOK_ATTEMPTS/);
   });
 });

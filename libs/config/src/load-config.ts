@@ -11,6 +11,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 interface RawConfig {
   HOST: string;
   PORT: number;
+  API_CORS_ORIGINS: string;
+  API_RATE_LIMIT_PER_MINUTE: number;
+  API_RATE_LIMIT_ANONYMOUS_PER_MINUTE: number;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
   DATABASE_CONNECT_TIMEOUT_MS: number;
@@ -34,6 +37,11 @@ interface RawConfig {
   LOG_LEVEL: AppConfig['logLevel'];
   SCHEDULER_SYNC_INTERVAL_MS: number;
   WAIVER_SWEEP_INTERVAL_MS: number;
+  WEBHOOK_ALLOW_HTTP_HOSTS: string;
+  WEBHOOK_TIMEOUT_MS: number;
+  WEBHOOK_ATTEMPTS: number;
+  WEBHOOK_BACKOFF_MS: number;
+  WEBHOOK_SWEEP_INTERVAL_MS: number;
 }
 
 const URL_PATTERN = {
@@ -46,6 +54,14 @@ const schema = {
   properties: {
     HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    // Exact origins (scheme://host[:port]) allowed to call the API from a browser; empty: CORS closed.
+    API_CORS_ORIGINS: {
+      type: 'string',
+      pattern: '^(https?://[^,\\s/]+)?(,https?://[^,\\s/]+)*$',
+      default: '',
+    },
+    API_RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 600 },
+    API_RATE_LIMIT_ANONYMOUS_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 60 },
     DATABASE_URL: { type: 'string', pattern: URL_PATTERN.DATABASE_URL },
     DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
     DATABASE_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 5000 },
@@ -74,6 +90,12 @@ const schema = {
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SCHEDULER_SYNC_INTERVAL_MS: { type: 'integer', minimum: 1000, default: 15_000 },
     WAIVER_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
+    // Hosts a webhook may reach over plain http (names, addresses or CIDRs); others need https.
+    WEBHOOK_ALLOW_HTTP_HOSTS: { type: 'string', minLength: 1, default: 'localhost,127.0.0.0/8,::1/128' },
+    WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 120_000, default: 10_000 },
+    WEBHOOK_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 30, default: 8 },
+    WEBHOOK_BACKOFF_MS: { type: 'integer', minimum: 0, default: 10_000 },
+    WEBHOOK_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
   },
   required: ['DATABASE_URL', 'REDIS_URL'],
 } as const;
@@ -117,6 +139,22 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       );
     }
   }
+  const allowHttpHosts = raw.WEBHOOK_ALLOW_HTTP_HOSTS.split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of allowHttpHosts) {
+    if (!/^[a-z0-9.:/_-]+$/.test(host)) {
+      throw new DriftwatchError(
+        ErrorCode.ConfigInvalid,
+        `Invalid configuration: WEBHOOK_ALLOW_HTTP_HOSTS entry "${host}" is not a host name, address or CIDR`,
+        {
+          fields: [
+            { field: 'WEBHOOK_ALLOW_HTTP_HOSTS', reason: `"${host}" is not a host name, address or CIDR` },
+          ],
+        },
+      );
+    }
+  }
   const technique =
     raw.NMAP_SCAN_TECHNIQUE === 'auto'
       ? typeof process.getuid === 'function' && process.getuid() === 0
@@ -125,7 +163,15 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       : raw.NMAP_SCAN_TECHNIQUE;
 
   return Object.freeze({
-    http: { host: raw.HOST, port: raw.PORT },
+    http: {
+      host: raw.HOST,
+      port: raw.PORT,
+      corsOrigins: raw.API_CORS_ORIGINS.split(',').filter(Boolean),
+      rateLimit: {
+        perMinute: raw.API_RATE_LIMIT_PER_MINUTE,
+        anonymousPerMinute: raw.API_RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      },
+    },
     database: {
       url: raw.DATABASE_URL,
       poolSize: raw.DATABASE_POOL_SIZE,
@@ -154,6 +200,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     scheduler: {
       syncIntervalMs: raw.SCHEDULER_SYNC_INTERVAL_MS,
       waiverSweepIntervalMs: raw.WAIVER_SWEEP_INTERVAL_MS,
+    },
+    webhooks: {
+      allowHttpHosts,
+      timeoutMs: raw.WEBHOOK_TIMEOUT_MS,
+      attempts: raw.WEBHOOK_ATTEMPTS,
+      backoffMs: raw.WEBHOOK_BACKOFF_MS,
+      sweepIntervalMs: raw.WEBHOOK_SWEEP_INTERVAL_MS,
     },
   });
 }

@@ -17,6 +17,10 @@ export enum ErrorCode {
   PolicyInvalid = 'POLICY_INVALID',
   ConfigInvalid = 'CONFIG_INVALID',
   DependencyUnavailable = 'DEPENDENCY_UNAVAILABLE',
+  /** Too many requests from one API key or client address (the API answers 429 with Retry-After). */
+  RateLimited = 'RATE_LIMITED',
+  /** An unexpected failure; the API answers 500 without details. */
+  Internal = 'INTERNAL',
 }
 
 export interface FieldError {

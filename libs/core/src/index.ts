@@ -15,3 +15,4 @@ export * from './snapshot-content';
 export * from './shards';
 export * from './script-output';
 export * from './observation-shape';
+export * from './audit-chain';

@@ -13,6 +13,8 @@ export type {
   NmapXmlObservers,
   NmapXmlParseResult,
 } from './nmap-xml.parser';
+export { renderNmapXml } from './nmap-xml.writer';
+export type { NmapXmlRenderOptions } from './nmap-xml.writer';
 export { NmapNotFoundError, NmapRunner } from './nmap.runner';
 export type {
   NmapChildProcess,

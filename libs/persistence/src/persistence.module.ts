@@ -6,10 +6,12 @@ import { AppConfig } from '@driftwatch/config';
 import { dataSourceOptions } from './data-source';
 import {
   ApiKeyRepository,
+  AuditRepository,
   BaselineRepository,
   ChangeRepository,
   ConfigDocumentRepository,
   EvaluationInputRepository,
+  EvaluationRepository,
   FindingRepository,
   HostObservationRepository,
   ObservationRepository,
@@ -20,14 +22,18 @@ import {
   ScopeRepository,
   SnapshotRepository,
   WaiverRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository,
 } from './repositories';
 
 const REPOSITORIES = [
   ApiKeyRepository,
+  AuditRepository,
   BaselineRepository,
   ChangeRepository,
   ConfigDocumentRepository,
   EvaluationInputRepository,
+  EvaluationRepository,
   FindingRepository,
   HostObservationRepository,
   ObservationRepository,
@@ -38,6 +44,8 @@ const REPOSITORIES = [
   ScopeRepository,
   SnapshotRepository,
   WaiverRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository,
 ];
 
 @Global()

@@ -1,6 +1,8 @@
 /** Shared queue and job names: producers and processors never spell them twice. */
 export enum QueueName {
   Evaluate = 'evaluate',
+  /** Outgoing webhook deliveries, and the sweep that re-enqueues deliveries whose job was lost. */
+  Webhooks = 'webhooks',
 }
 
 /**
@@ -18,6 +20,8 @@ export enum JobName {
   EvaluateSnapshot = 'evaluate-snapshot',
   EvaluateScopeConfig = 'evaluate-scope-config',
   ExpireWaivers = 'expire-waivers',
+  DeliverWebhook = 'deliver-webhook',
+  SweepWebhooks = 'sweep-webhooks',
 }
 
 export interface ManualScanPayload {
@@ -55,6 +59,16 @@ export interface ExpireWaiversPayload {
   slot: string;
 }
 
+/** One webhook delivery (a row of webhook_deliveries): the job id is the delivery id. */
+export interface DeliverWebhookPayload {
+  deliveryId: string;
+}
+
+export interface SweepWebhooksPayload {
+  /** ISO time of the sweep slot. */
+  slot: string;
+}
+
 export type ScanJobPayload = (ManualScanPayload | ScheduledScanPayload) & {
   scanId?: string;
   step?: ScanStep;
@@ -68,4 +82,7 @@ export const jobIds = {
   evaluation: (snapshotId: string): string => `evaluate-${snapshotId}`,
   configEvaluation: (scopeId: string, stateId: string): string => `evaluate-config-${scopeId}-${stateId}`,
   waiverSweep: (slot: Date): string => `expire-waivers-${slot.getTime()}`,
+  /** The delivery id itself: a retried or repeated enqueue of one delivery adds one job. */
+  webhookDelivery: (deliveryId: string): string => deliveryId,
+  webhookSweep: (slot: Date): string => `sweep-webhooks-${slot.getTime()}`,
 };

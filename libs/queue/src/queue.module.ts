@@ -6,6 +6,7 @@ import { AppConfig } from '@driftwatch/config';
 import { QueueName } from './queue-names';
 import { redisOptionsFromUrl } from './redis-connection';
 import { ScanQueue, scanJobOptions } from './scan-queue';
+import { WebhookQueue } from './webhook-queue';
 
 @Global()
 @Module({
@@ -30,7 +31,7 @@ import { ScanQueue, scanJobOptions } from './scan-queue';
       }),
     }),
   ],
-  providers: [ScanQueue],
-  exports: [ScanQueue, BullModule],
+  providers: [ScanQueue, WebhookQueue],
+  exports: [ScanQueue, WebhookQueue, BullModule],
 })
 export class QueueModule {}

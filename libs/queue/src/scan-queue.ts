@@ -171,7 +171,7 @@ export function scanJobOptions(config: AppConfig) {
 // answer within this time instead (the API turns it into a 503).
 const PRODUCER_TIMEOUT_MS = 5000;
 
-async function bounded<T>(operation: () => Promise<T>): Promise<T> {
+export async function bounded<T>(operation: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

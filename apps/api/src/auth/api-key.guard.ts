@@ -8,6 +8,7 @@ import type { Role } from '@driftwatch/persistence';
 
 import { PUBLIC_KEY, ROLES_KEY } from './authorize.decorator';
 import { presentedKey } from './bearer-token';
+import { requestPrincipal } from './request-principal';
 
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
@@ -34,7 +35,7 @@ export class ApiKeyGuard implements CanActivate {
         ErrorCode.Unauthenticated,
         'An API key is required: Authorization: Bearer <key>',
       );
-    const principal = await this.apiKeys.authenticate(key);
+    const principal = await requestPrincipal(request, this.apiKeys);
     if (!principal) throw new DriftwatchError(ErrorCode.Unauthenticated, 'The API key is invalid or revoked');
     request.principal = principal;
 

@@ -2,6 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 
 import type { ApiKeyService } from '@driftwatch/application';
 
+import { problemFor, sendProblem } from '../errors/problem-details';
+
 import { presentedKey } from './bearer-token';
 
 /**
@@ -13,7 +15,7 @@ export function docsAuth(apiKeys: ApiKeyService) {
     const key = presentedKey(req.headers.authorization, true);
     const refuse = () => {
       res.setHeader('WWW-Authenticate', 'Basic realm="Driftwatch API docs: password = API key"');
-      res.status(401).json({ statusCode: 401, error: 'UNAUTHENTICATED', message: 'An API key is required' });
+      sendProblem(res, problemFor(req, { status: 401, detail: 'An API key is required' }));
     };
     if (!key) return refuse();
     apiKeys.authenticate(key).then(

@@ -6,9 +6,12 @@ import {
   ApiKeyResponseDto,
   ApiKeyService,
   CreateApiKeyDto,
+  keyActor,
+  type Principal,
 } from '@driftwatch/application';
 
 import { Authorize } from '@driftwatch/api/auth/authorize.decorator';
+import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -19,8 +22,11 @@ export class ApiKeysController {
   /** The response carries the key's secret; it is shown only here. */
   @Post()
   @Authorize('admin')
-  create(@Body() dto: CreateApiKeyDto): Promise<ApiKeyCreatedResponseDto> {
-    return this.apiKeys.create(dto);
+  create(
+    @Body() dto: CreateApiKeyDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiKeyCreatedResponseDto> {
+    return this.apiKeys.create(dto, keyActor(principal));
   }
 
   @Get()
@@ -31,7 +37,10 @@ export class ApiKeysController {
 
   @Delete(':id')
   @Authorize('admin')
-  revoke(@Param('id', ParseUUIDPipe) id: string): Promise<ApiKeyResponseDto> {
-    return this.apiKeys.revoke(id);
+  revoke(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiKeyResponseDto> {
+    return this.apiKeys.revoke(id, keyActor(principal));
   }
 }

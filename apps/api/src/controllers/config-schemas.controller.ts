@@ -11,6 +11,7 @@ import {
 
 import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParsePatternPipe, SCHEMA_NAME } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('config')
 @ApiBearerAuth()
@@ -36,7 +37,13 @@ export class ConfigSchemasController {
 
   @Get(':name')
   @Authorize(...READERS, 'scanner', 'ci')
-  get(@Param('name') name: string): Promise<ConfigSchemaResponseDto> {
+  get(
+    @Param(
+      'name',
+      new ParsePatternPipe(SCHEMA_NAME, 'must be 1-100 lowercase letters, digits, ".", "_" or "-"'),
+    )
+    name: string,
+  ): Promise<ConfigSchemaResponseDto> {
     return this.schemas.get(name);
   }
 }

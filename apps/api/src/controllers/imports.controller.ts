@@ -1,7 +1,12 @@
 import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 
-import { type Principal, SnapshotImportedDto, SnapshotImportService } from '@driftwatch/application';
+import {
+  keyActor,
+  type Principal,
+  SnapshotImportedDto,
+  SnapshotImportService,
+} from '@driftwatch/application';
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
 import { Authorize } from '@driftwatch/api/auth/authorize.decorator';
@@ -29,6 +34,6 @@ export class ImportsController {
         'Send the nmap XML document as the body with Content-Type: application/xml',
       );
     }
-    return this.imports.importXml(id, body, principal.name);
+    return this.imports.importXml(id, body, keyActor(principal));
   }
 }

@@ -12,6 +12,7 @@ import {
 
 import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParsePatternPipe, POLICY_VERSION } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('policies')
 @ApiBearerAuth()
@@ -36,7 +37,10 @@ export class PoliciesController {
   /** One stored version with its rule files. */
   @Get('versions/:version')
   @Authorize(...READERS)
-  version(@Param('version') version: string): Promise<PolicyVersionDto> {
+  version(
+    @Param('version', new ParsePatternPipe(POLICY_VERSION, 'must be a policy version (64 hex digits)'))
+    version: string,
+  ): Promise<PolicyVersionDto> {
     return this.policies.getVersion(version);
   }
 
@@ -55,7 +59,8 @@ export class PoliciesController {
   @HttpCode(200)
   @Authorize('admin')
   activate(
-    @Param('version') version: string,
+    @Param('version', new ParsePatternPipe(POLICY_VERSION, 'must be a policy version (64 hex digits)'))
+    version: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<PolicyResponseDto> {
     return this.policies.activate(version, principal);

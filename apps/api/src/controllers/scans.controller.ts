@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
-import { type Principal, ScanResponseDto, ScanService } from '@driftwatch/application';
+import { keyActor, type Principal, ScanResponseDto, ScanService } from '@driftwatch/application';
 
 import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
@@ -25,6 +25,6 @@ export class ScansController {
     @Param('id', ParseUUIDPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ScanResponseDto> {
-    return this.scans.cancel(id, principal.name);
+    return this.scans.cancel(id, keyActor(principal));
   }
 }

@@ -14,6 +14,8 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
   CreateScopeDto,
+  keyActor,
+  type Principal,
   PageQueryDto,
   ScanService,
   ScanAcceptedDto,
@@ -24,6 +26,7 @@ import {
 } from '@driftwatch/application';
 
 import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
 
 @ApiTags('scopes')
 @ApiBearerAuth()
@@ -36,8 +39,8 @@ export class ScopesController {
 
   @Post()
   @Authorize(...MANAGERS)
-  create(@Body() dto: CreateScopeDto): Promise<ScopeResponseDto> {
-    return this.scopes.create(dto);
+  create(@Body() dto: CreateScopeDto, @CurrentPrincipal() principal: Principal): Promise<ScopeResponseDto> {
+    return this.scopes.create(dto, keyActor(principal));
   }
 
   @Get()
@@ -54,22 +57,29 @@ export class ScopesController {
 
   @Patch(':id')
   @Authorize(...MANAGERS)
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateScopeDto): Promise<ScopeResponseDto> {
-    return this.scopes.update(id, dto);
+  update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateScopeDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ScopeResponseDto> {
+    return this.scopes.update(id, dto, keyActor(principal));
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Authorize(...MANAGERS)
-  remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    return this.scopes.remove(id);
+  remove(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    return this.scopes.remove(id, keyActor(principal));
   }
 
   /** Scan now: 202 with the scan id; poll GET /scans/{id}. */
   @Post(':id/scans')
   @HttpCode(202)
   @Authorize(...MANAGERS)
-  scan(@Param('id', ParseUUIDPipe) id: string): Promise<ScanAcceptedDto> {
-    return this.scans.request(id);
+  scan(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ScanAcceptedDto> {
+    return this.scans.request(id, keyActor(principal));
   }
 }

@@ -2,10 +2,14 @@ import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
+  ChangeFeedResponseDto,
   ChangeListResponseDto,
+  ChangesFeedQueryDto,
   ChangesQueryDto,
   HistoryService,
   PageQueryDto,
+  ScopeStateQueryDto,
+  ScopeStateResponseDto,
   SnapshotListResponseDto,
   SnapshotResponseDto,
 } from '@driftwatch/application';
@@ -35,6 +39,23 @@ export class SnapshotsController {
     @Query() query: ChangesQueryDto,
   ): Promise<ChangeListResponseDto> {
     return this.history.changesSince(id, query);
+  }
+
+  /** Drift across every scope (or one), oldest first, in keyset pages (`nextCursor`). */
+  @Get('changes')
+  @Authorize(...READERS)
+  feed(@Query() query: ChangesFeedQueryDto): Promise<ChangeFeedResponseDto> {
+    return this.history.changesFeed(query);
+  }
+
+  /** "What did scope S look like at time T": hosts, ports and services as of `at` (default now). */
+  @Get('scopes/:id/state')
+  @Authorize(...READERS)
+  state(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ScopeStateQueryDto,
+  ): Promise<ScopeStateResponseDto> {
+    return this.history.scopeState(id, query.at);
   }
 
   /** One snapshot with its hosts, ports, services and script output. */

@@ -5,34 +5,14 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 
-import { DriftwatchError, ErrorCode, type FieldError } from '@driftwatch/core';
+import { maskPanLike } from '@driftwatch/config-state';
+import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
-const STATUS: Record<ErrorCode, HttpStatus> = {
-  [ErrorCode.ValidationFailed]: HttpStatus.BAD_REQUEST,
-  [ErrorCode.TargetNotAllowed]: HttpStatus.BAD_REQUEST,
-  [ErrorCode.NmapOutputInvalid]: HttpStatus.BAD_REQUEST,
-  [ErrorCode.PolicyInvalid]: HttpStatus.BAD_REQUEST,
-  [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
-  [ErrorCode.Conflict]: HttpStatus.CONFLICT,
-  [ErrorCode.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-  [ErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
-  [ErrorCode.ScanCancelled]: HttpStatus.CONFLICT,
-  [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
-  [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
-  [ErrorCode.DependencyUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
-  [ErrorCode.ScanFailed]: HttpStatus.INTERNAL_SERVER_ERROR,
-  [ErrorCode.ConfigInvalid]: HttpStatus.INTERNAL_SERVER_ERROR,
-};
-
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  fields?: FieldError[];
-}
+import { type ProblemInput, problemFor, requestPath, sendProblem, STATUS_OF_CODE } from './problem-details';
 
 // Errors of the pg driver and sockets that mean "the database is unreachable", not "bad request".
 const CONNECTION_ERRORS = new Set([
@@ -46,69 +26,94 @@ const CONNECTION_ERRORS = new Set([
   '08001',
 ]);
 
-/** One error shape for every route: { statusCode, error (a code), message, fields? }. */
+/**
+ * One error format for every route: RFC 9457 problem details (application/problem+json) with
+ * our `code` and, for bad input, `fields`. Never a stack; a 5xx is logged with its cause.
+ */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
-    if (body.statusCode === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-    res.status(body.statusCode).json(body);
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const problem = problemFor(req, this.toProblem(exception, req));
+    if (res.headersSent) {
+      // The answer had started (a streamed body): nothing more can be said on this response.
+      res.destroy();
+      return;
+    }
+    sendProblem(res, problem);
   }
 
-  private toBody(exception: unknown): ErrorBody {
+  private toProblem(exception: unknown, req: Request): ProblemInput {
     if (exception instanceof DriftwatchError) {
-      const statusCode: number = STATUS[exception.code];
-      if (statusCode >= 500) this.logger.error({ err: exception }, exception.message);
-      return {
-        statusCode,
-        error: exception.code,
-        message: exception.message,
-        fields: exception.details.fields,
-      };
+      const status: number = STATUS_OF_CODE[exception.code];
+      if (status >= 500) this.logger.error({ err: exception }, exception.message);
+      return { status, code: exception.code, detail: exception.message, fields: exception.details.fields };
+    }
+    if (exception instanceof NotFoundException && /^Cannot [A-Z]+ /.test(exception.message)) {
+      // Nest's "Cannot GET /path?query" for an unknown route: the query is not repeated.
+      return { status: 404, detail: `No route ${req.method} ${requestPath(req)}`, untrustedDetail: true };
     }
     if (exception instanceof HttpException) {
-      const statusCode = exception.getStatus();
+      const status = exception.getStatus();
       const response = exception.getResponse();
       const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      const message = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : exception.message;
-      return { statusCode, error: HttpStatus[statusCode] ?? 'ERROR', message };
+      const detail = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : exception.message;
+      if (status >= 500) this.logger.error({ err: exception }, detail);
+      if (status === 429) return { status, detail: 'Too many requests; retry after the time in Retry-After' };
+      return { status, detail, untrustedDetail: true };
     }
     const bodyError = bodyParserError(exception);
     if (bodyError) return bodyError;
     if (isConnectionError(exception)) {
       this.logger.warn({ err: exception }, 'dependency unavailable');
       return {
-        statusCode: 503,
-        error: ErrorCode.DependencyUnavailable,
-        message: 'A backing service is unavailable; retry later',
+        status: 503,
+        code: ErrorCode.DependencyUnavailable,
+        detail: 'A backing service is unavailable; retry later',
       };
     }
     this.logger.error({ err: exception }, 'unhandled error');
-    return { statusCode: 500, error: 'INTERNAL', message: 'Internal error' };
+    return { status: 500, code: ErrorCode.Internal, detail: 'Internal error' };
   }
 }
 
-/** Express body parsers report bad bodies (too large, malformed JSON) with a 4xx `status`. */
-function bodyParserError(error: unknown): ErrorBody | undefined {
+/** Express body parsers report bad bodies (too large, malformed JSON, bad charset) with a 4xx `status`. */
+export function bodyParserError(error: unknown): ProblemInput | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { status, type, message } = error as { status?: unknown; type?: unknown; message?: unknown };
   if (typeof status !== 'number' || status < 400 || status >= 500 || typeof type !== 'string')
     return undefined;
   if (type === 'entity.too.large') {
     return {
-      statusCode: 413,
-      error: ErrorCode.PayloadTooLarge,
-      message: 'The request body is larger than this route accepts',
+      status: HttpStatus.PAYLOAD_TOO_LARGE,
+      code: ErrorCode.PayloadTooLarge,
+      detail: 'The request body is larger than this route accepts',
     };
   }
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return {
+      status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      code: ErrorCode.UnsupportedMediaType,
+      detail: `Unsupported body encoding: ${typeof message === 'string' ? message : type}`,
+      untrustedDetail: true,
+    };
+  }
+  // A JSON parser message quotes the start of the body: kept short and masked.
+  const reason = maskPanLike((typeof message === 'string' ? message : type).slice(0, 200));
   return {
-    statusCode: status,
-    error: ErrorCode.ValidationFailed,
-    message: `Invalid request body: ${typeof message === 'string' ? message : type}`,
-    fields: [{ field: 'body', reason: typeof message === 'string' ? message : type }],
+    status: status === 400 || status === 413 || status === 415 ? status : HttpStatus.BAD_REQUEST,
+    code:
+      status === 413
+        ? ErrorCode.PayloadTooLarge
+        : status === 415
+          ? ErrorCode.UnsupportedMediaType
+          : ErrorCode.ValidationFailed,
+    detail: `Invalid request body: ${reason}`,
+    fields: [{ field: 'body', reason }],
   };
 }
 

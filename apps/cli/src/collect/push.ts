@@ -69,7 +69,8 @@ export async function pushDocument(
     // not JSON: reported below as text
   }
   if (!response.ok) {
-    const detail = typeof answer['message'] === 'string' ? answer['message'] : text.slice(0, 500);
+    // The API answers errors as RFC 9457 problem details: `detail` says what was wrong.
+    const detail = typeof answer['detail'] === 'string' ? answer['detail'] : text.slice(0, 500);
     throw new DriftwatchError(
       ErrorCode.DependencyUnavailable,
       `the API answered ${response.status}: ${detail}`,

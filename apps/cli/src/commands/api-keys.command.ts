@@ -2,13 +2,16 @@ import { parseArgs } from 'node:util';
 
 import { NestFactory } from '@nestjs/core';
 
-import { ApiKeyService } from '@driftwatch/application';
+import { ApiKeyService, systemActor } from '@driftwatch/application';
 import type { AppConfig } from '@driftwatch/config';
 import { type Role, ROLES } from '@driftwatch/core';
 
 import { CliAdminModule } from '@driftwatch/cli/cli-admin.module';
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 import { API_KEYS_USAGE } from '@driftwatch/cli/commands/usage';
+
+// Keys made on the host with the database's credentials: the trail names the CLI as the actor.
+const CLI_ACTOR = systemActor('cli');
 
 export async function apiKeysCommand(
   args: string[],
@@ -46,14 +49,14 @@ export async function apiKeysCommand(
   try {
     const keys = app.get(ApiKeyService);
     if (sub === 'create') {
-      const key = await keys.create({ name: values.name ?? '', role: values.role as Role });
+      const key = await keys.create({ name: values.name ?? '', role: values.role as Role }, CLI_ACTOR);
       out(
         values.json
           ? JSON.stringify(key)
           : `created ${key.role} key ${key.id} (${key.name})\n${key.secret}\n(the key is shown once)`,
       );
     } else if (sub === 'revoke') {
-      const key = await keys.revoke(positionals[0] ?? '');
+      const key = await keys.revoke(positionals[0] ?? '', CLI_ACTOR);
       out(values.json ? JSON.stringify(key) : `revoked ${key.id} (${key.name}) at ${key.revokedAt ?? ''}`);
     } else {
       const list = await keys.list();

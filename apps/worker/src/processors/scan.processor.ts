@@ -117,6 +117,8 @@ export class ScanProcessor implements OnModuleInit, OnApplicationShutdown {
       case JobName.EvaluateSnapshot:
       case JobName.EvaluateScopeConfig:
       case JobName.ExpireWaivers:
+      case JobName.DeliverWebhook:
+      case JobName.SweepWebhooks:
         break;
     }
     throw new Error(`scan queue has no handler for job "${job.name}"`);

@@ -1,10 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
-import { DriftwatchError, ErrorCode, sha256Hex } from '@driftwatch/core';
+import { type AuditActor, DriftwatchError, ErrorCode, sha256Hex } from '@driftwatch/core';
 import { ApiKeyRepository, type Role } from '@driftwatch/persistence';
 
+import { AuditTrail } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { SecretGenerator } from '@driftwatch/application/common/secret-generator';
 
@@ -32,18 +34,34 @@ export class ApiKeyService {
     private readonly keys: ApiKeyRepository,
     private readonly secrets: SecretGenerator,
     private readonly clock: Clock,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** The secret is returned here once; only its sha256 is stored (it is 256 random bits, so no KDF is needed). */
-  async create(dto: CreateApiKeyDto): Promise<ApiKeyCreatedResponseDto> {
+  async create(dto: CreateApiKeyDto, actor: AuditActor): Promise<ApiKeyCreatedResponseDto> {
     const prefix = this.secrets.hex(8);
     const secret = this.secrets.token(32);
-    const entity = await this.keys.create({
-      name: dto.name,
-      role: dto.role,
-      prefix,
-      secretHash: sha256Hex(secret),
-      createdAt: this.clock.now(),
+    const entity = await this.dataSource.transaction(async (manager) => {
+      const created = await this.keys.create(
+        {
+          name: dto.name,
+          role: dto.role,
+          prefix,
+          secretHash: sha256Hex(secret),
+          createdAt: this.clock.now(),
+        },
+        manager,
+      );
+      // The trail names the key, never its secret or hash.
+      await this.audit.record(manager, {
+        actor,
+        action: 'api-key.created',
+        subjectType: 'api-key',
+        subjectId: created.id,
+        details: { name: created.name, role: created.role, prefix },
+      });
+      return created;
     });
     return { ...mapApiKey(entity), secret: `dw_${prefix}_${secret}` };
   }
@@ -52,9 +70,21 @@ export class ApiKeyService {
     return (await this.keys.list()).map(mapApiKey);
   }
 
-  async revoke(id: string): Promise<ApiKeyResponseDto> {
-    const revoked = await this.keys.revoke(id, this.clock.now());
-    if (!revoked) throw new DriftwatchError(ErrorCode.NotFound, `API key ${id} not found`);
+  async revoke(id: string, actor: AuditActor): Promise<ApiKeyResponseDto> {
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      const result = await this.keys.revoke(id, this.clock.now(), manager);
+      if (!result) throw new DriftwatchError(ErrorCode.NotFound, `API key ${id} not found`);
+      if (result.changed) {
+        await this.audit.record(manager, {
+          actor,
+          action: 'api-key.revoked',
+          subjectType: 'api-key',
+          subjectId: id,
+          details: { name: result.key.name, role: result.key.role },
+        });
+      }
+      return result.key;
+    });
     return mapApiKey(revoked);
   }
 

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { contentHash, DriftwatchError, ErrorCode } from '@driftwatch/core';
 import { BaselineRepository, FindingRepository, ScopeRepository } from '@driftwatch/persistence';
 
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
+import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 
 import { type BaselineResponseDto, type CreateBaselineDto, mapBaseline } from './baseline.dto';
@@ -27,6 +28,7 @@ export class BaselineService {
     private readonly findings: FindingRepository,
     private readonly scopes: ScopeRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail,
   ) {}
 
   async create(scopeId: string, dto: CreateBaselineDto, principal: Principal): Promise<BaselineResponseDto> {
@@ -68,6 +70,22 @@ export class BaselineService {
         },
         manager,
       );
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action: 'baseline.approved',
+        subjectType: 'baseline',
+        subjectId: baseline.id,
+        scopeId,
+        details: {
+          snapshotId: snapshot.id,
+          takenAt: baseline.takenAt.toISOString(),
+          policyVersion,
+          note: baseline.note,
+          // The approved set by its hash: it can be thousands of fingerprints.
+          fingerprintCount: fingerprints.length,
+          fingerprintsHash: contentHash([...fingerprints].sort()),
+        },
+      });
       return mapBaseline(baseline);
     });
   }

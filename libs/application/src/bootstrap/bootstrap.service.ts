@@ -7,6 +7,7 @@ import { AppConfig } from '@driftwatch/config';
 import { ScopeRepository } from '@driftwatch/persistence';
 
 import { ApiKeyService } from '@driftwatch/application/api-keys/api-key.service';
+import { systemActor } from '@driftwatch/application/audit/audit-trail';
 import { FindingService } from '@driftwatch/application/findings/finding.service';
 import type { FindingResponseDto } from '@driftwatch/application/findings/finding.dto';
 import { ScanService } from '@driftwatch/application/scans/scan.service';
@@ -26,6 +27,8 @@ export const DEFAULT_SCOPE = {
 
 export const ADMIN_KEY_FILE = 'admin-api-key';
 
+const BOOTSTRAP = systemActor('bootstrap');
+
 /** First-start tasks of single-machine mode (`npm start`). */
 @Injectable()
 export class BootstrapService {
@@ -42,7 +45,7 @@ export class BootstrapService {
   async ensureAdminKey(): Promise<{ created: boolean; file: string; secret?: string }> {
     const file = join(this.config.runDir, ADMIN_KEY_FILE);
     if ((await this.apiKeys.countActiveAdmins()) > 0) return { created: false, file };
-    const key = await this.apiKeys.create({ name: 'single-machine admin', role: 'admin' });
+    const key = await this.apiKeys.create({ name: 'single-machine admin', role: 'admin' }, BOOTSTRAP);
     await mkdir(this.config.runDir, { recursive: true, mode: 0o700 });
     await writeFile(file, `${key.secret}\n`, { mode: 0o600 });
     await chmod(file, 0o600);
@@ -53,14 +56,17 @@ export class BootstrapService {
   async ensureDefaultScope(): Promise<string | null> {
     if ((await this.scopes.countLive()) > 0) return null;
     const ports = [...new Set([...DEFAULT_SCOPE.commonPorts, this.config.http.port])].sort((a, b) => a - b);
-    const scope = await this.scopeService.create({
-      name: DEFAULT_SCOPE.name,
-      targets: DEFAULT_SCOPE.targets,
-      ports,
-      approvedPorts: DEFAULT_SCOPE.approvedPorts,
-      schedule: DEFAULT_SCOPE.schedule,
-      vantage: 'default',
-    });
+    const scope = await this.scopeService.create(
+      {
+        name: DEFAULT_SCOPE.name,
+        targets: DEFAULT_SCOPE.targets,
+        ports,
+        approvedPorts: DEFAULT_SCOPE.approvedPorts,
+        schedule: DEFAULT_SCOPE.schedule,
+        vantage: 'default',
+      },
+      BOOTSTRAP,
+    );
     return scope.id;
   }
 
@@ -69,7 +75,7 @@ export class BootstrapService {
   }
 
   async startScan(scopeId: string): Promise<string> {
-    return (await this.scans.request(scopeId)).id;
+    return (await this.scans.request(scopeId, BOOTSTRAP)).id;
   }
 
   /** Waits for a scan to finish evaluation; returns its final status. */

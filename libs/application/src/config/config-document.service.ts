@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import {
   builtInHandler,
@@ -16,6 +17,7 @@ import { ConfigDocumentRepository, type ConfigStreamKey, ScopeRepository } from 
 import { canonicalAddress } from '@driftwatch/policy-engine';
 import { ScanQueue } from '@driftwatch/queue';
 
+import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
@@ -55,6 +57,7 @@ export class ConfigDocumentService {
     private readonly documents: ConfigDocumentRepository,
     private readonly queue: ScanQueue,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail,
   ) {}
 
   async submit(scopeId: string, dto: SubmitConfigDto, principal: Principal): Promise<ConfigSubmittedDto> {
@@ -88,54 +91,34 @@ export class ConfigDocumentService {
     const contentHash = sha256Hex(dto.content);
 
     const result = await this.documents.inStream(key, async (manager) => {
-      const current = await this.documents.current(key, manager);
-      if (current?.document.contentHash === contentHash) {
-        await this.documents.confirm(current.stateId, collectedAt, manager);
-        return {
-          outcome: 'unchanged' as const,
-          stateId: current.stateId,
-          document: current.document,
-          change: null,
-        };
-      }
-      if (current && collectedAt <= current.validFrom) {
-        throw new DriftwatchError(
-          ErrorCode.Conflict,
-          `a different ${dto.kind} document of ${key.asset}, collected at ${current.validFrom.toISOString()}, ` +
-            'is already in force: send documents in the order they were collected',
-          { fields: [{ field: 'collectedAt', reason: 'is not after the document in force' }] },
-        );
-      }
-      const document =
-        (await this.documents.findByHash(key, contentHash, manager)) ??
-        (await this.documents.insertDocument(
-          {
-            ...key,
-            schemaName: dto.kind === 'json' ? (dto.schema ?? null) : null,
-            contentHash,
-            content: dto.content,
-            facts,
-            collectedAt,
-            receivedAt: now,
-            submittedBy: principal.keyId,
-          },
-          manager,
-        ));
-      if (current) await this.documents.close(current.stateId, collectedAt, manager);
-      const stateId = await this.documents.open(key, document.id, collectedAt, manager);
-      if (!current) return { outcome: 'created' as const, stateId, document, change: null };
-      const diff = lineDiff(diffText(dto.kind, current.document.content), diffText(dto.kind, dto.content));
-      const change = {
-        ...key,
-        fromDocumentId: current.document.id,
-        toDocumentId: document.id,
-        detectedAt: collectedAt,
-        changes: handler.diff(current.document.facts, facts),
-        lineDiff: diff.text,
-        lineDiffTruncated: diff.truncated,
-      };
-      const id = await this.documents.insertChange(change, manager);
-      return { outcome: 'changed' as const, stateId, document, change: { id, ...change } };
+      const stored = await this.storeInStream(
+        key,
+        dto,
+        facts,
+        handler,
+        contentHash,
+        collectedAt,
+        now,
+        principal,
+        manager,
+      );
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action: `config-document.${stored.outcome}`,
+        subjectType: 'config-document',
+        subjectId: stored.document.id,
+        scopeId: scope.id,
+        details: {
+          asset: key.asset,
+          kind: key.kind,
+          tag: key.tag,
+          contentHash,
+          collectedAt: collectedAt.toISOString(),
+          stateId: stored.stateId,
+          changeId: stored.change?.id ?? null,
+        },
+      });
+      return stored;
     });
     this.logger.log(
       { scopeId: scope.id, asset: key.asset, kind: key.kind, tag: key.tag, outcome: result.outcome },
@@ -202,6 +185,68 @@ export class ConfigDocumentService {
       kind: document.kind,
       hooks: { input: firewallExposure(facts, 'input'), forward: firewallExposure(facts, 'forward') },
     };
+  }
+
+  /** One submission inside its stream's lock: confirm, or store and open a new interval (with its change). */
+  private async storeInStream(
+    key: ConfigStreamKey,
+    dto: SubmitConfigDto,
+    facts: Record<string, unknown>,
+    handler: ConfigKindHandler<object>,
+    contentHash: string,
+    collectedAt: Date,
+    now: Date,
+    principal: Principal,
+    manager: EntityManager,
+  ) {
+    const current = await this.documents.current(key, manager);
+    if (current?.document.contentHash === contentHash) {
+      await this.documents.confirm(current.stateId, collectedAt, manager);
+      return {
+        outcome: 'unchanged' as const,
+        stateId: current.stateId,
+        document: current.document,
+        change: null,
+      };
+    }
+    if (current && collectedAt <= current.validFrom) {
+      throw new DriftwatchError(
+        ErrorCode.Conflict,
+        `a different ${dto.kind} document of ${key.asset}, collected at ${current.validFrom.toISOString()}, ` +
+          'is already in force: send documents in the order they were collected',
+        { fields: [{ field: 'collectedAt', reason: 'is not after the document in force' }] },
+      );
+    }
+    const document =
+      (await this.documents.findByHash(key, contentHash, manager)) ??
+      (await this.documents.insertDocument(
+        {
+          ...key,
+          schemaName: dto.kind === 'json' ? (dto.schema ?? null) : null,
+          contentHash,
+          content: dto.content,
+          facts,
+          collectedAt,
+          receivedAt: now,
+          submittedBy: principal.keyId,
+        },
+        manager,
+      ));
+    if (current) await this.documents.close(current.stateId, collectedAt, manager);
+    const stateId = await this.documents.open(key, document.id, collectedAt, manager);
+    if (!current) return { outcome: 'created' as const, stateId, document, change: null };
+    const diff = lineDiff(diffText(dto.kind, current.document.content), diffText(dto.kind, dto.content));
+    const change = {
+      ...key,
+      fromDocumentId: current.document.id,
+      toDocumentId: document.id,
+      detectedAt: collectedAt,
+      changes: handler.diff(current.document.facts, facts),
+      lineDiff: diff.text,
+      lineDiffTruncated: diff.truncated,
+    };
+    const id = await this.documents.insertChange(change, manager);
+    return { outcome: 'changed' as const, stateId, document, change: { id, ...change } };
   }
 
   private async liveScope(scopeId: string): Promise<void> {

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
 import { userSchemaProblems } from '@driftwatch/config-state';
-import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { contentHash, DriftwatchError, ErrorCode } from '@driftwatch/core';
 import { ConfigDocumentRepository } from '@driftwatch/persistence';
 
+import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '@driftwatch/application/common/pg-error';
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
@@ -21,6 +23,8 @@ export class ConfigSchemaService {
   constructor(
     private readonly documents: ConfigDocumentRepository,
     private readonly clock: Clock,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditTrail,
   ) {}
 
   async register(dto: RegisterConfigSchemaDto, principal: Principal): Promise<ConfigSchemaResponseDto> {
@@ -34,7 +38,16 @@ export class ConfigSchemaService {
       createdBy: principal.keyId,
     };
     try {
-      await this.documents.insertSchema(entity);
+      await this.dataSource.transaction(async (manager) => {
+        await this.documents.insertSchema(entity, manager);
+        await this.audit.record(manager, {
+          actor: keyActor(principal),
+          action: 'config-schema.registered',
+          subjectType: 'config-schema',
+          subjectId: entity.name,
+          details: { schemaHash: contentHash(entity.schema), description: entity.description },
+        });
+      });
     } catch (error: unknown) {
       if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
         throw new DriftwatchError(

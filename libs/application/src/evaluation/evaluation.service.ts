@@ -3,13 +3,17 @@ import { DataSource } from 'typeorm';
 
 import {
   addressWithinNetworks,
+  contentHash,
   DriftwatchError,
   ErrorCode,
+  findingFingerprint,
   parseNetwork,
   planFindings,
+  type RuleResult,
 } from '@driftwatch/core';
 import {
   ConfigDocumentRepository,
+  EvaluationRepository,
   FindingRepository,
   ScanRepository,
   type ScopeEntity,
@@ -19,12 +23,43 @@ import {
 } from '@driftwatch/persistence';
 import { type ConfigDocumentFacts, evaluate } from '@driftwatch/policy-engine';
 
+import { evaluationProof } from '@driftwatch/application/audit/audit-proofs';
+import { AuditTrail, systemActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 
 import { EvaluationContextLoader } from '@driftwatch/application/policies/evaluation-context';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
+import { WebhookEvents } from '@driftwatch/application/webhooks/webhook-events.service';
 
 import { PolicyProvider } from './policy.provider';
+
+const WORKER = systemActor('worker');
+
+/** What an evaluation found, as recorded: the failing fingerprints and a hash of every result. */
+function resultsDigest(results: readonly RuleResult[]): {
+  resultCount: number;
+  resultsHash: string;
+  failingCount: number;
+  failingHash: string;
+} {
+  const rows = results
+    .map((r) => ({
+      fingerprint: findingFingerprint(r),
+      ruleId: r.ruleId,
+      severity: r.severity,
+      asset: r.asset,
+      subject: r.subject,
+      message: r.message,
+    }))
+    .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+  const failing = [...new Set(rows.map((r) => r.fingerprint))];
+  return {
+    resultCount: rows.length,
+    resultsHash: contentHash(rows),
+    failingCount: failing.length,
+    failingHash: contentHash(failing),
+  };
+}
 
 function isNetwork(target: string): boolean {
   try {
@@ -59,6 +94,9 @@ export class EvaluationService {
     private readonly contexts: EvaluationContextLoader,
     private readonly configDocuments: ConfigDocumentRepository,
     private readonly clock: Clock,
+    private readonly webhookEvents: WebhookEvents,
+    private readonly evaluations: EvaluationRepository,
+    private readonly audit: AuditTrail,
   ) {}
 
   async evaluateSnapshot(scanId: string, snapshotId: string): Promise<EvaluationOutcome> {
@@ -133,6 +171,8 @@ export class EvaluationService {
       now: at,
     });
 
+    // Webhook deliveries of the findings this evaluation opens or reopens: written with them, sent after the commit.
+    let deliveries: string[] = [];
     const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome> => {
       // Serialise evaluations of one scope; a snapshot older than one already applied must not
       // move findings backwards (a retried job can arrive late).
@@ -158,7 +198,38 @@ export class EvaluationService {
         { snapshotId: snapshot.id, at, policyVersion: policy.version },
         manager,
       );
+      deliveries = await this.webhookEvents.recordFindings(
+        scope.id,
+        plan,
+        { snapshotId: snapshot.id, policyVersion: policy.version },
+        manager,
+      );
       if (scanId) await this.scans.markCompleted(scanId, this.clock.now(), manager);
+      const evaluation = await this.evaluations.insert(
+        {
+          scopeId: scope.id,
+          snapshotId: snapshot.id,
+          scanId,
+          policyName: policy.name,
+          policyVersion: policy.version,
+          contextVersion,
+          at,
+          evaluatedAt: this.clock.now(),
+          ...resultsDigest(results),
+          opened: plan.create.length,
+          seen: plan.seen.length,
+          resolved: plan.resolve.length,
+        },
+        manager,
+      );
+      await this.audit.record(manager, {
+        actor: WORKER,
+        action: 'evaluation.recorded',
+        subjectType: 'evaluation',
+        subjectId: evaluation.id,
+        scopeId: scope.id,
+        details: evaluationProof(evaluation),
+      });
       return {
         kind: 'evaluated',
         opened: plan.create.length,
@@ -166,6 +237,7 @@ export class EvaluationService {
         resolved: plan.resolve.length,
       };
     });
+    await this.webhookEvents.dispatch(deliveries);
     this.logger.log(
       {
         scanId,

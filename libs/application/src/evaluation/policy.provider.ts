@@ -12,6 +12,7 @@ import {
   type PolicyFile,
 } from '@driftwatch/policy-engine';
 
+import { AuditTrail, systemActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { checkPolicyPack } from '@driftwatch/application/policies/policy-pack-check';
 import { readPolicyFolder } from '@driftwatch/application/policies/policy-files';
@@ -35,6 +36,7 @@ export class PolicyProvider implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly versions: PolicyVersionRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -116,6 +118,13 @@ export class PolicyProvider implements OnModuleInit {
         manager,
       );
       await this.versions.activate(policy.version, at, manager);
+      await this.audit.record(manager, {
+        actor: systemActor('boot'),
+        action: 'policy.activated',
+        subjectType: 'policy-version',
+        subjectId: policy.version,
+        details: { name: policy.name, ruleCount: policy.ruleCount, source: 'policy folder' },
+      });
       return { version: policy.version, stored: true };
     });
 

@@ -1,16 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 import { FINDING_STATUSES, type FindingStatus, SEVERITIES, type Severity } from '@driftwatch/core';
-import type {
-  BaselineEntity,
-  FindingEntity,
-  FindingTransitionEntity,
-  WaiverEntity,
+import {
+  type BaselineEntity,
+  type FindingEntity,
+  FINDING_SORTS,
+  type FindingSort,
+  type FindingTransitionEntity,
+  type WaiverEntity,
 } from '@driftwatch/persistence';
 
-import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 
 /** Accepts `?severity=high,critical` as well as `?severity=high&severity=critical`. */
 const toList = ({ value }: { value: unknown }): unknown =>
@@ -18,7 +32,14 @@ const toList = ({ value }: { value: unknown }): unknown =>
     ? undefined
     : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
 
-export class ListFindingsQueryDto extends PageQueryDto {
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+/**
+ * Filters, sort and keyset page of GET /findings. Every filter narrows (AND); list filters
+ * (severity, status) match any of their values. Time ranges are half-open: from ≤ t < to.
+ */
+export class ListFindingsQueryDto {
   @ApiPropertyOptional({ description: 'Scope id' })
   @IsOptional()
   @IsUUID()
@@ -41,9 +62,85 @@ export class ListFindingsQueryDto extends PageQueryDto {
       "true: only findings not failing at their scope's latest baseline; false: only those that were",
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(toBoolean)
   @IsBoolean()
   newSinceBaseline?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'A requirement id as findings carry it, or its clause number: matches either',
+    example: '2.2.7',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(/^([A-Za-z0-9.-]+ )*\d+(\.\d+)*$/, {
+    message: 'must be a requirement id such as "2.2.7" or "PCI DSS v4.0.1 2.2.7"',
+  })
+  requirement?: string;
+
+  @ApiPropertyOptional({ description: 'Rule id', example: 'pci-dss-v4.1.2.6-insecure-cleartext-service' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'must be a rule id (letters, digits, ".", "_", ":", "-")' })
+  rule?: string;
+
+  @ApiPropertyOptional({ description: 'The IPv4 or IPv6 address the finding is about', example: '10.0.0.5' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  asset?: string;
+
+  @ApiPropertyOptional({ description: 'Rule first failed at or after this ISO 8601 time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  firstFailedFrom?: string;
+
+  @ApiPropertyOptional({ description: 'Rule first failed before this ISO 8601 time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  firstFailedTo?: string;
+
+  @ApiPropertyOptional({ description: 'Last seen failing at or after this ISO 8601 time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  lastSeenFrom?: string;
+
+  @ApiPropertyOptional({ description: 'Last seen failing before this ISO 8601 time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  lastSeenTo?: string;
+
+  @ApiPropertyOptional({
+    enum: FINDING_SORTS,
+    default: '-lastSeenAt',
+    description:
+      '"-" sorts descending. Severity orders critical > high > medium > low > info, so -severity is most severe first. Ties are broken by id.',
+  })
+  @IsOptional()
+  @IsIn(FINDING_SORTS)
+  sort?: FindingSort;
+
+  @ApiPropertyOptional({ description: "The previous page's nextCursor; only valid with the same sort" })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: DEFAULT_PAGE_LIMIT, minimum: 1, maximum: MAX_PAGE_LIMIT })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_LIMIT)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'true: also count every matching finding (total); costs a full count, so off by default',
+  })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  count?: boolean;
 }
 
 export class FindingBaselineDto {
@@ -110,7 +207,15 @@ export class FindingResponseDto {
 
 export class FindingListResponseDto {
   @ApiProperty({ type: [FindingResponseDto] }) items!: FindingResponseDto[];
-  @ApiProperty() page!: PageMetaDto;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as ?cursor= (same filters and sort) for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
+  @ApiProperty() limit!: number;
+  @ApiPropertyOptional({ description: 'Every matching finding; only with ?count=true' })
+  total?: number;
 }
 
 export class FindingTransitionDto {
@@ -144,12 +249,22 @@ export function mapTransition(t: FindingTransitionEntity): FindingTransitionDto 
   };
 }
 
+/** The scope's latest baseline as one finding sees it: known means failing at the baseline too. */
+export interface FindingBaselineRef {
+  id: string;
+  takenAt: Date;
+  known: boolean;
+}
+
+export function baselineRef(baseline: BaselineEntity, fingerprint: string): FindingBaselineRef {
+  return { id: baseline.id, takenAt: baseline.takenAt, known: baseline.fingerprints.includes(fingerprint) };
+}
+
 export function mapFinding(
   f: FindingEntity,
-  baseline?: BaselineEntity,
-  waiver?: WaiverEntity,
+  baseline?: FindingBaselineRef | null,
+  waiver?: Pick<WaiverEntity, 'id' | 'approver' | 'justification' | 'expiresAt'> | null,
 ): FindingResponseDto {
-  const known = baseline?.fingerprints.includes(f.fingerprint);
   return {
     id: f.id,
     scopeId: f.scopeId,
@@ -173,8 +288,8 @@ export function mapFinding(
     lastSnapshotId: f.lastSnapshotId,
     resolvedSnapshotId: f.resolvedSnapshotId,
     policyVersion: f.policyVersion,
-    baseline: baseline ? baselineView(f, baseline, known === true) : null,
-    newSinceBaseline: baseline ? !known : null,
+    baseline: baseline ? baselineView(f, baseline) : null,
+    newSinceBaseline: baseline ? !baseline.known : null,
     waiver: waiver
       ? {
           id: waiver.id,
@@ -186,7 +301,8 @@ export function mapFinding(
   };
 }
 
-function baselineView(f: FindingEntity, baseline: BaselineEntity, known: boolean): FindingBaselineDto {
+function baselineView(f: FindingEntity, baseline: FindingBaselineRef): FindingBaselineDto {
+  const { known } = baseline;
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const at = day(baseline.takenAt);
   return {

@@ -1,16 +1,21 @@
 import { Injectable } from '@nestjs/common';
 
-import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { DriftwatchError, ErrorCode, type FieldError, parseTarget } from '@driftwatch/core';
 import {
   BaselineRepository,
   type FindingEntity,
+  type FindingFilter,
   FindingRepository,
+  FINDING_SORT_KEYS,
+  type FindingSort,
   WaiverRepository,
 } from '@driftwatch/persistence';
 
+import { decodeCursor, encodeCursor, TIMESTAMP_KEY } from '@driftwatch/application/common/cursor';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 
 import {
+  baselineRef,
   type FindingListResponseDto,
   type FindingResponseDto,
   type FindingTimelineDto,
@@ -27,18 +32,28 @@ export class FindingService {
     private readonly waivers: WaiverRepository,
   ) {}
 
+  /** One keyset page of findings; `total` only when asked (`count`), since it counts every match. */
   async list(query: ListFindingsQueryDto): Promise<FindingListResponseDto> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const offset = query.offset ?? 0;
-    const { items, total } = await this.findings.list({
-      scopeId: query.scope,
-      severity: query.severity,
-      status: query.status,
-      newSinceBaseline: query.newSinceBaseline,
+    const sort: FindingSort = query.sort ?? '-lastSeenAt';
+    const filter = findingFilter(query);
+    const after = query.cursor
+      ? decodeCursor(
+          query.cursor,
+          sort,
+          FINDING_SORT_KEYS[sort].key === 'timestamp' ? TIMESTAMP_KEY : RANK_KEY,
+        )
+      : undefined;
+    const [{ items, next }, total] = await Promise.all([
+      this.findings.list(filter, { sort, limit, after }),
+      query.count ? this.findings.count(filter) : Promise.resolve(undefined),
+    ]);
+    return {
+      items: items.map((row) => mapFinding(row.finding, row.baseline, row.waiver)),
+      nextCursor: next ? encodeCursor(sort, next) : null,
       limit,
-      offset,
-    });
-    return { items: await this.withLifecycle(items), page: { total, limit, offset } };
+      ...(total === undefined ? {} : { total }),
+    };
   }
 
   async get(id: string): Promise<FindingResponseDto> {
@@ -58,10 +73,52 @@ export class FindingService {
 
   /** Adds baseline status and the waiver in force, two queries for the whole page. */
   private async withLifecycle(items: FindingEntity[]): Promise<FindingResponseDto[]> {
+    if (items.length === 0) return [];
     const [baselines, waivers] = await Promise.all([
       this.baselines.latestOf(items.map((f) => f.scopeId)),
       this.waivers.inForceForFindings(items.map((f) => f.id)),
     ]);
-    return items.map((f) => mapFinding(f, baselines.get(f.scopeId), waivers.get(f.id)));
+    return items.map((f) => {
+      const baseline = baselines.get(f.scopeId);
+      return mapFinding(f, baseline && baselineRef(baseline, f.fingerprint), waivers.get(f.id));
+    });
   }
+}
+
+const RANK_KEY = /^[0-4]$/;
+
+/** The repository filter of a query: addresses normalized, time ranges checked (from < to). */
+function findingFilter(query: ListFindingsQueryDto): FindingFilter {
+  const errors: FieldError[] = [];
+  let asset: string | undefined;
+  if (query.asset !== undefined) {
+    const parsed = parseTarget(query.asset);
+    if (parsed.ok && (parsed.target.kind === 'ipv4' || parsed.target.kind === 'ipv6')) {
+      asset = parsed.target.value;
+    } else errors.push({ field: 'asset', reason: 'must be an IPv4 or IPv6 address' });
+  }
+  const range = (from: 'firstFailedFrom' | 'lastSeenFrom', to: 'firstFailedTo' | 'lastSeenTo') => {
+    const start = query[from] === undefined ? undefined : new Date(query[from]);
+    const end = query[to] === undefined ? undefined : new Date(query[to]);
+    if (start && end && start.getTime() >= end.getTime()) {
+      errors.push({ field: to, reason: `must be later than ${from}` });
+    }
+    return [start, end] as const;
+  };
+  const [firstFailedFrom, firstFailedTo] = range('firstFailedFrom', 'firstFailedTo');
+  const [lastSeenFrom, lastSeenTo] = range('lastSeenFrom', 'lastSeenTo');
+  if (errors.length > 0) throw DriftwatchError.validation(errors);
+  return {
+    scopeId: query.scope,
+    severity: query.severity,
+    status: query.status,
+    requirement: query.requirement,
+    ruleId: query.rule,
+    asset,
+    newSinceBaseline: query.newSinceBaseline,
+    firstFailedFrom,
+    firstFailedTo,
+    lastSeenFrom,
+    lastSeenTo,
+  };
 }

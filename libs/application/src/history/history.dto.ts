@@ -1,10 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+
+import { CHANGE_TYPES } from '@driftwatch/drift';
 
 import type { HostObservation, ScanRunInfo, ServiceInfo } from '@driftwatch/core';
 import type { ObservationEntity, SnapshotEntity } from '@driftwatch/persistence';
 
-import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
+import {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  PageMetaDto,
+  PageQueryDto,
+} from '@driftwatch/application/common/pagination';
 
 export class SnapshotSummaryDto {
   @ApiProperty() id!: string;
@@ -84,6 +92,89 @@ export class ChangeDto {
 export class ChangeListResponseDto {
   @ApiProperty({ type: [ChangeDto] }) items!: ChangeDto[];
   @ApiProperty() page!: PageMetaDto;
+}
+
+/** Accepts `?kind=port-added,port-removed` as well as repeated `?kind=`. */
+const toList = ({ value }: { value: unknown }): unknown =>
+  value === undefined
+    ? undefined
+    : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
+
+/** GET /changes: drift across scopes, oldest first, in keyset pages. Times: since < t ≤ until. */
+export class ChangesFeedQueryDto {
+  @ApiPropertyOptional({ description: 'Only this scope' })
+  @IsOptional()
+  @IsUUID()
+  scope?: string;
+
+  @ApiPropertyOptional({ description: 'Only changes detected after this ISO 8601 time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ description: 'Only changes detected at or before this ISO 8601 time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+
+  @ApiPropertyOptional({ enum: CHANGE_TYPES, isArray: true, description: 'Only these kinds of change' })
+  @IsOptional()
+  @Transform(toList)
+  @IsIn(CHANGE_TYPES, { each: true })
+  kind?: string[];
+
+  @ApiPropertyOptional({ description: "The previous page's nextCursor" })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: DEFAULT_PAGE_LIMIT, minimum: 1, maximum: MAX_PAGE_LIMIT })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_LIMIT)
+  limit?: number;
+}
+
+export class FeedChangeDto extends ChangeDto {
+  @ApiProperty() scopeId!: string;
+}
+
+export class ChangeFeedResponseDto {
+  @ApiProperty({ type: [FeedChangeDto] }) items!: FeedChangeDto[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as ?cursor= for the next page; null at the end',
+  })
+  nextCursor!: string | null;
+  @ApiProperty() limit!: number;
+}
+
+export class ScopeStateQueryDto {
+  @ApiPropertyOptional({ description: 'ISO 8601 time; default now', example: '2026-03-31T23:59:59Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  at?: string;
+}
+
+export class ScopeStateResponseDto {
+  @ApiProperty() scopeId!: string;
+  @ApiProperty({ description: 'The time asked about' }) at!: string;
+  @ApiProperty({
+    nullable: true,
+    type: SnapshotSummaryDto,
+    description: 'The last snapshot taken at or before `at`; null when there was none yet',
+  })
+  snapshot!: SnapshotSummaryDto | null;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description:
+      "Hosts with their open and filtered ports, services and script output as of the snapshot. Hosts under an incomplete snapshot's missingTargets show their last known state",
+  })
+  hosts!: HostObservation[];
 }
 
 export class PortStateDto {

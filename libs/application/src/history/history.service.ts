@@ -6,9 +6,11 @@ import {
   ObservationRepository,
   ScopeRepository,
   SnapshotRepository,
+  type StoredChange,
 } from '@driftwatch/persistence';
 
 import { Clock } from '@driftwatch/application/common/clock';
+import { decodeCursor, encodeCursor, TIMESTAMP_KEY } from '@driftwatch/application/common/cursor';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
@@ -19,14 +21,36 @@ import {
   type AssetsQueryDto,
   type AssetsResponseDto,
   type AssetStateDto,
+  type ChangeDto,
+  type ChangeFeedResponseDto,
   type ChangeListResponseDto,
+  type ChangesFeedQueryDto,
   type ChangesQueryDto,
   mapInterval,
   mapSnapshotSummary,
   serviceOf,
+  type ScopeStateResponseDto,
   type SnapshotListResponseDto,
   type SnapshotResponseDto,
 } from './history.dto';
+
+/** The feed's cursor: changes are ordered by (detected_at, id) only. */
+const FEED_ORDER = 'detectedAt';
+const CHANGE_ID = /^[1-9]\d{0,17}$/;
+
+function mapChange(c: StoredChange): ChangeDto {
+  return {
+    type: c.type,
+    address: c.address,
+    protocol: c.protocol,
+    port: c.port,
+    before: c.before,
+    after: c.after,
+    detectedAt: c.detectedAt.toISOString(),
+    snapshotId: c.snapshotId,
+    previousSnapshotId: c.previousSnapshotId,
+  };
+}
 
 /** What was observed, and when: snapshots, and the state intervals behind point-in-time queries. */
 @Injectable()
@@ -68,19 +92,45 @@ export class HistoryService {
     const offset = query.offset ?? 0;
     const since = query.since ? new Date(query.since) : undefined;
     const { items, total } = await this.changes.listSince(scopeId, since, { limit, offset });
+    return { items: items.map(mapChange), page: { total, limit, offset } };
+  }
+
+  /** Drift across scopes (or of one), oldest first, in keyset pages: since < detectedAt ≤ until. */
+  async changesFeed(query: ChangesFeedQueryDto): Promise<ChangeFeedResponseDto> {
+    const since = query.since ? new Date(query.since) : undefined;
+    const until = query.until ? new Date(query.until) : undefined;
+    if (since && until && since.getTime() >= until.getTime()) {
+      throw DriftwatchError.validation([{ field: 'until', reason: 'must be later than since' }]);
+    }
+    if (query.scope && !(await this.scopes.findLive(query.scope))) throw scopeNotFound(query.scope);
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = query.cursor ? decodeCursor(query.cursor, FEED_ORDER, TIMESTAMP_KEY, CHANGE_ID) : undefined;
+    const { items, next } = await this.changes.feed(
+      { scopeId: query.scope, since, until, types: query.kind },
+      { limit, after },
+    );
     return {
-      items: items.map((c) => ({
-        type: c.type,
-        address: c.address,
-        protocol: c.protocol,
-        port: c.port,
-        before: c.before,
-        after: c.after,
-        detectedAt: c.detectedAt.toISOString(),
-        snapshotId: c.snapshotId,
-        previousSnapshotId: c.previousSnapshotId,
-      })),
-      page: { total, limit, offset },
+      items: items.map((c) => ({ ...mapChange(c), scopeId: c.scopeId })),
+      nextCursor: next ? encodeCursor(FEED_ORDER, next) : null,
+      limit,
+    };
+  }
+
+  /**
+   * What the scope looked like at `at` (default now): its last snapshot taken by then, with
+   * every host, port, service and script output, read from the state intervals at that
+   * snapshot's sequence number. Hosts an incomplete snapshot did not observe keep their last
+   * known state, as the intervals do.
+   */
+  async scopeState(scopeId: string, at: string | undefined): Promise<ScopeStateResponseDto> {
+    if (!(await this.scopes.findLive(scopeId))) throw scopeNotFound(scopeId);
+    const moment = at ? new Date(at) : this.clock.now();
+    const snapshot = await this.snapshots.latestAt(scopeId, moment);
+    return {
+      scopeId,
+      at: moment.toISOString(),
+      snapshot: snapshot ? mapSnapshotSummary(snapshot) : null,
+      hosts: snapshot ? await this.content.hostsOf({ ...snapshot, missingTargets: [] }) : [],
     };
   }
 

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 
 import {
+  type AuditActor,
   addressWithinNetworks,
   DriftwatchError,
   type FieldError,
@@ -41,7 +42,7 @@ export class SnapshotImportService {
     private readonly clock: Clock,
   ) {}
 
-  async importXml(scopeId: string, xml: Buffer, importedBy: string): Promise<SnapshotImportedDto> {
+  async importXml(scopeId: string, xml: Buffer, actor: AuditActor): Promise<SnapshotImportedDto> {
     const scope = await this.scopes.findLive(scopeId);
     if (!scope) throw scopeNotFound(scopeId);
     const observation = await parseNmapXml(Readable.from([xml]), { maxBytes: IMPORT_MAX_BYTES });
@@ -68,7 +69,7 @@ export class SnapshotImportService {
           await this.scans.createImported(
             scope.id,
             { startedAt, finishedAt, at: now },
-            importedBy,
+            actor.name,
             [],
             manager,
           )
@@ -82,6 +83,7 @@ export class SnapshotImportService {
         // Inside the transaction: if Redis refuses the job, nothing is stored (503).
         await this.queue.enqueueEvaluation(scanId, id);
       },
+      { actor },
     );
     return { scanId, snapshotId, hosts: hosts.length, status: 'evaluating' };
   }

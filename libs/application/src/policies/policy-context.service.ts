@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LineCounter, parseDocument } from 'yaml';
 
-import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
+import { contentHash, DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 import { PolicyContextRepository } from '@driftwatch/persistence';
 import {
   type DeclaredAsset,
@@ -11,6 +11,7 @@ import {
 } from '@driftwatch/policy-engine';
 
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
+import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 
@@ -41,6 +42,7 @@ export class PolicyContextService {
   constructor(
     private readonly contexts: PolicyContextRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** The current document; every list empty when no context was ever stored. */
@@ -70,7 +72,7 @@ export class PolicyContextService {
         },
       ]);
     }
-    return this.store(() => value, principal);
+    return this.store(() => value, principal, 'context.replaced');
   }
 
   /** One section of the current context (zones, roles, inventory, flows or approved changes). */
@@ -92,7 +94,11 @@ export class PolicyContextService {
     const items = typeof body === 'string' ? parseYaml(body) : body;
     if (!Array.isArray(items))
       throw DriftwatchError.validation([{ field: 'body', reason: `must be the list of ${section}` }]);
-    return this.store((previous) => ({ ...previous, [key]: items }), principal);
+    return this.store(
+      (previous) => ({ ...previous, [key]: items }),
+      principal,
+      `context.${section}.replaced`,
+    );
   }
 
   /** Adds one approved change (e.g. from a change-management hook) as a new version. */
@@ -102,6 +108,7 @@ export class PolicyContextService {
     return this.store(
       (previous) => ({ ...previous, approvedChanges: [...previous.approvedChanges, change] }),
       principal,
+      'context.approved-change.added',
     );
   }
 
@@ -112,6 +119,7 @@ export class PolicyContextService {
   private async store(
     build: (previous: PolicyContextDocumentDto) => unknown,
     principal: Principal,
+    action: string,
   ): Promise<PolicyContextVersionDto> {
     const at = this.clock.now();
     const stored = await this.contexts.withWriteLock(async (manager) => {
@@ -124,7 +132,16 @@ export class PolicyContextService {
         flows: context.flows,
         approvedChanges: context.approvedChanges,
       };
-      return this.contexts.insert(document, principal.keyId, at, manager);
+      const inserted = await this.contexts.insert(document, principal.keyId, at, manager);
+      const { version, counts } = mapStoredContextVersion(inserted);
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action,
+        subjectType: 'policy-context',
+        subjectId: version,
+        details: { version, counts, documentHash: contentHash(document) },
+      });
+      return inserted;
     });
     const version = mapStoredContextVersion(stored);
     this.logger.log(

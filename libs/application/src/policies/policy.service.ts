@@ -7,6 +7,7 @@ import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 import { PolicyVersionRepository, type PolicyVersionEntity } from '@driftwatch/persistence';
 
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
+import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { PolicyProvider } from '@driftwatch/application/evaluation/policy.provider';
 
@@ -35,6 +36,7 @@ export class PolicyService {
     private readonly versions: PolicyVersionRepository,
     private readonly provider: PolicyProvider,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail,
   ) {}
 
   async active(): Promise<PolicyResponseDto> {
@@ -62,15 +64,25 @@ export class PolicyService {
     checkPolicyFiles(files);
     const policy = checkPolicyPack(name, files);
     const at = this.clock.now();
-    const { stored, activated } = await this.versions.withActivationLock(async (manager) => ({
-      stored: await this.versions.insertIfAbsent(
-        { version: policy.version, name, files, ruleCount: policy.ruleCount },
-        principal.keyId,
-        at,
-        manager,
-      ),
-      activated: await this.versions.activate(policy.version, at, manager),
-    }));
+    const { stored, activated } = await this.versions.withActivationLock(async (manager) => {
+      const outcome = {
+        stored: await this.versions.insertIfAbsent(
+          { version: policy.version, name, files, ruleCount: policy.ruleCount },
+          principal.keyId,
+          at,
+          manager,
+        ),
+        activated: await this.versions.activate(policy.version, at, manager),
+      };
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action: 'policy.replaced',
+        subjectType: 'policy-version',
+        subjectId: policy.version,
+        details: { name, ruleCount: policy.ruleCount, ...outcome },
+      });
+      return outcome;
+    });
     this.logger.log(
       { version: policy.version, rules: policy.ruleCount, stored, activated, by: principal.name },
       'policy replaced through the API',
@@ -92,9 +104,17 @@ export class PolicyService {
         `policy version ${version} now compiles to ${policy.version}; send its files again with PUT /policies`,
       );
     }
-    const activated = await this.versions.withActivationLock((manager) =>
-      this.versions.activate(version, this.clock.now(), manager),
-    );
+    const activated = await this.versions.withActivationLock(async (manager) => {
+      const changed = await this.versions.activate(version, this.clock.now(), manager);
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action: 'policy.activated',
+        subjectType: 'policy-version',
+        subjectId: version,
+        details: { name: stored.name, activated: changed },
+      });
+      return changed;
+    });
     this.logger.log({ version, activated, by: principal.name }, 'policy version activated through the API');
     this.provider.remember(policy);
     return mapPolicy(await this.find(version), policy);

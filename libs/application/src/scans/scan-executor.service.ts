@@ -21,11 +21,15 @@ import {
 } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
+import { systemActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { MetricsService } from '@driftwatch/application/metrics/metrics.service';
 
 import { ScanTargetResolver } from './scan-target-resolver';
 import { duplicateWarnings, SnapshotWriter } from './snapshot-writer.service';
+
+// Scheduled and requested scans alike are stored by a worker; who asked for the scan is in the trail.
+const WORKER = systemActor('worker');
 
 export type ScanOutcome =
   { kind: 'stored'; snapshotId: string; complete: boolean } | { kind: 'skipped'; reason: string };
@@ -119,7 +123,7 @@ export class ScanExecutor {
         }
         await this.shards.clearResults(scan.id, manager);
       },
-      missed.flatMap((s) => s.targets),
+      { actor: WORKER, missingTargets: missed.flatMap((s) => s.targets) },
     );
     if (scan.startedAt) this.metrics.scanSucceeded((takenAt.getTime() - scan.startedAt.getTime()) / 1000);
     this.logger.log(

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { type AuditActor, DriftwatchError, ErrorCode } from '@driftwatch/core';
 import { ScanRepository, ScanShardRepository, ScopeRepository } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
+import { AuditTrail } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
 
@@ -21,17 +22,25 @@ export class ScanService {
     private readonly queue: ScanQueue,
     private readonly clock: Clock,
     private readonly cancellation: ScanCancellation,
+    private readonly audit: AuditTrail,
   ) {}
 
   /**
    * Scan now. The scan row and its job are created together: if Redis refuses the job the row
    * is rolled back, so no scan waits forever for a job that does not exist.
    */
-  async request(scopeId: string): Promise<ScanAcceptedDto> {
+  async request(scopeId: string, actor: AuditActor): Promise<ScanAcceptedDto> {
     const scope = await this.scopes.findLive(scopeId);
     if (!scope) throw scopeNotFound(scopeId);
     const scan = await this.dataSource.transaction(async (manager) => {
       const created = await this.scans.createManual(scopeId, this.clock.now(), manager);
+      await this.audit.record(manager, {
+        actor,
+        action: 'scan.requested',
+        subjectType: 'scan',
+        subjectId: created.id,
+        scopeId,
+      });
       await this.queue.enqueueManualScan(created.id, scope.vantage);
       return created;
     });
@@ -42,15 +51,25 @@ export class ScanService {
    * Cancel a scan that has not produced its snapshot: a queued scan never starts, a running
    * one has its nmap child stopped by the worker that runs it. Cancelling twice is refused.
    */
-  async cancel(id: string, by: string): Promise<ScanResponseDto> {
+  async cancel(id: string, actor: AuditActor): Promise<ScanResponseDto> {
     const scan = await this.scans.findById(id);
     if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `Scan ${id} not found`);
-    if (!(await this.scans.markCancelled(id, this.clock.now(), by))) {
-      throw new DriftwatchError(
-        ErrorCode.Conflict,
-        `Scan ${id} is ${scan.status} and can no longer be cancelled`,
-      );
-    }
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.scans.markCancelled(id, this.clock.now(), actor.name, manager))) {
+        throw new DriftwatchError(
+          ErrorCode.Conflict,
+          `Scan ${id} is ${scan.status} and can no longer be cancelled`,
+        );
+      }
+      await this.audit.record(manager, {
+        actor,
+        action: 'scan.cancelled',
+        subjectType: 'scan',
+        subjectId: id,
+        scopeId: scan.scopeId,
+        details: { statusBefore: scan.status },
+      });
+    });
     const scope = await this.scopes.findById(scan.scopeId);
     await this.queue.removeScanJob(scan, scope?.vantage ?? 'default');
     await this.cancellation.requestCancel(id).catch((error: unknown) => {

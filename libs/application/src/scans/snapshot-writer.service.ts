@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import {
   addressWithinNetworks,
+  type AuditActor,
   canonicalContent,
   hostRecords,
   type NetworkObservation,
@@ -21,6 +22,11 @@ import {
   type ScopeEntity,
   SnapshotRepository,
 } from '@driftwatch/persistence';
+
+import { AuditTrail } from '@driftwatch/application/audit/audit-trail';
+import { snapshotProof } from '@driftwatch/application/audit/audit-proofs';
+
+import { WebhookEvents } from '@driftwatch/application/webhooks/webhook-events.service';
 
 import { SnapshotContent } from './snapshot-content.service';
 
@@ -53,6 +59,8 @@ export class SnapshotWriter {
     private readonly portIntervals: ObservationRepository,
     private readonly changes: ChangeRepository,
     private readonly content: SnapshotContent,
+    private readonly audit: AuditTrail,
+    private readonly webhookEvents: WebhookEvents,
   ) {}
 
   async store(
@@ -61,8 +69,9 @@ export class SnapshotWriter {
     observation: NetworkObservation,
     takenAt: Date,
     commit: (stored: StoredSnapshot, manager: EntityManager) => Promise<void>,
-    missingTargets: readonly string[] = [],
+    options: { actor: AuditActor; missingTargets?: readonly string[] },
   ): Promise<StoredSnapshot> {
+    const { actor, missingTargets = [] } = options;
     const { hosts, duplicates } = canonicalContent(observation.hosts);
     const hostRecs = hostRecords(hosts);
     const portRecs = portRecords(hosts);
@@ -70,6 +79,8 @@ export class SnapshotWriter {
     const observed = (r: { address: string }) =>
       missing.length === 0 || !addressWithinNetworks(r.address, missing);
 
+    // Webhook deliveries of the drift: written with it, sent after the commit.
+    let deliveries: string[] = [];
     const snapshotId = await this.dataSource.transaction(async (manager) => {
       // Serialise snapshots of one scope so each is diffed against the state truly before it.
       await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scope.id]);
@@ -116,14 +127,30 @@ export class SnapshotWriter {
           changes,
           manager,
         );
+        deliveries = await this.webhookEvents.recordDrift(
+          scope.id,
+          { snapshotId: snapshot.id, previousSnapshotId: previous.id, observedAt: at },
+          changes,
+          manager,
+        );
       }
       await this.hostIntervals.close(hostPlan.close, mark, manager);
       await this.portIntervals.close(portPlan.close, mark, manager);
       await this.hostIntervals.open(scope.id, hostPlan.open, mark, manager);
       await this.portIntervals.open(scope.id, portPlan.open, mark, manager);
       await commit({ snapshotId: snapshot.id, duplicates }, manager);
+      // Last: the entry proves the snapshot's identity and content hash (verify re-hashes it).
+      await this.audit.record(manager, {
+        actor,
+        action: 'snapshot.stored',
+        subjectType: 'snapshot',
+        subjectId: snapshot.id,
+        scopeId: scope.id,
+        details: snapshotProof(snapshot),
+      });
       return snapshot.id;
     });
+    await this.webhookEvents.dispatch(deliveries);
     return { snapshotId, duplicates };
   }
 }

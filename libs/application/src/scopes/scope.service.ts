@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
-import { DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { type AuditActor, DriftwatchError, ErrorCode } from '@driftwatch/core';
 import { AppConfig } from '@driftwatch/config';
-import { ScopeRepository } from '@driftwatch/persistence';
+import { type ScopeEntity, ScopeRepository } from '@driftwatch/persistence';
 
+import { AuditTrail } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '@driftwatch/application/common/pg-error';
@@ -25,9 +27,11 @@ export class ScopeService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly changes: ScopeChanges,
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditTrail,
   ) {}
 
-  async create(dto: CreateScopeDto): Promise<ScopeResponseDto> {
+  async create(dto: CreateScopeDto, actor: AuditActor): Promise<ScopeResponseDto> {
     const input: ScopeInput = {
       name: dto.name,
       targets: dto.targets,
@@ -41,10 +45,24 @@ export class ScopeService {
     };
     this.assertValid(input);
     const entity = await this.uniqueName(input.name, () =>
-      this.scopes.create({
-        ...input,
-        targets: normaliseTargets(input.targets),
-        approvedPorts: sortedUnique(input.approvedPorts),
+      this.dataSource.transaction(async (manager) => {
+        const created = await this.scopes.create(
+          {
+            ...input,
+            targets: normaliseTargets(input.targets),
+            approvedPorts: sortedUnique(input.approvedPorts),
+          },
+          manager,
+        );
+        await this.audit.record(manager, {
+          actor,
+          action: 'scope.created',
+          subjectType: 'scope',
+          subjectId: created.id,
+          scopeId: created.id,
+          details: { scope: auditedScope(created) },
+        });
+        return created;
       }),
     );
     this.changes.notify(entity.id);
@@ -62,7 +80,7 @@ export class ScopeService {
     return mapScope(await this.findOrThrow(id));
   }
 
-  async update(id: string, dto: UpdateScopeDto): Promise<ScopeResponseDto> {
+  async update(id: string, dto: UpdateScopeDto, actor: AuditActor): Promise<ScopeResponseDto> {
     const entity = await this.findOrThrow(id);
     const input: ScopeInput = {
       name: dto.name ?? entity.name,
@@ -78,19 +96,42 @@ export class ScopeService {
         dto.scanTimeoutSeconds === undefined ? entity.scanTimeoutSeconds : dto.scanTimeoutSeconds,
     };
     this.assertValid(input);
+    const before = auditedScope(entity);
     Object.assign(entity, {
       ...input,
       targets: normaliseTargets(input.targets),
       approvedPorts: sortedUnique(input.approvedPorts),
     });
-    const saved = await this.uniqueName(input.name, () => this.scopes.update(entity));
+    const saved = await this.uniqueName(input.name, () =>
+      this.dataSource.transaction(async (manager) => {
+        const updated = await this.scopes.update(entity, manager);
+        await this.audit.record(manager, {
+          actor,
+          action: 'scope.updated',
+          subjectType: 'scope',
+          subjectId: id,
+          scopeId: id,
+          details: { before, after: auditedScope(updated) },
+        });
+        return updated;
+      }),
+    );
     this.changes.notify(id);
     return mapScope(saved);
   }
 
   /** Soft delete: the scope stops being scanned, its history stays for the audit trail. */
-  async remove(id: string): Promise<void> {
-    if (!(await this.scopes.softDelete(id, this.clock.now()))) throw scopeNotFound(id);
+  async remove(id: string, actor: AuditActor): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.scopes.softDelete(id, this.clock.now(), manager))) throw scopeNotFound(id);
+      await this.audit.record(manager, {
+        actor,
+        action: 'scope.deleted',
+        subjectType: 'scope',
+        subjectId: id,
+        scopeId: id,
+      });
+    });
     this.changes.notify(id);
   }
 
@@ -121,6 +162,21 @@ export class ScopeService {
 
 export function scopeNotFound(id: string): DriftwatchError {
   return new DriftwatchError(ErrorCode.NotFound, `Scope ${id} not found`);
+}
+
+/** What the trail keeps of a scope: its settings, as they were at the time. */
+function auditedScope(scope: ScopeEntity): Record<string, unknown> {
+  return {
+    name: scope.name,
+    targets: scope.targets,
+    ports: scope.ports,
+    approvedPorts: scope.approvedPorts,
+    schedule: scope.schedule,
+    vantage: scope.vantage,
+    scripts: scope.scripts,
+    hostTimeoutSeconds: scope.hostTimeoutSeconds,
+    scanTimeoutSeconds: scope.scanTimeoutSeconds,
+  };
 }
 
 function sortedUnique(ports: readonly number[]): number[] {

@@ -5,6 +5,7 @@ import { DriftwatchError, ErrorCode, TRANSITION_REASONS } from '@driftwatch/core
 import { FindingRepository, WaiverRepository } from '@driftwatch/persistence';
 
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
+import { AuditTrail, keyActor, systemActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 
@@ -34,6 +35,7 @@ export class WaiverService {
     private readonly waivers: WaiverRepository,
     private readonly findings: FindingRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail,
   ) {}
 
   async create(dto: CreateWaiverDto, principal: Principal): Promise<WaiverResponseDto> {
@@ -88,6 +90,20 @@ export class WaiverService {
           manager,
         );
       }
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action: 'waiver.created',
+        subjectType: 'waiver',
+        subjectId: waiver.id,
+        scopeId: waiver.scopeId,
+        details: {
+          findingId: finding.id,
+          fingerprint: finding.fingerprint,
+          justification: waiver.justification,
+          approver: waiver.approver,
+          expiresAt: waiver.expiresAt.toISOString(),
+        },
+      });
       return mapWaiver(waiver);
     });
   }
@@ -128,6 +144,14 @@ export class WaiverService {
         principal.keyId,
         manager,
       );
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action: 'waiver.revoked',
+        subjectType: 'waiver',
+        subjectId: waiver.id,
+        scopeId: waiver.scopeId,
+        details: { findingId: waiver.findingId },
+      });
       return mapWaiver({ ...waiver, revokedAt: now, revokedBy: principal.keyId });
     });
   }
@@ -154,6 +178,17 @@ export class WaiverService {
             manager,
           );
         }
+        await this.audit.record(
+          manager,
+          due.map((waiver) => ({
+            actor: systemActor('waiver-sweep'),
+            action: 'waiver.expired',
+            subjectType: 'waiver',
+            subjectId: waiver.id,
+            scopeId: waiver.scopeId,
+            details: { findingId: waiver.findingId, expiresAt: waiver.expiresAt.toISOString() },
+          })),
+        );
         return due.length;
       });
       expired += batch;

@@ -12,6 +12,7 @@ import { ScanEntity } from './scan.entity';
 import { ScanShardEntity } from './scan-shard.entity';
 import { ScopeEntity } from './scope.entity';
 import { SnapshotEntity } from './snapshot.entity';
+import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entity';
 
 export * from './api-key.entity';
 export * from './baseline.entity';
@@ -27,6 +28,7 @@ export * from './scan.entity';
 export * from './scan-shard.entity';
 export * from './scope.entity';
 export * from './snapshot.entity';
+export * from './webhook.entity';
 
 export const ENTITIES = [
   ScopeEntity,
@@ -44,4 +46,6 @@ export const ENTITIES = [
   PolicyContextEntity,
   ConfigDocumentEntity,
   ConfigSchemaEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 ];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
 
 import { ApiKeyEntity } from '@driftwatch/persistence/entities';
 
@@ -11,10 +11,16 @@ export class ApiKeyRepository {
     return this.dataSource.getRepository(ApiKeyEntity);
   }
 
+  private repoOf(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(ApiKeyEntity);
+  }
+
   async create(
     key: Pick<ApiKeyEntity, 'name' | 'prefix' | 'secretHash' | 'role' | 'createdAt'>,
+    manager?: EntityManager,
   ): Promise<ApiKeyEntity> {
-    return this.repo.save(this.repo.create({ ...key, lastUsedAt: null, revokedAt: null }));
+    const repo = this.repoOf(manager);
+    return repo.save(repo.create({ ...key, lastUsedAt: null, revokedAt: null }));
   }
 
   async findActiveByPrefix(prefix: string): Promise<ApiKeyEntity | null> {
@@ -29,9 +35,16 @@ export class ApiKeyRepository {
     return this.repo.countBy({ role: 'admin', revokedAt: IsNull() });
   }
 
-  async revoke(id: string, at: Date): Promise<ApiKeyEntity | null> {
-    await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: at });
-    return this.repo.findOneBy({ id });
+  /** Revokes an active key; `changed` is false when it was already revoked. */
+  async revoke(
+    id: string,
+    at: Date,
+    manager?: EntityManager,
+  ): Promise<{ key: ApiKeyEntity; changed: boolean } | null> {
+    const repo = this.repoOf(manager);
+    const result = await repo.update({ id, revokedAt: IsNull() }, { revokedAt: at });
+    const key = await repo.findOneBy({ id });
+    return key ? { key, changed: (result.affected ?? 0) > 0 } : null;
   }
 
   async touch(id: string, at: Date): Promise<void> {

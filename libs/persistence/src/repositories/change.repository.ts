@@ -90,6 +90,44 @@ export class ChangeRepository {
     return { total: Number(n), items: rows.map(toStoredChange) };
   }
 
+  /**
+   * The changes feed across scopes, oldest first, in keyset pages of (detected_at, id): a page
+   * costs the same at any depth and rows stored later never shift earlier pages.
+   */
+  async feed(
+    filter: { scopeId?: string; since?: Date; until?: Date; types?: readonly string[] },
+    page: { limit: number; after?: { key: string; id: string } },
+  ): Promise<{ items: StoredChange[]; next: { key: string; id: string } | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.scopeId) where.push(`scope_id = ${param(filter.scopeId)}::uuid`);
+    if (filter.since) where.push(`detected_at > ${param(filter.since)}`);
+    if (filter.until) where.push(`detected_at <= ${param(filter.until)}`);
+    if (filter.types?.length) where.push(`type = ANY(${param(filter.types)}::text[])`);
+    if (page.after) {
+      where.push(
+        `(detected_at, id) > (${param(page.after.key)}::timestamptz, ${param(page.after.id)}::bigint)`,
+      );
+    }
+    const rows: (Row & { sort_key: string })[] = await this.dataSource.query(
+      `SELECT *, to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
+       FROM changes ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY detected_at, id LIMIT ${param(page.limit + 1)}`,
+      params,
+    );
+    const more = rows.length > page.limit;
+    const items = more ? rows.slice(0, page.limit) : rows;
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toStoredChange),
+      next: more && last ? { key: last.sort_key, id: String(last.id) } : null,
+    };
+  }
+
   /** The changes stored with a snapshot (drift against the scope's state before it), in drift's order. */
   async changesOf(snapshotId: string): Promise<StoredChange[]> {
     const rows: Row[] = await this.dataSource.query(

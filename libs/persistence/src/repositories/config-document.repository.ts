@@ -255,8 +255,8 @@ export class ConfigDocumentRepository {
   }
 
   /** Inserts, never updates: a name already taken fails with a unique violation. */
-  async insertSchema(schema: ConfigSchemaEntity): Promise<void> {
-    await this.dataSource.query(
+  async insertSchema(schema: ConfigSchemaEntity, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).query(
       `INSERT INTO config_schemas (name, schema, description, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
       [schema.name, JSON.stringify(schema.schema), schema.description, schema.createdAt, schema.createdBy],
     );

@@ -10,14 +10,150 @@ import {
 } from '@driftwatch/core';
 import { FindingEntity, FindingTransitionEntity } from '@driftwatch/persistence/entities';
 
+/** The documented sorts of the findings list: a key, "-" for descending, always tie-broken by id. */
+export const FINDING_SORTS = [
+  '-lastSeenAt',
+  'lastSeenAt',
+  '-firstFailedAt',
+  'firstFailedAt',
+  '-severity',
+  'severity',
+] as const;
+export type FindingSort = (typeof FINDING_SORTS)[number];
+
+/** How each sort orders: the column, its direction (id follows it), and the key type a cursor carries. */
+export const FINDING_SORT_KEYS: Record<
+  FindingSort,
+  { column: string; descending: boolean; key: 'timestamp' | 'rank' }
+> = {
+  '-lastSeenAt': { column: 'f.last_seen_at', descending: true, key: 'timestamp' },
+  lastSeenAt: { column: 'f.last_seen_at', descending: false, key: 'timestamp' },
+  '-firstFailedAt': { column: 'f.first_seen_at', descending: true, key: 'timestamp' },
+  firstFailedAt: { column: 'f.first_seen_at', descending: false, key: 'timestamp' },
+  // critical > high > medium > low > info; the stored rank is 0 for critical, so "most severe first" is rank ascending.
+  '-severity': { column: 'f.severity_rank', descending: false, key: 'rank' },
+  severity: { column: 'f.severity_rank', descending: true, key: 'rank' },
+};
+
 export interface FindingFilter {
   scopeId?: string;
   severity?: Severity[];
   status?: FindingStatus[];
+  /** A requirement id as stored ('PCI DSS v4.0.1 2.2.7') or its clause number ('2.2.7'). */
+  requirement?: string;
+  ruleId?: string;
+  asset?: string;
   /** true: only findings not failing at their scope's latest baseline; false: only those that were. */
   newSinceBaseline?: boolean;
+  /** Half-open ranges [from, to) over when the rule first failed and when the finding was last seen. */
+  firstFailedFrom?: Date;
+  firstFailedTo?: Date;
+  lastSeenFrom?: Date;
+  lastSeenTo?: Date;
+}
+
+/** A position in a sort: the sort key as text (a UTC timestamp to the microsecond, or a rank) and the id. */
+export interface FindingPosition {
+  key: string;
+  id: string;
+}
+
+/** A listed finding with what the list shows beside it: its scope's latest baseline and its waiver in force. */
+export interface FindingListRow {
+  finding: FindingEntity;
+  baseline: { id: string; takenAt: Date; known: boolean } | null;
+  waiver: { id: string; approver: string; justification: string; expiresAt: Date } | null;
+}
+
+export interface FindingPageRequest {
+  sort: FindingSort;
   limit: number;
-  offset: number;
+  /** Resume after this row (exclusive). */
+  after?: FindingPosition;
+}
+
+const FINDING_COLUMNS = `f.id, f.scope_id AS "scopeId", f.fingerprint, f.rule_id AS "ruleId", f.title, f.requirements,
+  f.severity, f.asset, f.subject, f.port, f.protocol, f.message, f.remediation, f.evidence, f.status,
+  f.first_seen_at AS "firstSeenAt", f.last_seen_at AS "lastSeenAt", f.resolved_at AS "resolvedAt",
+  f.first_snapshot_id AS "firstSnapshotId", f.last_snapshot_id AS "lastSnapshotId",
+  f.resolved_snapshot_id AS "resolvedSnapshotId", f.policy_version AS "policyVersion"`;
+
+interface ListRow extends FindingEntity {
+  sortKey: string;
+  waiverId: string | null;
+  waiverApprover: string | null;
+  waiverJustification: string | null;
+  waiverExpiresAt: Date | null;
+  baselineId: string | null;
+  baselineTakenAt: Date | null;
+  baselineKnown: boolean | null;
+}
+
+function toListRow(row: ListRow): FindingListRow {
+  const {
+    sortKey: _sortKey,
+    waiverId,
+    waiverApprover,
+    waiverJustification,
+    waiverExpiresAt,
+    baselineId,
+    baselineTakenAt,
+    baselineKnown,
+    ...finding
+  } = row;
+  return {
+    finding,
+    baseline:
+      baselineId && baselineTakenAt
+        ? { id: baselineId, takenAt: baselineTakenAt, known: baselineKnown === true }
+        : null,
+    waiver:
+      waiverId && waiverExpiresAt
+        ? {
+            id: waiverId,
+            approver: waiverApprover ?? '',
+            justification: waiverJustification ?? '',
+            expiresAt: waiverExpiresAt,
+          }
+        : null,
+  };
+}
+
+/** The WHERE clause of a filter, with its parameters from $1. */
+function filterSql(filter: FindingFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.scopeId) where.push(`f.scope_id = ${param(filter.scopeId)}::uuid`);
+  if (filter.severity?.length) {
+    where.push(
+      filter.severity.length === 1
+        ? `f.severity = ${param(filter.severity[0])}`
+        : `f.severity = ANY(${param(filter.severity)}::text[])`,
+    );
+  }
+  if (filter.status?.length) where.push(`f.status = ANY(${param(filter.status)}::text[])`);
+  if (filter.requirement) {
+    const clause = filter.requirement.slice(filter.requirement.lastIndexOf(' ') + 1);
+    where.push(`driftwatch_requirement_clauses(f.requirements) @> ARRAY[${param(clause)}::text]`);
+    if (clause !== filter.requirement)
+      where.push(`f.requirements @> ARRAY[${param(filter.requirement)}::text]`);
+  }
+  if (filter.ruleId) where.push(`f.rule_id = ${param(filter.ruleId)}`);
+  if (filter.asset) where.push(`f.asset = ${param(filter.asset)}`);
+  if (filter.firstFailedFrom) where.push(`f.first_seen_at >= ${param(filter.firstFailedFrom)}`);
+  if (filter.firstFailedTo) where.push(`f.first_seen_at < ${param(filter.firstFailedTo)}`);
+  if (filter.lastSeenFrom) where.push(`f.last_seen_at >= ${param(filter.lastSeenFrom)}`);
+  if (filter.lastSeenTo) where.push(`f.last_seen_at < ${param(filter.lastSeenTo)}`);
+  if (filter.newSinceBaseline !== undefined) {
+    const known = `EXISTS (SELECT 1 FROM baselines b WHERE b.id = (SELECT id FROM baselines WHERE scope_id = f.scope_id
+        ORDER BY created_at DESC, id DESC LIMIT 1) AND f.fingerprint = ANY(b.fingerprints))`;
+    where.push(filter.newSinceBaseline ? `NOT ${known}` : known);
+  }
+  return { where, params };
 }
 
 @Injectable()
@@ -26,6 +162,23 @@ export class FindingRepository {
 
   private repo(manager?: EntityManager) {
     return (manager ?? this.dataSource.manager).getRepository(FindingEntity);
+  }
+
+  /** The ids of a scope's findings by fingerprint (e.g. the ones an evaluation just created). */
+  async idsByFingerprint(
+    scopeId: string,
+    fingerprints: readonly string[],
+    manager: EntityManager,
+  ): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    for (let i = 0; i < fingerprints.length; i += 5000) {
+      const rows: { id: string; fingerprint: string }[] = await manager.query(
+        'SELECT id, fingerprint FROM findings WHERE scope_id = $1 AND fingerprint = ANY($2::text[])',
+        [scopeId, fingerprints.slice(i, i + 5000)],
+      );
+      for (const r of rows) ids.set(r.fingerprint, r.id);
+    }
+    return ids;
   }
 
   async knownForScope(scopeId: string, manager: EntityManager): Promise<KnownFinding[]> {
@@ -149,6 +302,16 @@ export class FindingRepository {
     return this.repo(manager).findOneBy({ id });
   }
 
+  /** A scope's findings with these fingerprints (an evaluation's failing set), by fingerprint. */
+  async findByFingerprints(scopeId: string, fingerprints: readonly string[]): Promise<FindingEntity[]> {
+    if (fingerprints.length === 0) return [];
+    return this.repo()
+      .createQueryBuilder('f')
+      .where('f.scope_id = :scopeId AND f.fingerprint = ANY(:fingerprints)', { scopeId, fingerprints })
+      .orderBy('f.fingerprint', 'ASC')
+      .getMany();
+  }
+
   async lockById(id: string, manager: EntityManager): Promise<FindingEntity | null> {
     return this.repo(manager)
       .createQueryBuilder('f')
@@ -177,19 +340,65 @@ export class FindingRepository {
     return rows.map((r) => r.fingerprint);
   }
 
-  async list(filter: FindingFilter): Promise<{ items: FindingEntity[]; total: number }> {
-    const qb = this.repo().createQueryBuilder('f');
-    if (filter.scopeId) qb.andWhere('f.scope_id = :scopeId', { scopeId: filter.scopeId });
-    if (filter.severity?.length) qb.andWhere('f.severity IN (:...severity)', { severity: filter.severity });
-    if (filter.status?.length) qb.andWhere('f.status IN (:...status)', { status: filter.status });
-    if (filter.newSinceBaseline !== undefined) {
-      const known = `EXISTS (SELECT 1 FROM baselines b WHERE b.id = (SELECT id FROM baselines WHERE scope_id = f.scope_id
-        ORDER BY created_at DESC, id DESC LIMIT 1) AND f.fingerprint = ANY(b.fingerprints))`;
-      qb.andWhere(filter.newSinceBaseline ? `NOT ${known}` : known);
+  /**
+   * One page of findings in keyset order: no OFFSET and no COUNT, so a page costs the same at
+   * any depth. Reads plain rows (no entity hydration); `next` is the last row's position when
+   * more rows follow.
+   */
+  async list(
+    filter: FindingFilter,
+    page: FindingPageRequest,
+  ): Promise<{ items: FindingListRow[]; next: FindingPosition | null }> {
+    const { where, params } = filterSql(filter);
+    const order = FINDING_SORT_KEYS[page.sort];
+    const keyType = order.key === 'timestamp' ? 'timestamptz' : 'smallint';
+    if (page.after) {
+      params.push(page.after.key, page.after.id);
+      const n = params.length;
+      where.push(
+        `(${order.column}, f.id) ${order.descending ? '<' : '>'} ($${n - 1}::${keyType}, $${n}::uuid)`,
+      );
     }
-    qb.orderBy('f.first_seen_at', 'DESC').addOrderBy('f.id', 'ASC').take(filter.limit).skip(filter.offset);
-    const [items, total] = await qb.getManyAndCount();
-    return { items, total };
+    params.push(page.limit + 1);
+    const direction = order.descending ? 'DESC' : 'ASC';
+    const keyText =
+      order.key === 'timestamp'
+        ? `to_char(${order.column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+        : `${order.column}::text`;
+    // One statement per page: the waiver in force and the baseline verdict come from lateral
+    // joins evaluated for the page's rows only (the scan stops at LIMIT), so a page costs one
+    // round trip and the baseline's fingerprint array never leaves the database.
+    const rows: ListRow[] = await this.dataSource.query(
+      `SELECT ${FINDING_COLUMNS}, ${keyText} AS "sortKey",
+         w.id AS "waiverId", w.approver AS "waiverApprover", w.justification AS "waiverJustification",
+         w.expires_at AS "waiverExpiresAt",
+         b.id AS "baselineId", b.taken_at AS "baselineTakenAt", b.known AS "baselineKnown"
+       FROM findings f
+       LEFT JOIN LATERAL (
+         SELECT id, approver, justification, expires_at FROM waivers
+         WHERE finding_id = f.id AND revoked_at IS NULL AND expired_at IS NULL) w ON true
+       LEFT JOIN LATERAL (
+         SELECT id, taken_at, f.fingerprint = ANY(fingerprints) AS known FROM baselines
+         WHERE scope_id = f.scope_id ORDER BY created_at DESC, id DESC LIMIT 1) b ON true
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY ${order.column} ${direction}, f.id ${direction}
+       LIMIT $${params.length}`,
+      params,
+    );
+    const more = rows.length > page.limit;
+    const items = (more ? rows.slice(0, page.limit) : rows).map(toListRow);
+    const last = more ? rows[page.limit - 1] : undefined;
+    return { items, next: last ? { key: last.sortKey, id: last.id } : null };
+  }
+
+  /** How many findings match a filter (a full count: asked for explicitly, never per page). */
+  async count(filter: FindingFilter): Promise<number> {
+    const { where, params } = filterSql(filter);
+    const [row]: { n: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS n FROM findings f ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`,
+      params,
+    );
+    return Number(row?.n ?? 0);
   }
 
   async countOpenBySeverity(): Promise<Record<string, number>> {

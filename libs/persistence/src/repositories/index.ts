@@ -13,3 +13,7 @@ export * from './scope.repository';
 export * from './snapshot.repository';
 export * from './baseline.repository';
 export * from './waiver.repository';
+export * from './webhook.repository';
+export * from './webhook-delivery.repository';
+export * from './audit.repository';
+export * from './evaluation.repository';

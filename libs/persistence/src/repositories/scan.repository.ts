@@ -100,8 +100,8 @@ export class ScanRepository {
   }
 
   /** Cancels a scan that has not produced its snapshot yet. False when it is past that point. */
-  async markCancelled(id: string, at: Date, by: string): Promise<boolean> {
-    const result = await this.repo()
+  async markCancelled(id: string, at: Date, by: string, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager)
       .createQueryBuilder()
       .update()
       .set({ status: 'cancelled', finishedAt: at, cancelledBy: by, error: `cancelled by ${by}` })

@@ -75,8 +75,8 @@ export class ScopeRepository {
     return this.repo(manager).save(scope);
   }
 
-  async softDelete(id: string, at: Date): Promise<boolean> {
-    const result = await this.repo().update({ id, deletedAt: IsNull() }, { deletedAt: at });
+  async softDelete(id: string, at: Date, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager).update({ id, deletedAt: IsNull() }, { deletedAt: at });
     return (result.affected ?? 0) > 0;
   }
 }

@@ -24,8 +24,26 @@ export class SnapshotRepository {
     return this.repo(manager).findOne({ where: { scopeId }, order: { seq: 'DESC' } });
   }
 
+  /** The scope's last snapshot taken at or before `at`: what the scope looked like then. */
+  async latestAt(scopeId: string, at: Date): Promise<SnapshotEntity | null> {
+    return this.repo()
+      .createQueryBuilder('s')
+      .where('s.scope_id = :scopeId', { scopeId })
+      .andWhere('s.taken_at <= :at', { at })
+      .orderBy('s.taken_at', 'DESC')
+      .addOrderBy('s.seq', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
   async findById(id: string): Promise<SnapshotEntity | null> {
     return this.repo().findOneBy({ id });
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Map<string, SnapshotEntity>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.repo().createQueryBuilder('s').where('s.id = ANY(:ids)', { ids }).getMany();
+    return new Map(rows.map((s) => [s.id, s]));
   }
 
   /** Snapshot metadata of a scope, newest first (the content is in the state intervals). */

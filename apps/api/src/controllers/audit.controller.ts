@@ -1,0 +1,32 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
+import {
+  AuditListResponseDto,
+  AuditService,
+  AuditVerificationDto,
+  ListAuditQueryDto,
+} from '@driftwatch/application';
+
+import { Authorize } from '@driftwatch/api/auth/authorize.decorator';
+
+/** The tamper-evident trail: who did what when, and every stored snapshot and evaluation. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Authorize('admin', 'auditor')
+  list(@Query() query: ListAuditQueryDto): Promise<AuditListResponseDto> {
+    return this.audit.list(query);
+  }
+
+  /** Recomputes the whole chain and re-hashes the snapshots it records; names the first broken entry. */
+  @Get('verify')
+  @Authorize('admin', 'auditor')
+  verify(): Promise<AuditVerificationDto> {
+    return this.audit.verify();
+  }
+}

@@ -1,0 +1,72 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+
+import {
+  CreateWebhookDto,
+  ListWebhookDeliveriesQueryDto,
+  type Principal,
+  WebhookCreatedResponseDto,
+  WebhookDeliveryListResponseDto,
+  WebhookDeliveryResponseDto,
+  WebhookListResponseDto,
+  WebhookResponseDto,
+  WebhookService,
+} from '@driftwatch/application';
+
+import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+
+/**
+ * Webhooks of a scope. Admins manage them (a webhook sends compliance data out of the system)
+ * and see their URLs; readers may read the deliveries, whose payloads hold what they can read anyway.
+ */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@Controller()
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhookService) {}
+
+  /** Add a webhook; the answer carries its signing secret, shown this once. */
+  @Post('scopes/:id/webhooks')
+  @Authorize('admin')
+  create(
+    @Param('id', ParseUUIDPipe) scopeId: string,
+    @Body() dto: CreateWebhookDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WebhookCreatedResponseDto> {
+    return this.webhooks.create(scopeId, dto, principal);
+  }
+
+  @Get('scopes/:id/webhooks')
+  @Authorize('admin')
+  list(@Param('id', ParseUUIDPipe) scopeId: string): Promise<WebhookListResponseDto> {
+    return this.webhooks.list(scopeId);
+  }
+
+  /** Stop a webhook: it receives nothing more, pending deliveries fail, the history stays. */
+  @Delete('webhooks/:id')
+  @Authorize('admin')
+  delete(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WebhookResponseDto> {
+    return this.webhooks.delete(id, principal);
+  }
+
+  @Get('webhooks/:id/deliveries')
+  @Authorize(...READERS)
+  deliveries(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ListWebhookDeliveriesQueryDto,
+  ): Promise<WebhookDeliveryListResponseDto> {
+    return this.webhooks.listDeliveries(id, query);
+  }
+
+  /** Send a signed `ping` through the queue; follow it in the deliveries. */
+  @Post('webhooks/:id/test')
+  @HttpCode(202)
+  @Authorize('admin')
+  test(@Param('id', ParseUUIDPipe) id: string): Promise<WebhookDeliveryResponseDto> {
+    return this.webhooks.test(id);
+  }
+}

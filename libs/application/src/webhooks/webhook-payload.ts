@@ -1,0 +1,138 @@
+import type { FindingPlan, FindingStatus, Severity } from '@driftwatch/core';
+import type { WebhookDeliveryEventType } from '@driftwatch/persistence';
+
+/** Findings per event: an evaluation that opens 10,000 findings sends 50 requests per webhook, not 10,000. */
+export const FINDINGS_PER_EVENT = 200;
+/** Changes listed in a drift event; the rest are only counted. */
+export const CHANGES_PER_EVENT = 100;
+
+/** What every webhook body holds. `id` is the event id (the same for every webhook the event goes to). */
+export type WebhookEventPayload = {
+  id: string;
+  type: WebhookDeliveryEventType;
+  scopeId: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+};
+
+export interface FindingSummary {
+  id: string;
+  ruleId: string;
+  requirements: string[];
+  severity: Severity;
+  asset: string;
+  subject: string;
+  message: string;
+  status: FindingStatus;
+}
+
+/** The findings an evaluation opened and reopened, from its plan; `idOf` maps a new finding's fingerprint to its id. */
+export function findingSummaries(
+  plan: FindingPlan,
+  idOf: ReadonlyMap<string, string>,
+): { opened: FindingSummary[]; reopened: FindingSummary[] } {
+  const opened = plan.create.flatMap(({ fingerprint, result }) => {
+    const id = idOf.get(fingerprint);
+    return id ? [summary(id, result, 'open')] : [];
+  });
+  const reopened = plan.seen.filter((s) => s.reopened).map((s) => summary(s.id, s.result, s.to));
+  return { opened, reopened };
+}
+
+function summary(
+  id: string,
+  result: FindingPlan['create'][number]['result'],
+  status: FindingStatus,
+): FindingSummary {
+  return {
+    id,
+    ruleId: result.ruleId,
+    requirements: result.requirements,
+    severity: result.severity,
+    asset: result.asset,
+    subject: result.subject,
+    message: result.message,
+    status,
+  };
+}
+
+/**
+ * Finding events of one evaluation: one per chunk of FINDINGS_PER_EVENT findings, each saying
+ * which part of how many it is. The event id is filled in when the event is recorded.
+ */
+export function findingEvents(
+  type: 'finding.opened' | 'finding.reopened',
+  scopeId: string,
+  occurredAt: Date,
+  evaluation: { snapshotId: string; policyVersion: string },
+  findings: readonly FindingSummary[],
+): WebhookEventPayload[] {
+  const parts = chunk(findings, FINDINGS_PER_EVENT);
+  return parts.map((part, index) => ({
+    id: '',
+    type,
+    scopeId,
+    occurredAt: occurredAt.toISOString(),
+    data: {
+      snapshotId: evaluation.snapshotId,
+      policyVersion: evaluation.policyVersion,
+      part: { index: index + 1, count: parts.length },
+      total: findings.length,
+      findings: part,
+    },
+  }));
+}
+
+export interface ChangeSummary {
+  type: string;
+  address: string;
+  protocol?: string | null;
+  port?: number | null;
+}
+
+/** A snapshot's drift as one event: counts by type, and the first CHANGES_PER_EVENT changes. */
+export function driftEvent(
+  scopeId: string,
+  occurredAt: Date,
+  snapshot: { snapshotId: string; previousSnapshotId: string; observedAt: Date },
+  changes: readonly ChangeSummary[],
+): WebhookEventPayload {
+  const counts: Record<string, number> = {};
+  for (const c of changes) counts[c.type] = (counts[c.type] ?? 0) + 1;
+  return {
+    id: '',
+    type: 'drift.detected',
+    scopeId,
+    occurredAt: occurredAt.toISOString(),
+    data: {
+      snapshotId: snapshot.snapshotId,
+      previousSnapshotId: snapshot.previousSnapshotId,
+      observedAt: snapshot.observedAt.toISOString(),
+      total: changes.length,
+      counts,
+      changes: changes.slice(0, CHANGES_PER_EVENT).map((c) => ({
+        type: c.type,
+        address: c.address,
+        protocol: c.protocol ?? null,
+        port: c.port ?? null,
+      })),
+      truncated: changes.length > CHANGES_PER_EVENT,
+    },
+  };
+}
+
+export function pingEvent(scopeId: string, webhookId: string, occurredAt: Date): WebhookEventPayload {
+  return {
+    id: '',
+    type: 'ping',
+    scopeId,
+    occurredAt: occurredAt.toISOString(),
+    data: { webhookId, message: 'Driftwatch webhook test' },
+  };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

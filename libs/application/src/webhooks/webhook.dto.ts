@@ -1,0 +1,121 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsString,
+  MaxLength,
+} from 'class-validator';
+
+import {
+  WEBHOOK_EVENT_TYPES,
+  type WebhookDeliveryEntity,
+  type WebhookDeliveryEventType,
+  type WebhookDeliveryStatus,
+  type WebhookEntity,
+  type WebhookEventType,
+} from '@driftwatch/persistence';
+
+import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
+
+import { WEBHOOK_URL_MAX_LENGTH } from './webhook-url';
+
+export class CreateWebhookDto {
+  @ApiProperty({
+    description:
+      'Absolute URL the events are POSTed to; https, except loopback hosts and WEBHOOK_ALLOW_HTTP_HOSTS. No credentials in it.',
+    example: 'https://hooks.example.com/driftwatch',
+    maxLength: WEBHOOK_URL_MAX_LENGTH,
+  })
+  @IsString()
+  @MaxLength(WEBHOOK_URL_MAX_LENGTH)
+  url!: string;
+
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, description: 'The event types to receive' })
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayUnique()
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  events!: WebhookEventType[];
+}
+
+export class WebhookResponseDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() scopeId!: string;
+  @ApiProperty() url!: string;
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true }) events!: WebhookEventType[];
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) createdBy!: string | null;
+  @ApiProperty({ nullable: true, type: String }) deletedAt!: string | null;
+}
+
+/** Only the creation answer carries the secret: it is never shown again. */
+export class WebhookCreatedResponseDto extends WebhookResponseDto {
+  @ApiProperty({
+    description:
+      'The signing secret (HMAC-SHA256 key). Shown once: store it in the receiver now; it cannot be read again.',
+  })
+  secret!: string;
+}
+
+export class WebhookListResponseDto {
+  @ApiProperty({ type: [WebhookResponseDto] }) items!: WebhookResponseDto[];
+}
+
+export class ListWebhookDeliveriesQueryDto extends PageQueryDto {}
+
+export class WebhookDeliveryResponseDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() webhookId!: string;
+  @ApiProperty({ description: 'The event id (the payload `id`), shared by every webhook the event went to' })
+  eventId!: string;
+  @ApiProperty({ enum: [...WEBHOOK_EVENT_TYPES, 'ping'] }) eventType!: WebhookDeliveryEventType;
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] }) status!: WebhookDeliveryStatus;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ nullable: true, type: Number }) lastStatusCode!: number | null;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextAttemptAt!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) deliveredAt!: string | null;
+  @ApiPropertyOptional({ description: 'The JSON body that is (or was) sent', type: Object })
+  payload!: Record<string, unknown>;
+}
+
+export class WebhookDeliveryListResponseDto {
+  @ApiProperty({ type: [WebhookDeliveryResponseDto] }) items!: WebhookDeliveryResponseDto[];
+  @ApiProperty() page!: PageMetaDto;
+}
+
+export function mapWebhook(w: WebhookEntity): WebhookResponseDto {
+  return {
+    id: w.id,
+    scopeId: w.scopeId,
+    url: w.url,
+    events: w.events,
+    enabled: w.enabled,
+    createdAt: w.createdAt.toISOString(),
+    createdBy: w.createdBy,
+    deletedAt: w.deletedAt?.toISOString() ?? null,
+  };
+}
+
+export function mapWebhookDelivery(d: WebhookDeliveryEntity): WebhookDeliveryResponseDto {
+  return {
+    id: d.id,
+    webhookId: d.webhookId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+    createdAt: d.createdAt.toISOString(),
+    deliveredAt: d.deliveredAt?.toISOString() ?? null,
+    payload: d.payload,
+  };
+}

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+
+import { canonicalJson, sha256Hex } from '@driftwatch/core';
+
+import { ArchiveNameError, type ArchiveFile, tarGz, ustarName } from '@driftwatch/export/archive/tar';
+
+export const MANIFEST_NAME = 'manifest.json';
+export const EVIDENCE_BUNDLE_FORMAT = 'driftwatch-evidence-bundle/1';
+
+export interface EvidenceBundleInput {
+  files: readonly ArchiveFile[];
+  /** Modification time of every entry: the evidence's own moment (e.g. the evaluation), never "now". */
+  mtime: Date;
+}
+
+export interface ManifestEntry {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export interface EvidenceManifest {
+  format: typeof EVIDENCE_BUNDLE_FORMAT;
+  files: ManifestEntry[];
+  /** sha256 of the canonical JSON of `files`: one value that pins every file of the bundle. */
+  filesSha256: string;
+}
+
+/** The manifest of `files`, sorted by name. */
+export function evidenceManifest(files: readonly ArchiveFile[]): EvidenceManifest {
+  const entries = [...files]
+    .map((f) => {
+      const content = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+      return {
+        name: f.name,
+        size: content.length,
+        sha256: createHash('sha256').update(content).digest('hex'),
+      };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { format: EVIDENCE_BUNDLE_FORMAT, files: entries, filesSha256: sha256Hex(canonicalJson(entries)) };
+}
+
+/**
+ * A reproducible evidence archive (tar.gz): `manifest.json` first, listing every file's name,
+ * size and sha256, then the files sorted by name. The same files and mtime give the same bytes.
+ */
+export function evidenceBundle(input: EvidenceBundleInput): Buffer {
+  for (const f of input.files) {
+    if (f.name === MANIFEST_NAME) throw new ArchiveNameError(f.name, 'is reserved for the manifest');
+    ustarName(f.name); // refuse unsafe names before any work
+  }
+  const manifest = evidenceManifest(input.files);
+  const sorted = [...input.files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return tarGz([{ name: MANIFEST_NAME, content: `${JSON.stringify(manifest, null, 2)}\n` }, ...sorted], {
+    mtime: input.mtime,
+  });
+}

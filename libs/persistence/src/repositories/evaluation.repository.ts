@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/** One evaluation as recorded: immutable, and proven by its audit entry. */
+export interface EvaluationRecord {
+  id: string;
+  scopeId: string;
+  snapshotId: string;
+  scanId: string | null;
+  policyName: string;
+  policyVersion: string;
+  contextVersion: string | null;
+  /** The moment judged (the snapshot's, or a newer configuration document's). */
+  at: Date;
+  evaluatedAt: Date;
+  resultCount: number;
+  /** sha256 of the canonical results (rule, fingerprint, severity, asset, subject, message). */
+  resultsHash: string;
+  /** How many distinct findings failed, and sha256 of their sorted fingerprints (the set is
+   *  read from the findings' transitions at `at`; storing it per evaluation would not scale). */
+  failingCount: number;
+  failingHash: string;
+  opened: number;
+  seen: number;
+  resolved: number;
+}
+
+interface EvaluationRow {
+  id: string;
+  scope_id: string;
+  snapshot_id: string;
+  scan_id: string | null;
+  policy_name: string;
+  policy_version: string;
+  context_version: string | null;
+  at: Date;
+  evaluated_at: Date;
+  result_count: number;
+  results_hash: string;
+  failing_count: number;
+  failing_hash: string;
+  opened: number;
+  seen: number;
+  resolved: number;
+}
+
+const COLUMNS = `id, scope_id, snapshot_id, scan_id, policy_name, policy_version, context_version, at,
+  evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved`;
+
+@Injectable()
+export class EvaluationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(record: Omit<EvaluationRecord, 'id'>, manager: EntityManager): Promise<EvaluationRecord> {
+    const [row]: EvaluationRow[] = await manager.query(
+      `INSERT INTO evaluations (scope_id, snapshot_id, scan_id, policy_name, policy_version, context_version,
+         at, evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${COLUMNS}`,
+      [
+        record.scopeId,
+        record.snapshotId,
+        record.scanId,
+        record.policyName,
+        record.policyVersion,
+        record.contextVersion,
+        record.at,
+        record.evaluatedAt,
+        record.resultCount,
+        record.resultsHash,
+        record.failingCount,
+        record.failingHash,
+        record.opened,
+        record.seen,
+        record.resolved,
+      ],
+    );
+    return toRecord(row);
+  }
+
+  async findById(id: string, manager?: EntityManager): Promise<EvaluationRecord | undefined> {
+    const [row]: EvaluationRow[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT ${COLUMNS} FROM evaluations WHERE id = $1`,
+      [id],
+    );
+    return row ? toRecord(row) : undefined;
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Map<string, EvaluationRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows: EvaluationRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM evaluations WHERE id = ANY($1)`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, toRecord(r)]));
+  }
+
+  /** A scope's evaluations, newest first, keyset-paged by (evaluated_at, id). */
+  async listForScope(
+    scopeId: string,
+    limit: number,
+    before?: { evaluatedAt: Date; id: string },
+  ): Promise<EvaluationRecord[]> {
+    const rows: EvaluationRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM evaluations WHERE scope_id = $1
+         AND ($2::timestamptz IS NULL OR (evaluated_at, id) < ($2::timestamptz, $3::uuid))
+       ORDER BY evaluated_at DESC, id DESC LIMIT $4`,
+      [scopeId, before?.evaluatedAt ?? null, before?.id ?? null, limit],
+    );
+    return rows.map(toRecord);
+  }
+}
+
+function toRecord(row: EvaluationRow): EvaluationRecord {
+  return {
+    id: row.id,
+    scopeId: row.scope_id,
+    snapshotId: row.snapshot_id,
+    scanId: row.scan_id,
+    policyName: row.policy_name,
+    policyVersion: row.policy_version,
+    contextVersion: row.context_version,
+    at: row.at,
+    evaluatedAt: row.evaluated_at,
+    resultCount: row.result_count,
+    resultsHash: row.results_hash,
+    failingCount: row.failing_count,
+    failingHash: row.failing_hash,
+    opened: row.opened,
+    seen: row.seen,
+    resolved: row.resolved,
+  };
+}

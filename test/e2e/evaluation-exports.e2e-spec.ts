@@ -1,0 +1,241 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+
+import type { AuditEntryDto, EvaluationResponseDto } from '@driftwatch/application';
+import { auditEntryHash, canonicalContent, snapshotContentHash } from '@driftwatch/core';
+import { parseNmapXml } from '@driftwatch/nmap';
+import { ApiClient } from '@driftwatch/test/api-client';
+import { openPortsXml } from '@driftwatch/test/nmap-xml';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  httpServer,
+  keysForRoles,
+  type TestEnvironment,
+} from '@driftwatch/test/test-app';
+
+/** Collects a binary response body (supertest buffers text only). */
+function binary(res: request.Response, callback: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+}
+
+/** Stored evaluations, listed and exported: OSCAL assessment-results and the evidence bundle. */
+describe('evaluations and their exports', () => {
+  let env: TestEnvironment;
+  let app: INestApplication;
+  let keys: Record<'analyst' | 'auditor' | 'scanner' | 'ci', string>;
+  let scopeId: string;
+  let work: string;
+
+  const http = () => request(httpServer(app));
+  const as = (role: keyof typeof keys) => ({ Authorization: `Bearer ${keys[role]}` });
+
+  async function importXml(xml: string): Promise<void> {
+    const res = await http()
+      .post(`/api/v1/scopes/${scopeId}/snapshots`)
+      .set(as('scanner'))
+      .set('Content-Type', 'application/xml')
+      .send(xml)
+      .expect(201);
+    await new ApiClient(app, keys.analyst).waitForScan((res.body as { scanId: string }).scanId);
+  }
+
+  async function evaluations(
+    query = '',
+  ): Promise<{ items: EvaluationResponseDto[]; nextCursor: string | null }> {
+    const res = await http()
+      .get(`/api/v1/scopes/${scopeId}/evaluations${query}`)
+      .set(as('auditor'))
+      .expect(200);
+    return res.body as { items: EvaluationResponseDto[]; nextCursor: string | null };
+  }
+
+  beforeAll(async () => {
+    env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '127.0.0.0/8,192.0.2.0/24' });
+    app = await createHttpApp(env.config, 'standalone');
+    keys = await keysForRoles(app, ['analyst', 'auditor', 'scanner', 'ci']);
+    work = mkdtempSync(path.join(tmpdir(), 'dw-evidence-'));
+    scopeId = await new ApiClient(app, keys.analyst).createScope({
+      name: 'payments',
+      targets: ['192.0.2.0/28'],
+      ports: [21, 22, 23, 443],
+      approvedPorts: [22, 443],
+    });
+    await importXml(openPortsXml([{ addr: '192.0.2.1', ports: [[22, 'ssh']] }], 1790000000));
+    await importXml(
+      openPortsXml(
+        [
+          {
+            addr: '192.0.2.1',
+            ports: [
+              [22, 'ssh'],
+              [23, 'telnet'],
+            ],
+          },
+          { addr: '192.0.2.2', ports: [[21, 'ftp']] },
+        ],
+        1790003600,
+      ),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    rmSync(work, { recursive: true, force: true });
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('lists a scope’s evaluations newest first, paged by cursor', async () => {
+    const all = await evaluations();
+    expect(all.items).toHaveLength(2);
+    expect(all.items[0].evaluatedAt >= all.items[1].evaluatedAt).toBe(true);
+    expect(all.items[0]).toMatchObject({
+      scopeId,
+      opened: expect.any(Number),
+      failingCount: expect.any(Number),
+    });
+    expect(all.items[0].failingCount).toBeGreaterThan(all.items[1].failingCount);
+    const first = await evaluations('?limit=1');
+    expect(first.items.map((e) => e.id)).toEqual([all.items[0].id]);
+    const second = await evaluations(`?limit=1&cursor=${first.nextCursor ?? ''}`);
+    expect(second.items.map((e) => e.id)).toEqual([all.items[1].id]);
+    expect(second.nextCursor).toBeNull();
+
+    const bad = await http().get(`/api/v1/scopes/${scopeId}/evaluations?cursor=bm9wZQ`).set(as('auditor'));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify((bad.body as { fields?: unknown }).fields)).toContain('cursor');
+    await http()
+      .get('/api/v1/evaluations/00000000-0000-4000-8000-000000000000')
+      .set(as('auditor'))
+      .expect(404);
+    await http().get('/api/v1/evaluations/not-a-uuid').set(as('auditor')).expect(400);
+  });
+
+  it('each evaluation is what its audit entry recorded', async () => {
+    const [latest] = (await evaluations()).items;
+    const got = (await http().get(`/api/v1/evaluations/${latest.id}`).set(as('ci')).expect(403)).status;
+    expect(got).toBe(403);
+    const record = (await http().get(`/api/v1/evaluations/${latest.id}`).set(as('analyst')).expect(200))
+      .body as EvaluationResponseDto;
+    const trail = await http()
+      .get(`/api/v1/audit?subjectType=evaluation&subjectId=${latest.id}`)
+      .set(as('auditor'))
+      .expect(200);
+    const [entry] = (trail.body as { items: AuditEntryDto[] }).items;
+    expect(entry.details).toMatchObject({
+      snapshotId: record.snapshotId,
+      policyVersion: record.policyVersion,
+      resultsHash: record.resultsHash,
+      failingHash: record.failingHash,
+      evaluatedAt: record.evaluatedAt,
+    });
+  });
+
+  it('exports an evaluation as OSCAL assessment-results naming the requirements, the same bytes every time', async () => {
+    const [latest] = (await evaluations()).items;
+    const first = await http().get(`/api/v1/evaluations/${latest.id}/oscal`).set(as('auditor')).expect(200);
+    expect(first.headers['content-type']).toMatch(/^application\/json/);
+    const again = await http().get(`/api/v1/evaluations/${latest.id}/oscal`).set(as('auditor')).expect(200);
+    expect(again.text).toBe(first.text);
+    const document = JSON.parse(first.text) as {
+      'assessment-results': {
+        results: {
+          findings: { target: { 'target-id': string }; description: string }[];
+          observations: { subjects?: { title?: string }[] }[];
+          'reviewed-controls': {
+            'control-selections': { 'include-controls'?: { 'control-id': string }[] }[];
+          };
+        }[];
+      };
+    };
+    const [result] = document['assessment-results'].results;
+    const targets = result.findings.map((f) => f.target['target-id']);
+    expect(targets.some((t) => t.endsWith('2.2.7'))).toBe(true);
+    expect(
+      result.findings.some((f) => f.description.includes('192.0.2.1') && f.description.includes('telnet')),
+    ).toBe(true);
+    const reviewed = result['reviewed-controls']['control-selections'].flatMap(
+      (s) => s['include-controls']?.map((c) => c['control-id']) ?? [],
+    );
+    expect(reviewed.length).toBeGreaterThanOrEqual(targets.length > 0 ? 1 : 0);
+    for (const target of targets) expect(reviewed).toContain(target);
+  });
+
+  it('builds an evidence bundle whose manifest, snapshot content and audit entries all check out', async () => {
+    const [latest] = (await evaluations()).items;
+    const res = await http()
+      .get(`/api/v1/evaluations/${latest.id}/evidence`)
+      .set(as('auditor'))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    expect(res.headers['content-type']).toBe('application/gzip');
+    expect(res.headers['content-disposition']).toContain(`driftwatch-evidence-${latest.id}.tar.gz`);
+    const archive = res.body as Buffer;
+    const again = await http()
+      .get(`/api/v1/evaluations/${latest.id}/evidence`)
+      .set(as('auditor'))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    expect(Buffer.compare(again.body as Buffer, archive)).toBe(0);
+
+    const file = path.join(work, 'bundle.tar.gz');
+    writeFileSync(file, archive);
+    execFileSync('tar', ['-xzf', file, '-C', work]);
+    const read = (name: string) => readFileSync(path.join(work, name));
+    const manifest = JSON.parse(read('manifest.json').toString('utf8')) as {
+      files: { name: string; size: number; sha256: string }[];
+    };
+    expect(manifest.files.map((f) => f.name)).toEqual([
+      'README.txt',
+      'audit-chain.json',
+      'evaluation.json',
+      'findings.json',
+      'policy.json',
+      'snapshot.json',
+      'snapshot.nmap.xml',
+    ]);
+    for (const entry of manifest.files) {
+      const content = read(entry.name);
+      expect(content.length).toBe(entry.size);
+      expect(createHash('sha256').update(content).digest('hex')).toBe(entry.sha256);
+    }
+
+    const snapshot = JSON.parse(read('snapshot.json').toString('utf8')) as {
+      id: string;
+      contentHash: string;
+      recomputedContentHash: string;
+    };
+    expect(snapshot.recomputedContentHash).toBe(snapshot.contentHash);
+    // The nmap XML, parsed again as an import would be, is the same content.
+    const rendered = await parseNmapXml(Readable.from([read('snapshot.nmap.xml')]), { maxBytes: 1 << 20 });
+    expect(snapshotContentHash(canonicalContent(rendered.hosts).hosts)).toBe(snapshot.contentHash);
+    const { entries } = JSON.parse(read('audit-chain.json').toString('utf8')) as { entries: AuditEntryDto[] };
+    expect(entries[0]).toMatchObject({ action: 'snapshot.stored', subjectId: snapshot.id });
+    expect(entries.at(-1)).toMatchObject({ action: 'evaluation.recorded', subjectId: latest.id });
+    expect(entries[0].details.contentHash).toBe(snapshot.contentHash);
+    entries.forEach((entry, i) => {
+      expect(auditEntryHash(entry.prevHash, entry)).toBe(entry.hash);
+      if (i > 0) expect(entry.prevHash).toBe(entries[i - 1].hash);
+    });
+    const findings = JSON.parse(read('findings.json').toString('utf8')) as {
+      ruleId: string;
+      asset: string;
+    }[];
+    expect(findings).toHaveLength(latest.failingCount);
+    expect(findings.some((f) => f.asset === '192.0.2.1' && f.ruleId.includes('cleartext'))).toBe(true);
+    const policy = JSON.parse(read('policy.json').toString('utf8')) as { version: string; files: unknown[] };
+    expect(policy.version).toBe(latest.policyVersion);
+    expect(policy.files.length).toBeGreaterThan(30);
+  });
+});

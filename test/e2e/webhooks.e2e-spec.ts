@@ -1,0 +1,395 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import type {
+  FindingResponseDto,
+  ScanResponseDto,
+  WebhookCreatedResponseDto,
+  WebhookDeliveryResponseDto,
+} from '@driftwatch/application';
+import { WebhookDeliveryRepository } from '@driftwatch/persistence';
+import { waitFor } from '@driftwatch/test/services';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  httpServer,
+  keysForRoles,
+  type TestEnvironment,
+} from '@driftwatch/test/test-app';
+
+/** nmap XML for hosts of the documentation range 192.0.2.0/24, started at `start` (epoch seconds). */
+function nmapXml(start: number, hosts: { addr: string; ports: [number, string][] }[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<nmaprun scanner="nmap" args="nmap -sV -oX - 192.0.2.0/28" start="${start}" version="7.93" xmloutputversion="1.05">
+${hosts
+  .map(
+    (h) => `<host><status state="up" reason="syn-ack"/><address addr="${h.addr}" addrtype="ipv4"/><ports>
+${h.ports.map(([port, name]) => `<port protocol="tcp" portid="${port}"><state state="open" reason="syn-ack"/><service name="${name}" method="probed" conf="10"/></port>`).join('\n')}
+</ports></host>`,
+  )
+  .join('\n')}
+<runstats><finished time="${start + 10}" exit="success"/><hosts up="${hosts.length}" down="0" total="16"/></runstats>
+</nmaprun>
+`;
+}
+
+const T1 = 1_790_000_000;
+const DAY = 86_400;
+const ATTEMPTS = 4;
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  raw: string;
+  body: { id: string; type: string; scopeId: string; occurredAt: string; data: Record<string, unknown> };
+}
+
+/** A real HTTP receiver on 127.0.0.1: /ok answers 204, /flaky 500 twice then 200, /down always 500. */
+class Receiver {
+  readonly received: Received[] = [];
+  private readonly server: Server;
+  private flakyCalls = 0;
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const path = req.url ?? '';
+        this.received.push({ path, headers: req.headers, raw, body: JSON.parse(raw) as Received['body'] });
+        if (path === '/ok') res.writeHead(204).end();
+        else if (path === '/flaky') res.writeHead(++this.flakyCalls <= 2 ? 500 : 200).end('ok');
+        else res.writeHead(500).end('receiver is down');
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  on(path: string, type?: string): Received[] {
+    return this.received.filter((r) => r.path === path && (!type || r.body.type === type));
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/** What a receiver does with the ADR's recipe: HMAC-SHA256 over "<timestamp>.<raw body>". */
+function signatureOf(secret: string, r: Received): string {
+  const timestamp = String(r.headers['driftwatch-timestamp']);
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${r.raw}`).digest('hex')}`;
+}
+
+/**
+ * Webhooks end to end on the standalone app (API, worker, scheduler) against a real receiver:
+ * signed events for opened and reopened findings and for drift, written with the change they
+ * report and retried with backoff through the queue.
+ */
+describe('webhooks: signed events on findings and drift, retried through the queue', () => {
+  let env: TestEnvironment;
+  let app: INestApplication;
+  let keys: Record<'admin' | 'analyst' | 'auditor' | 'scanner', string>;
+  let receiver: Receiver;
+  let scopeId: string;
+  let hook: WebhookCreatedResponseDto;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment({
+      SCAN_ALLOWED_NETWORKS: '127.0.0.0/8,192.0.2.0/24',
+      WEBHOOK_ATTEMPTS: String(ATTEMPTS),
+      WEBHOOK_BACKOFF_MS: '100',
+      WEBHOOK_TIMEOUT_MS: '2000',
+      WEBHOOK_SWEEP_INTERVAL_MS: '1000',
+    });
+    receiver = new Receiver();
+    await receiver.start();
+    app = await createHttpApp(env.config, 'standalone');
+    keys = await keysForRoles(app, ['admin', 'analyst', 'auditor', 'scanner']);
+    scopeId = await newScope('webhooks');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await receiver?.stop();
+    await env?.cleanup();
+  });
+
+  const http = () => request(httpServer(app));
+  const as = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+  async function newScope(name: string): Promise<string> {
+    const res = await http()
+      .post('/api/v1/scopes')
+      .set(as(keys.analyst))
+      .send({ name, targets: ['192.0.2.0/28'], ports: [21, 22, 23], approvedPorts: [21, 22, 23] })
+      .expect(201);
+    return (res.body as { id: string }).id;
+  }
+
+  async function createHook(
+    scope: string,
+    path: string,
+    events: string[],
+  ): Promise<WebhookCreatedResponseDto> {
+    const res = await http()
+      .post(`/api/v1/scopes/${scope}/webhooks`)
+      .set(as(keys.admin))
+      .send({ url: receiver.url(path), events })
+      .expect(201);
+    return res.body as WebhookCreatedResponseDto;
+  }
+
+  async function importScan(xml: string): Promise<void> {
+    const res = await http()
+      .post(`/api/v1/scopes/${scopeId}/snapshots`)
+      .set(as(keys.scanner))
+      .set('Content-Type', 'application/xml')
+      .send(xml)
+      .expect(201);
+    const { scanId } = res.body as { scanId: string };
+    await waitFor('the import to be evaluated', async () => {
+      const scan = (await http().get(`/api/v1/scans/${scanId}`).set(as(keys.auditor)))
+        .body as ScanResponseDto;
+      return scan.status === 'completed';
+    });
+  }
+
+  /** Waits until the receiver has at least `count` requests of an event type on a path. */
+  async function arrived(path: string, type: string, count = 1): Promise<Received[]> {
+    return waitFor(`${count} ${type} request(s) on ${path}`, () => {
+      const got = receiver.on(path, type);
+      return Promise.resolve(got.length >= count ? got : undefined);
+    });
+  }
+
+  async function findings(): Promise<FindingResponseDto[]> {
+    const res = await http()
+      .get('/api/v1/findings')
+      .query({ scope: scopeId })
+      .set(as(keys.auditor))
+      .expect(200);
+    return (res.body as { items: FindingResponseDto[] }).items;
+  }
+
+  async function deliveries(webhookId: string): Promise<WebhookDeliveryResponseDto[]> {
+    const res = await http()
+      .get(`/api/v1/webhooks/${webhookId}/deliveries`)
+      .set(as(keys.auditor))
+      .expect(200);
+    return (res.body as { items: WebhookDeliveryResponseDto[] }).items;
+  }
+
+  async function settled(webhookId: string, deliveryId: string): Promise<WebhookDeliveryResponseDto> {
+    return waitFor(`delivery ${deliveryId} to settle`, async () => {
+      const d = (await deliveries(webhookId)).find((x) => x.id === deliveryId);
+      return d && d.status !== 'pending' ? d : undefined;
+    });
+  }
+
+  it('refuses a bad URL or unknown events with 400 naming the field, and non-admins with 403', async () => {
+    const post = (body: object, key = keys.admin) =>
+      http().post(`/api/v1/scopes/${scopeId}/webhooks`).set(as(key)).send(body);
+    for (const url of [
+      'http://hooks.example.com/x',
+      'https://user:pw@hooks.example.com/x',
+      'ftp://hooks.example.com/x',
+      'not a url',
+    ]) {
+      const res = await post({ url, events: ['finding.opened'] }).expect(400);
+      expect((res.body as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['url']);
+    }
+    for (const events of [[], ['finding.closed'], 'finding.opened']) {
+      const res = await post({ url: 'https://hooks.example.com/x', events }).expect(400);
+      expect((res.body as { fields: { field: string }[] }).fields.map((f) => f.field)).toContain('events');
+    }
+    await post({ url: 'https://hooks.example.com/x', events: ['finding.opened'] }, keys.analyst).expect(403);
+    await http()
+      .post('/api/v1/scopes/00000000-0000-4000-8000-000000000000/webhooks')
+      .set(as(keys.admin))
+      .send({ url: 'https://hooks.example.com/x', events: ['finding.opened'] })
+      .expect(404);
+  });
+
+  it('returns the signing secret once, at creation, and never again', async () => {
+    hook = await createHook(scopeId, '/ok', ['finding.opened', 'finding.reopened', 'drift.detected']);
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    const listed = await http().get(`/api/v1/scopes/${scopeId}/webhooks`).set(as(keys.admin)).expect(200);
+    const shown: Partial<WebhookCreatedResponseDto> = { ...hook };
+    delete shown.secret;
+    expect(listed.body).toEqual({ items: [shown] });
+    expect(JSON.stringify(listed.body)).not.toContain(hook.secret);
+    expect(JSON.stringify(listed.body)).not.toMatch(/secret/i);
+  });
+
+  it('an import that opens findings delivers one signed finding.opened event with all of them', async () => {
+    await importScan(
+      nmapXml(T1, [
+        {
+          addr: '192.0.2.5',
+          ports: [
+            [23, 'telnet'],
+            [22, 'ssh'],
+          ],
+        },
+        { addr: '192.0.2.6', ports: [[21, 'ftp']] },
+      ]),
+    );
+    const [e] = await arrived('/ok', 'finding.opened');
+    if (!e) throw new Error('no finding.opened request');
+    expect(e.headers['content-type']).toBe('application/json');
+    expect(e.headers['driftwatch-event']).toBe('finding.opened');
+    expect(Math.abs(Number(e.headers['driftwatch-timestamp']) - Date.now() / 1000)).toBeLessThan(120);
+    expect(e.headers['driftwatch-signature']).toBe(signatureOf(hook.secret, e));
+    expect(signatureOf('whsec_wrong', e)).not.toBe(e.headers['driftwatch-signature']);
+
+    const open = await findings();
+    expect(open.length).toBeGreaterThanOrEqual(2);
+    const sent = e.body.data['findings'] as { id: string; status: string; ruleId: string }[];
+    expect(sent.map((f) => f.id).sort()).toEqual(open.map((f) => f.id).sort());
+    expect(e.body).toMatchObject({
+      type: 'finding.opened',
+      scopeId,
+      data: { total: open.length, part: { index: 1, count: 1 } },
+    });
+    expect(sent.every((f) => f.status === 'open')).toBe(true);
+
+    // One event for the whole evaluation; the first snapshot of a scope is its baseline, not drift.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.on('/ok', 'finding.opened')).toHaveLength(1);
+    expect(receiver.on('/ok', 'drift.detected')).toHaveLength(0);
+    const [delivery] = await deliveries(hook.id);
+    expect(delivery).toMatchObject({
+      id: e.headers['driftwatch-delivery'],
+      eventId: e.body.id,
+      eventType: 'finding.opened',
+      status: 'delivered',
+      attempts: 1,
+      lastStatusCode: 204,
+      lastError: null,
+    });
+    expect(JSON.stringify(await deliveries(hook.id))).not.toContain(hook.secret);
+  });
+
+  it('a reimport where a finding resolves sends drift.detected; when it fails again, finding.reopened', async () => {
+    const telnet = (await findings()).find((f) => f.port === 23);
+    expect(telnet).toBeDefined();
+
+    await importScan(
+      nmapXml(T1 + DAY, [
+        { addr: '192.0.2.5', ports: [[22, 'ssh']] },
+        { addr: '192.0.2.6', ports: [[21, 'ftp']] },
+      ]),
+    );
+    const [drift] = await arrived('/ok', 'drift.detected');
+    if (!drift) throw new Error('no drift.detected request');
+    expect(drift.body.data).toMatchObject({
+      total: 1,
+      counts: { 'port-removed': 1 },
+      changes: [{ type: 'port-removed', address: '192.0.2.5', protocol: 'tcp', port: 23 }],
+      truncated: false,
+    });
+    expect(drift.headers['driftwatch-signature']).toBe(signatureOf(hook.secret, drift));
+    expect(receiver.on('/ok', 'finding.reopened')).toHaveLength(0);
+
+    await importScan(
+      nmapXml(T1 + 2 * DAY, [
+        {
+          addr: '192.0.2.5',
+          ports: [
+            [23, 'telnet'],
+            [22, 'ssh'],
+          ],
+        },
+        { addr: '192.0.2.6', ports: [[21, 'ftp']] },
+      ]),
+    );
+    const [reopened] = await arrived('/ok', 'finding.reopened');
+    if (!reopened) throw new Error('no finding.reopened request');
+    expect(reopened.body.data['findings']).toEqual([
+      expect.objectContaining({ id: telnet?.id, status: 'open', asset: '192.0.2.5', subject: 'tcp/23' }),
+    ]);
+    expect(reopened.headers['driftwatch-signature']).toBe(signatureOf(hook.secret, reopened));
+    await arrived('/ok', 'drift.detected', 2);
+    // The port coming back is also an unapproved change: that opens a new finding, in its own event.
+    const opened = await arrived('/ok', 'finding.opened', 2);
+    const ruleIds = (opened[1]?.body.data['findings'] as { ruleId: string }[]).map((f) => f.ruleId);
+    expect(ruleIds).toEqual(['pci-dss-v4.1.2.2-unapproved-change']);
+  });
+
+  it('retries a receiver that fails twice with backoff, and records the delivery on the third attempt', async () => {
+    const flaky = await createHook(scopeId, '/flaky', ['finding.reopened']);
+    const ping = await http().post(`/api/v1/webhooks/${flaky.id}/test`).set(as(keys.admin)).expect(202);
+    const queued = ping.body as WebhookDeliveryResponseDto;
+    expect(queued).toMatchObject({ webhookId: flaky.id, eventType: 'ping', status: 'pending', attempts: 0 });
+    const done = await settled(flaky.id, queued.id);
+    expect(done).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200, lastError: null });
+    const calls = receiver.on('/flaky');
+    expect(calls).toHaveLength(3);
+    expect(new Set(calls.map((c) => c.headers['driftwatch-delivery']))).toEqual(new Set([queued.id]));
+    for (const call of calls)
+      expect(call.headers['driftwatch-signature']).toBe(signatureOf(flaky.secret, call));
+  });
+
+  it('gives up on a receiver that always answers 500: failed after the configured attempts, with the last status', async () => {
+    const down = await createHook(scopeId, '/down', ['finding.reopened']);
+    const ping = await http().post(`/api/v1/webhooks/${down.id}/test`).set(as(keys.admin)).expect(202);
+    const done = await settled(down.id, (ping.body as WebhookDeliveryResponseDto).id);
+    expect(done).toMatchObject({
+      status: 'failed',
+      attempts: ATTEMPTS,
+      lastStatusCode: 500,
+      nextAttemptAt: null,
+    });
+    expect(done.lastError).toContain('500');
+    expect(receiver.on('/down')).toHaveLength(ATTEMPTS);
+  });
+
+  it('the sweep sends a pending delivery whose job was never enqueued', async () => {
+    // Subscribed to nothing the next test's import causes: only the ping reaches /ok from it.
+    const lost = await createHook(scopeId, '/ok', ['finding.reopened']);
+    // Committed like an outbox row whose enqueue was lost (Redis down after the commit), a minute ago.
+    const delivery = await app
+      .get(DataSource)
+      .transaction((manager) =>
+        app
+          .get(WebhookDeliveryRepository)
+          .recordPing(
+            lost.id,
+            { id: '', type: 'ping', scopeId, occurredAt: new Date().toISOString(), data: {} },
+            new Date(Date.now() - 60_000),
+            manager,
+          ),
+      );
+    const done = await settled(lost.id, delivery.id);
+    expect(done).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(receiver.received.filter((r) => r.headers['driftwatch-delivery'] === delivery.id)).toHaveLength(1);
+  });
+
+  it('deleting a webhook stops its events; its deliveries stay readable', async () => {
+    const before = receiver.on('/ok').length;
+    await http().delete(`/api/v1/webhooks/${hook.id}`).set(as(keys.analyst)).expect(403);
+    const deleted = await http().delete(`/api/v1/webhooks/${hook.id}`).set(as(keys.admin)).expect(200);
+    expect(deleted.body).toMatchObject({ id: hook.id, enabled: false });
+    expect(JSON.stringify(deleted.body)).not.toContain(hook.secret);
+    await http().delete(`/api/v1/webhooks/${hook.id}`).set(as(keys.admin)).expect(404);
+    await http().post(`/api/v1/webhooks/${hook.id}/test`).set(as(keys.admin)).expect(404);
+    await importScan(nmapXml(T1 + 3 * DAY, [{ addr: '192.0.2.5', ports: [[22, 'ssh']] }]));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.on('/ok').length).toBe(before);
+    expect((await deliveries(hook.id)).length).toBeGreaterThanOrEqual(4);
+  });
+});
