@@ -16,21 +16,11 @@ import {
   keysForRoles,
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
+import { openPortsXml } from '@driftwatch/test/nmap-xml';
 
 /** nmap XML for hosts of the documentation range 192.0.2.0/24, started at `start` (epoch seconds). */
 function nmapXml(start: number, hosts: { addr: string; ports: [number, string][] }[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<nmaprun scanner="nmap" args="nmap -sV -oX - 192.0.2.0/28" start="${start}" version="7.93" xmloutputversion="1.05">
-${hosts
-  .map(
-    (h) => `<host><status state="up" reason="syn-ack"/><address addr="${h.addr}" addrtype="ipv4"/><ports>
-${h.ports.map(([port, name]) => `<port protocol="tcp" portid="${port}"><state state="open" reason="syn-ack"/><service name="${name}" method="probed" conf="10"/></port>`).join('\n')}
-</ports></host>`,
-  )
-  .join('\n')}
-<runstats><finished time="${start + 10}" exit="success"/><hosts up="${hosts.length}" down="0" total="16"/></runstats>
-</nmaprun>
-`;
+  return openPortsXml(hosts, start);
 }
 
 const T1 = 1_790_000_000; // 2026-09-21
