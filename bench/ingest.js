@@ -12,11 +12,11 @@
 // its own database and Redis prefix and removes them afterwards. Nothing is scanned.
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { Client } = require('pg');
+const { freePort, peakMb, servicesEnv, waitForHealth } = require('./lib/api-process');
 const { generateScanPair } = require('./lib/generate-scans');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -34,48 +34,6 @@ function parseArgs(argv) {
     throw new Error('--hosts must be an integer from 1 to 65536');
   }
   return options;
-}
-
-function servicesEnv() {
-  execFileSync('bash', [path.join(ROOT, 'scripts/services.sh'), 'start'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const text = fs.readFileSync(path.join(ROOT, '.run/services.env'), 'utf8');
-  const env = {};
-  for (const m of text.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2].replace(/^'|'$/g, '');
-  return env;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(base, child) {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(`${base}/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the API did not become healthy within 60 s');
-}
-
-/** Peak resident memory of a process so far (VmHWM), in MB. */
-function peakMb(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
 }
 
 async function rowCounts(db) {
@@ -104,7 +62,7 @@ async function main() {
     generateScanPair(oldXml, newXml, { hosts: options.hosts });
   }
 
-  const services = servicesEnv();
+  const services = servicesEnv(ROOT);
   const dbName = `dw_bench_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: services.DATABASE_URL });
   await admin.connect();
