@@ -230,7 +230,7 @@ describe('access control: every route × every role', () => {
         events: ['finding.opened'],
       },
     };
-    const scoped = ['GET /api/v1/assets', 'GET /api/v1/exports/changes.csv'];
+    const scoped = ['GET /api/v1/assets', 'GET /api/v1/exports/changes.csv', 'GET /api/v1/gate'];
     const query = scoped.includes(key) ? { scope: await newScope() } : undefined;
     const xml = key === 'POST /api/v1/scopes/:id/snapshots' ? IMPORT_XML : undefined;
     return { path, body: bodies[key], query, xml };
@@ -263,6 +263,10 @@ describe('access control: every route × every role', () => {
         'GET /api/v1/findings',
         'GET /api/v1/exports/findings.csv',
         'GET /api/v1/exports/changes.csv',
+        'GET /api/v1/gate',
+        'GET /api/v1/audit/verify',
+        'GET /api/v1/evaluations/:id/oscal',
+        'GET /api/v1/evaluations/:id/evidence',
       ]),
     );
   });

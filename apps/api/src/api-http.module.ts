@@ -11,6 +11,7 @@ import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
 import { AuditController } from './controllers/audit.controller';
 import { EvaluationsController } from './controllers/evaluations.controller';
+import { GateController } from './controllers/gate.controller';
 import { BaselinesController } from './controllers/baselines.controller';
 import { ConfigController } from './controllers/config.controller';
 import { ConfigDocumentsController } from './controllers/config-documents.controller';
@@ -37,6 +38,7 @@ import { RedisThrottlerStorage } from './http/redis-throttler.storage';
     ScopesController,
     AuditController,
     EvaluationsController,
+    GateController,
     ScansController,
     FindingsController,
     ApiKeysController,

@@ -15,6 +15,7 @@ import { EvaluationRecordService } from './evaluation/evaluation-record.service'
 import { ExportService } from './exports/export.service';
 import { PolicyProvider } from './evaluation/policy.provider';
 import { FindingService } from './findings/finding.service';
+import { GateService } from './gate/gate.service';
 import { HealthService } from './health/health.service';
 import { HistoryService } from './history/history.service';
 import { SnapshotImportService } from './imports/snapshot-import.service';
@@ -53,6 +54,7 @@ const SERVICES = [
   EvaluationContextLoader,
   ExportService,
   FindingService,
+  GateService,
   HealthService,
   HistoryService,
   HostResolver,

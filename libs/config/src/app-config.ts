@@ -36,6 +36,8 @@ export abstract class AppConfig {
   abstract readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** syncIntervalMs: re-read scope schedules; waiverSweepIntervalMs: how often expired waivers are applied. */
   abstract readonly scheduler: { syncIntervalMs: number; waiverSweepIntervalMs: number };
+  /** The CI gate: a scope whose newest evaluated snapshot is older than this fails it. */
+  abstract readonly gate: { maxSnapshotAgeSeconds: number };
   /**
    * Outgoing webhooks. allowHttpHosts: hosts (names or addresses/CIDRs) a webhook may reach over
    * plain http; every other URL must be https. sweepIntervalMs: how often pending deliveries whose

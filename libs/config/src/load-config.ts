@@ -37,6 +37,7 @@ interface RawConfig {
   LOG_LEVEL: AppConfig['logLevel'];
   SCHEDULER_SYNC_INTERVAL_MS: number;
   WAIVER_SWEEP_INTERVAL_MS: number;
+  GATE_MAX_SNAPSHOT_AGE_SECONDS: number;
   WEBHOOK_ALLOW_HTTP_HOSTS: string;
   WEBHOOK_TIMEOUT_MS: number;
   WEBHOOK_ATTEMPTS: number;
@@ -90,6 +91,8 @@ const schema = {
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SCHEDULER_SYNC_INTERVAL_MS: { type: 'integer', minimum: 1000, default: 15_000 },
     WAIVER_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
+    // The CI gate fails when a scope's newest evaluated snapshot is older than this (a day).
+    GATE_MAX_SNAPSHOT_AGE_SECONDS: { type: 'integer', minimum: 60, maximum: 31_536_000, default: 86_400 },
     // Hosts a webhook may reach over plain http (names, addresses or CIDRs); others need https.
     WEBHOOK_ALLOW_HTTP_HOSTS: { type: 'string', minLength: 1, default: 'localhost,127.0.0.0/8,::1/128' },
     WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 120_000, default: 10_000 },
@@ -201,6 +204,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       syncIntervalMs: raw.SCHEDULER_SYNC_INTERVAL_MS,
       waiverSweepIntervalMs: raw.WAIVER_SWEEP_INTERVAL_MS,
     },
+    gate: { maxSnapshotAgeSeconds: raw.GATE_MAX_SNAPSHOT_AGE_SECONDS },
     webhooks: {
       allowHttpHosts,
       timeoutMs: raw.WEBHOOK_TIMEOUT_MS,

@@ -16,3 +16,4 @@ export * from './shards';
 export * from './script-output';
 export * from './observation-shape';
 export * from './audit-chain';
+export * from './gate';

@@ -169,6 +169,8 @@ export class FindingWaiverDto {
 export class FindingResponseDto {
   @ApiProperty() id!: string;
   @ApiProperty() scopeId!: string;
+  @ApiProperty({ description: 'Stable identity across scans: sha256 of rule, asset and subject' })
+  fingerprint!: string;
   @ApiProperty() ruleId!: string;
   @ApiProperty() title!: string;
   @ApiProperty({ type: [String], example: ['PCI DSS v4.0.1 1.2.6'] }) requirements!: string[];
@@ -268,6 +270,7 @@ export function mapFinding(
   return {
     id: f.id,
     scopeId: f.scopeId,
+    fingerprint: f.fingerprint,
     ruleId: f.ruleId,
     title: f.title,
     requirements: f.requirements,

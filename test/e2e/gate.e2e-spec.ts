@@ -1,0 +1,154 @@
+import { createServer, type Server } from 'node:net';
+
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+
+import type { GateResponseDto } from '@driftwatch/application';
+import { ApiClient } from '@driftwatch/test/api-client';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  httpServer,
+  keysForRoles,
+  type TestEnvironment,
+} from '@driftwatch/test/test-app';
+
+// Its own loopback address, so this suite's port 23 never meets the telnet suite's (127.0.0.1:23).
+const HOST = '127.0.0.23';
+const TELNET_PORT = 23;
+
+/** A telnet-like listener: option negotiation and a login prompt, as nmap's probes expect. */
+function telnetListener(): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.write(Buffer.from([0xff, 0xfd, 0x18, 0xff, 0xfd, 0x20, 0xff, 0xfd, 0x23, 0xff, 0xfd, 0x27]));
+    socket.write('\r\nDebian GNU/Linux 12\r\nlogin: ');
+    socket.setTimeout(5000, () => socket.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(TELNET_PORT, HOST, () => resolve(server));
+  });
+}
+
+/**
+ * The CI gate end to end on real PostgreSQL, Redis and nmap: a scope passes, a telnet listener
+ * appears, a scan runs, and the gate fails naming 2.2.7; the verdict is an answer (200), never an
+ * error, and a scope never scanned fails for want of a snapshot.
+ */
+describe('CI gate: GET /api/v1/gate', () => {
+  let env: TestEnvironment;
+  let app: INestApplication;
+  let keys: Record<'analyst' | 'ci' | 'scanner', string>;
+  let listener: Server | undefined;
+
+  const http = () => request(httpServer(app));
+  const gate = async (query: Record<string, string>): Promise<GateResponseDto> =>
+    (await http().get('/api/v1/gate').query(query).set('Authorization', `Bearer ${keys.ci}`).expect(200))
+      .body as GateResponseDto;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    app = await createHttpApp(env.config, 'standalone');
+    keys = await keysForRoles(app, ['analyst', 'ci', 'scanner']);
+  });
+
+  afterAll(async () => {
+    if (listener?.listening) await new Promise<void>((resolve) => listener?.close(() => resolve()));
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  it('passes a clean scope, then fails naming 2.2.7 once telnet listens and a scan saw it', async () => {
+    const analyst = new ApiClient(app, keys.analyst);
+    const scopeId = await analyst.createScope({
+      name: 'gate-e2e',
+      targets: [HOST],
+      ports: [TELNET_PORT],
+      approvedPorts: [],
+    });
+    await analyst.scanToCompletion(scopeId);
+    const clean = await gate({ scope: scopeId, failOn: 'high' });
+    expect(clean).toMatchObject({
+      verdict: 'pass',
+      reasons: [],
+      failOn: 'high',
+      mode: 'all',
+      blocking: [],
+      snapshot: { stale: false },
+      policy: { name: 'pci-dss-v4', version: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+
+    listener = await telnetListener();
+    await analyst.scanToCompletion(scopeId);
+    const failed = await gate({ scope: scopeId, failOn: 'high' });
+    expect(failed.verdict).toBe('fail');
+    expect(failed.reasons).toEqual([expect.stringMatching(/finding(s)? at or above high/)]);
+    const telnet = failed.blocking.find((f) => f.subject === `tcp/${TELNET_PORT}` && f.severity === 'high');
+    expect(telnet).toMatchObject({
+      asset: HOST,
+      ruleId: 'pci-dss-v4.1.2.6-insecure-cleartext-service',
+      requirements: expect.arrayContaining(['PCI DSS v4.0.1 2.2.7']),
+      evidenceUrl: expect.stringMatching(/^\/api\/v1\/findings\/[0-9a-f-]{36}$/),
+    });
+    // The evidence link leads to the stored finding (for a reader: the ci role reads verdicts only).
+    const evidence = await http()
+      .get(telnet?.evidenceUrl ?? '')
+      .set('Authorization', `Bearer ${keys.analyst}`)
+      .expect(200);
+    expect(evidence.body).toMatchObject({
+      id: telnet?.id,
+      fingerprint: telnet?.fingerprint,
+      evidence: { port: 23 },
+    });
+    expect(failed.counts.high).toBeGreaterThanOrEqual(1);
+
+    // With a baseline approving today's state, mode=new passes; mode=all still fails.
+    await http()
+      .post(`/api/v1/scopes/${scopeId}/baselines`)
+      .set('Authorization', `Bearer ${keys.analyst}`)
+      .send({ note: 'accepted for the test' })
+      .expect(201);
+    expect((await gate({ scope: scopeId, failOn: 'high', mode: 'new' })).verdict).toBe('pass');
+    expect((await gate({ scope: scopeId, failOn: 'high', mode: 'all' })).verdict).toBe('fail');
+    // A threshold above every finding passes.
+    expect((await gate({ scope: scopeId, failOn: 'critical' })).verdict).toBe('pass');
+  }, 180_000);
+
+  it('fails a scope that was never scanned: its state is unknown', async () => {
+    const scopeId = await new ApiClient(app, keys.analyst).createScope({
+      name: 'gate-never-scanned',
+      targets: [HOST],
+      ports: [TELNET_PORT],
+    });
+    const result = await gate({ scope: scopeId });
+    expect(result).toMatchObject({
+      verdict: 'fail',
+      snapshot: null,
+      reasons: ['the scope has no snapshot: its state is unknown'],
+    });
+  });
+
+  it('refuses a bad query with the field named, and an unknown scope with 404', async () => {
+    for (const [query, field] of [
+      [{ scope: 'nope' }, 'scope'],
+      [{ scope: '00000000-0000-4000-8000-000000000000', failOn: 'severe' }, 'failOn'],
+      [{ scope: '00000000-0000-4000-8000-000000000000', mode: 'some' }, 'mode'],
+    ] as const) {
+      const res = await http().get('/api/v1/gate').query(query).set('Authorization', `Bearer ${keys.ci}`);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify((res.body as { fields?: unknown }).fields)).toContain(field);
+    }
+    await http()
+      .get('/api/v1/gate')
+      .query({ scope: '00000000-0000-4000-8000-000000000000' })
+      .set('Authorization', `Bearer ${keys.ci}`)
+      .expect(404);
+    await http().get('/api/v1/gate').query({ scope: '00000000-0000-4000-8000-000000000000' }).expect(401);
+    await http()
+      .get('/api/v1/gate')
+      .query({ scope: '00000000-0000-4000-8000-000000000000' })
+      .set('Authorization', `Bearer ${keys.scanner}`)
+      .expect(403);
+  });
+});
