@@ -145,6 +145,7 @@ describe('access control: every route × every role', () => {
   ): Promise<{ path: string; body?: object; query?: object; xml?: string }> {
     let id = '00000000-0000-4000-8000-000000000000';
     let findingId: string | undefined;
+    let evaluateScope: string | undefined;
     let schemaName = '';
     if (route.path.includes('/scopes/:id/baselines')) id = (await evaluatedSnapshot()).scopeId;
     else if (route.path.includes('/scopes/:id')) id = await newScope();
@@ -167,6 +168,7 @@ describe('access control: every route × every role', () => {
       );
       id = waiver.id;
     } else if (route.path === '/api/v1/waivers' && route.method === 'POST') findingId = await newFinding();
+    else if (route.path === '/api/v1/evaluate') evaluateScope = await newScope();
     else if (route.path.includes('/config-documents/:id')) {
       const submitted = await app.get(ConfigDocumentService).submit(
         await newScope(),
@@ -202,6 +204,7 @@ describe('access control: every route × every role', () => {
         ports: [22],
       },
       'PATCH /api/v1/scopes/:id': { approvedPorts: [22] },
+      'POST /api/v1/evaluate': { scope: evaluateScope, nmapXml: IMPORT_XML },
       'POST /api/v1/api-keys': { name: 'created-in-test', role: 'auditor' },
       'PUT /api/v1/policies': { files: shippedPolicyFiles() },
       'PUT /api/v1/context': {

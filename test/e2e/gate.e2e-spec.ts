@@ -2,9 +2,11 @@ import { createServer, type Server } from 'node:net';
 
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 
 import type { GateResponseDto } from '@driftwatch/application';
 import { ApiClient } from '@driftwatch/test/api-client';
+import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import {
   createHttpApp,
   createTestEnvironment,
@@ -113,7 +115,94 @@ describe('CI gate: GET /api/v1/gate', () => {
     expect((await gate({ scope: scopeId, failOn: 'high', mode: 'all' })).verdict).toBe('fail');
     // A threshold above every finding passes.
     expect((await gate({ scope: scopeId, failOn: 'critical' })).verdict).toBe('pass');
+    await new Promise<void>((resolve) => listener?.close(() => resolve()));
   }, 180_000);
+
+  it('a dry run fails a candidate that would open telnet, before anything is deployed or stored', async () => {
+    const analyst = new ApiClient(app, keys.analyst);
+    const scopeId = await analyst.createScope({
+      name: 'gate-dry-run',
+      targets: [HOST],
+      ports: [22, TELNET_PORT],
+      approvedPorts: [22],
+    });
+    await analyst.scanToCompletion(scopeId);
+    const stored = async (): Promise<Record<string, number>> => {
+      const counts: Record<string, number> = {};
+      for (const table of ['findings', 'evaluations', 'snapshots', 'audit_entries', 'changes']) {
+        const rows: { n: string }[] = await app.get(DataSource).query(`SELECT count(*) AS n FROM ${table}`);
+        counts[table] = Number(rows[0].n);
+      }
+      return counts;
+    };
+    const before = await stored();
+    const dryRun = (body: object) =>
+      http().post('/api/v1/evaluate').set('Authorization', `Bearer ${keys.ci}`).send(body);
+
+    // Staging, as nmap saw it: the same host with telnet listening.
+    const staging = openPortsXml([{ addr: HOST, ports: [[TELNET_PORT, 'telnet']] }]);
+    const network = await dryRun({ scope: scopeId, failOn: 'high', nmapXml: staging }).expect(200);
+    const verdict = network.body as GateResponseDto;
+    expect(verdict).toMatchObject({
+      verdict: 'fail',
+      dryRun: true,
+      snapshot: { id: 'candidate', stale: false },
+    });
+    expect(verdict.blocking).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          asset: HOST,
+          subject: `tcp/${TELNET_PORT}`,
+          requirements: expect.arrayContaining(['PCI DSS v4.0.1 2.2.7']),
+        }),
+      ]),
+    );
+    expect(verdict.blocking.every((f) => f.id === undefined)).toBe(true);
+
+    // A configuration about to be applied: sshd letting root log in.
+    const sshd = 'port 22\npermitrootlogin yes\npasswordauthentication no\nkbdinteractiveauthentication no\n';
+    const config = await dryRun({
+      scope: scopeId,
+      documents: [{ kind: 'sshd-config', asset: HOST, content: sshd }],
+    }).expect(200);
+    expect((config.body as GateResponseDto).blocking).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ruleId: 'pci-dss-v4.2.2.7-sshd-root-login', asset: HOST }),
+      ]),
+    );
+    // The scope as it is still passes: nothing of the candidates was kept.
+    expect(await stored()).toEqual(before);
+    expect((await gate({ scope: scopeId, failOn: 'high' })).verdict).toBe('pass');
+
+    // Bad candidates are refused, naming the field.
+    for (const [body, field] of [
+      [{ scope: scopeId }, 'nmapXml'],
+      [{ scope: scopeId, nmapXml: '<nmaprun><host>' }, 'nmapXml'],
+      [
+        { scope: scopeId, nmapXml: openPortsXml([{ addr: '127.0.0.99', ports: [[23, 'telnet']] }]) },
+        'nmapXml.hosts[0]',
+      ],
+      [
+        {
+          scope: scopeId,
+          documents: [{ kind: 'sshd-config', asset: HOST, content: 'permitrootlogin maybe\n' }],
+        },
+        'documents[0].content',
+      ],
+      [{ scope: scopeId, documents: [{ kind: 'nope', asset: HOST, content: 'x' }] }, 'documents'],
+    ] as const) {
+      const res = await dryRun(body);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify((res.body as { fields?: unknown }).fields)).toContain(field);
+    }
+    await dryRun({ scope: '00000000-0000-4000-8000-000000000000', nmapXml: staging }).expect(404);
+    await http()
+      .post('/api/v1/evaluate')
+      .set('Authorization', `Bearer ${keys.scanner}`)
+      .send({ scope: scopeId, nmapXml: staging })
+      .expect(403);
+    expect(await stored()).toEqual(before);
+  }, 120_000);
 
   it('fails a scope that was never scanned: its state is unknown', async () => {
     const scopeId = await new ApiClient(app, keys.analyst).createScope({

@@ -11,6 +11,7 @@ import { ApiKeysController } from './controllers/api-keys.controller';
 import { AssetsController } from './controllers/assets.controller';
 import { AuditController } from './controllers/audit.controller';
 import { EvaluationsController } from './controllers/evaluations.controller';
+import { EvaluateController } from './controllers/evaluate.controller';
 import { GateController } from './controllers/gate.controller';
 import { BaselinesController } from './controllers/baselines.controller';
 import { ConfigController } from './controllers/config.controller';
@@ -39,6 +40,7 @@ import { RedisThrottlerStorage } from './http/redis-throttler.storage';
     AuditController,
     EvaluationsController,
     GateController,
+    EvaluateController,
     ScansController,
     FindingsController,
     ApiKeysController,

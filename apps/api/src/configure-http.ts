@@ -113,6 +113,13 @@ export function configureHttp(app: INestApplication): void {
       configJson(req, res, next);
     },
   );
+  // A dry run carries a candidate's nmap XML and configuration documents as JSON strings.
+  app.use(
+    `/${API_PREFIX}/evaluate`,
+    function evaluateBodyParser(req: Request, res: Response, next: NextFunction) {
+      configJson(req, res, next);
+    },
+  );
   // Every other JSON body: 1 MiB (the parsers above have already read theirs), nested at most
   // MAX_BODY_DEPTH levels.
   (app as NestExpressApplication).useBodyParser('json', { limit: DEFAULT_JSON_LIMIT_BYTES });

@@ -15,6 +15,7 @@ import { EvaluationRecordService } from './evaluation/evaluation-record.service'
 import { ExportService } from './exports/export.service';
 import { PolicyProvider } from './evaluation/policy.provider';
 import { FindingService } from './findings/finding.service';
+import { DryRunService } from './gate/dry-run.service';
 import { GateService } from './gate/gate.service';
 import { HealthService } from './health/health.service';
 import { HistoryService } from './history/history.service';
@@ -55,6 +56,7 @@ const SERVICES = [
   ExportService,
   FindingService,
   GateService,
+  DryRunService,
   HealthService,
   HistoryService,
   HostResolver,

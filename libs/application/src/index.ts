@@ -22,6 +22,8 @@ export * from './exports/export.dto';
 export * from './exports/export.service';
 export * from './findings/finding.dto';
 export * from './findings/finding.service';
+export * from './gate/dry-run.dto';
+export * from './gate/dry-run.service';
 export * from './gate/gate.dto';
 export * from './gate/gate.service';
 export * from './health/health.service';

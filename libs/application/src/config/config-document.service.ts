@@ -249,6 +249,37 @@ export class ConfigDocumentService {
     return { outcome: 'changed' as const, stateId, document, change: { id, ...change } };
   }
 
+  /**
+   * A candidate document (a dry run): checked and parsed as a submission is, never stored.
+   * `field` names it in errors (e.g. `documents[2]`).
+   */
+  async candidate(
+    dto: Pick<SubmitConfigDto, 'kind' | 'asset' | 'tag' | 'schema' | 'content'>,
+    field: string,
+  ): Promise<{ kind: ConfigKind; asset: string; tag: string; facts: Record<string, unknown> }> {
+    const problems: FieldError[] = [];
+    if (containsPanLike(dto.asset))
+      problems.push({ field: `${field}.asset`, reason: 'looks like a card number (value not shown)' });
+    if (dto.kind === 'json' && dto.schema === undefined)
+      problems.push({ field: `${field}.schema`, reason: 'is required for kind "json"' });
+    if (dto.kind !== 'json' && dto.schema !== undefined)
+      problems.push({ field: `${field}.schema`, reason: `applies to kind "json" only, not "${dto.kind}"` });
+    if (problems.length > 0) throw DriftwatchError.validation(problems);
+    const handler = await this.handlerFor(dto.kind, dto.schema);
+    try {
+      const facts = parseDocument(handler, dto.content);
+      return { kind: dto.kind, asset: canonicalAddress(dto.asset) ?? dto.asset, tag: dto.tag ?? '', facts };
+    } catch (error: unknown) {
+      // Name the candidate in the refusal: `documents[1].content:12`, not just `content:12`.
+      if (error instanceof DriftwatchError && error.details.fields) {
+        throw DriftwatchError.validation(
+          error.details.fields.map((f) => ({ field: `${field}.${f.field}`, reason: f.reason })),
+        );
+      }
+      throw error;
+    }
+  }
+
   private async liveScope(scopeId: string): Promise<void> {
     if (!(await this.scopes.findLive(scopeId))) throw scopeNotFound(scopeId);
   }

@@ -21,7 +21,7 @@ import {
   type SnapshotEntity,
   SnapshotRepository,
 } from '@driftwatch/persistence';
-import { type ConfigDocumentFacts, evaluate } from '@driftwatch/policy-engine';
+import { evaluate } from '@driftwatch/policy-engine';
 
 import { evaluationProof } from '@driftwatch/application/audit/audit-proofs';
 import { AuditTrail, systemActor } from '@driftwatch/application/audit/audit-trail';
@@ -31,6 +31,7 @@ import { EvaluationContextLoader } from '@driftwatch/application/policies/evalua
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 import { WebhookEvents } from '@driftwatch/application/webhooks/webhook-events.service';
 
+import { documentFacts, scopeView } from './evaluation-input';
 import { PolicyProvider } from './policy.provider';
 
 const WORKER = systemActor('worker');
@@ -59,15 +60,6 @@ function resultsDigest(results: readonly RuleResult[]): {
     failingCount: failing.length,
     failingHash: contentHash(failing),
   };
-}
-
-function isNetwork(target: string): boolean {
-  try {
-    parseNetwork(target);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export type EvaluationOutcome =
@@ -139,27 +131,11 @@ export class EvaluationService {
       this.contexts.load(snapshot, scanId ?? snapshot.scanId),
       this.configDocuments.states(scope.id),
     ]);
-    let at = snapshot.takenAt;
-    const documents: ConfigDocumentFacts[] = states.map(({ document, lastConfirmedAt }) => {
-      if (lastConfirmedAt > at) at = lastConfirmedAt;
-      return {
-        kind: document.kind,
-        asset: document.asset,
-        collectedAt: document.collectedAt.toISOString(),
-        ...(document.tag === 'running' || document.tag === 'startup' ? { tag: document.tag } : {}),
-        facts: document.facts,
-      };
-    });
+    const { documents, at } = documentFacts(states, snapshot.takenAt);
     const { results } = evaluate(policy, {
       snapshot: {
         id: snapshot.id,
-        scope: {
-          id: scope.id,
-          vantage: scope.vantage,
-          approvedPorts: scope.approvedPorts,
-          // Hostname targets were resolved at scan time; rules place addresses by network only.
-          targets: scope.targets.filter(isNetwork),
-        },
+        scope: scopeView(scope),
         hosts: await this.content.hostsOf(snapshot),
         missingTargets: snapshot.missingTargets,
         takenAt: snapshot.takenAt.toISOString(),

@@ -90,7 +90,10 @@ export class SnapshotImportService {
 }
 
 /** Hosts the scope does not cover: an import may not bring in another network's evidence. */
-function hostsOutsideScope(hosts: readonly HostObservation[], targets: readonly string[]): FieldError[] {
+export function hostsOutsideScope(
+  hosts: readonly HostObservation[],
+  targets: readonly string[],
+): FieldError[] {
   const networks: Network[] = [];
   const names = new Set<string>();
   for (const target of targets) {
