@@ -3,6 +3,7 @@ import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 import { COLLECT_USAGE, collectCommand } from './commands/collect.command';
 import { DIFF_USAGE, diffCommand } from './commands/diff.command';
 import { EVALUATE_USAGE, evaluateCommand } from './commands/evaluate.command';
+import { GATE_USAGE, gateCommand } from './commands/gate.command';
 import { POLICY_USAGE, policyCommand } from './commands/policy.command';
 import { API_KEYS_USAGE } from './commands/usage';
 import { CliUsageError } from './cli-error';
@@ -20,9 +21,12 @@ commands:
                                judge an nmap XML file with no server (exit 1 at --fail-on, 2 on error)
   ${COLLECT_USAGE.split('\n').join('\n  ')}
                                gather a configuration document (or a card-data scan) and push it to a scope
+  ${GATE_USAGE.split('\n').join('\n  ')}
+                               may this deploy go? the API's verdict on a scope or a candidate, or an
+                               nmap XML file judged offline (exit 0 pass, 1 fail, 2 error)
 
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.
-diff, policy, evaluate and collect need none of it.`;
+diff, policy, evaluate, collect and gate need none of it.`;
 
 async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -37,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
   // The CLI is the edge of the system: the one place the offline evaluation reads the clock.
   if (command === 'evaluate') return evaluateCommand(args, out, new Date());
   if (command === 'collect') return collectCommand(args, out, new Date());
+  if (command === 'gate') return gateCommand(args, out, (s) => process.stderr.write(`${s}\n`), new Date());
   if (command !== 'migrate' && command !== 'api-keys')
     throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   // Admin commands load Nest, TypeORM and the config only when used: `diff` starts faster without them.

@@ -1,5 +1,6 @@
 export * from './compile-policy';
 export * from './evaluate';
+export * from './gate-input';
 export * from './load-policy-pack';
 export * from './parse-policy-pack';
 export * from './policy-context';

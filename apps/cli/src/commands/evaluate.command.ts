@@ -1,16 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 
-import { DriftwatchError, errorChain, type RuleResult, SEVERITIES, type Severity } from '@driftwatch/core';
-import { parseNmapXml } from '@driftwatch/nmap';
-import { withPortFacts } from '@driftwatch/nmap/facts';
-import { evaluate, parsePolicyContext, type PolicyContext } from '@driftwatch/policy-engine';
+import { type RuleResult, SEVERITIES, type Severity } from '@driftwatch/core';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 
-import { formatPolicyProblem, lintPolicyDir } from './policy-files';
+import { evaluateOffline, loadPolicy, parsePorts, readContext, readScan } from './offline-evaluation';
 
 export const EVALUATE_USAGE = `driftwatch evaluate --nmap-xml FILE --policy DIR [--context FILE] [--format text|json]
                     [--fail-on ${SEVERITIES.join('|')}] [--vantage ZONE] [--approved-ports 22,443]`;
@@ -52,23 +46,17 @@ export async function evaluateCommand(args: string[], out: (s: string) => void, 
     throw new CliUsageError(
       `evaluate: --fail-on must be one of ${SEVERITIES.join(', ')}, not ${JSON.stringify(failOn)}`,
     );
-  const approvedPorts = parsePorts(values['approved-ports']);
+  const approvedPorts = parsePorts(values['approved-ports'], 'evaluate');
 
-  const report = lintPolicyDir(policyDir);
-  if (!report.policy)
-    throw new CliUsageError(
-      `invalid policy ${policyDir}:\n${report.problems.map(formatPolicyProblem).join('\n')}`,
-    );
+  const policy = loadPolicy(policyDir);
   const context = values.context ? readContext(values.context) : undefined;
   const scan = await readScan(xmlFile);
-
-  const evaluation = evaluate(report.policy, {
-    // TLS, SSH and HTTP rules read the facts derived from NSE output, as for a stored snapshot.
-    snapshot: {
-      scope: { id: 'cli', vantage: values.vantage, approvedPorts },
-      hosts: withPortFacts(scan.hosts),
-    },
+  const evaluation = evaluateOffline({
+    policy,
+    scan,
     ...(context ? { context } : {}),
+    vantage: values.vantage,
+    approvedPorts,
     now,
   });
   const findings = evaluation.results.map(toFinding);
@@ -92,7 +80,7 @@ export async function evaluateCommand(args: string[], out: (s: string) => void, 
       );
     }
     out(
-      `${findings.length} finding(s) from ${report.policy.ruleCount} rules (policy ${evaluation.policy} ${evaluation.policyVersion.slice(0, 12)})`,
+      `${findings.length} finding(s) from ${policy.ruleCount} rules (policy ${evaluation.policy} ${evaluation.policyVersion.slice(0, 12)})`,
     );
   }
   if (failOn === undefined) return 0;
@@ -112,45 +100,4 @@ function toFinding(r: RuleResult) {
     ...(r.remediation === undefined ? {} : { remediation: r.remediation }),
     evidence: r.evidence,
   };
-}
-
-function parsePorts(text: string): number[] {
-  if (text.trim() === '') return [];
-  return text.split(',').map((part) => {
-    const port = Number(part.trim());
-    if (!Number.isInteger(port) || port < 0 || port > 65535 || part.trim() === '')
-      throw new CliUsageError(
-        `evaluate: --approved-ports: ${JSON.stringify(part)} is not a port number (0-65535)`,
-      );
-    return port;
-  });
-}
-
-function readContext(file: string): PolicyContext {
-  let document: unknown;
-  try {
-    document = parseYaml(readFileSync(file, 'utf8'), { prettyErrors: false });
-  } catch (error: unknown) {
-    throw new CliUsageError(`cannot read the context ${file}: ${errorChain(error)}`);
-  }
-  try {
-    return parsePolicyContext(document);
-  } catch (error: unknown) {
-    if (error instanceof DriftwatchError) throw new CliUsageError(`${file}: ${error.message}`);
-    throw error;
-  }
-}
-
-async function readScan(file: string) {
-  let xml: Buffer;
-  try {
-    xml = readFileSync(file);
-  } catch (error: unknown) {
-    throw new CliUsageError(`cannot read ${file}: ${errorChain(error)}`);
-  }
-  try {
-    return await parseNmapXml(Readable.from([xml]));
-  } catch (error: unknown) {
-    throw new CliUsageError(`${file}: ${errorChain(error)}`);
-  }
 }

@@ -8,10 +8,8 @@ import {
   DriftwatchError,
   ErrorCode,
   findingFingerprint,
-  type GateFinding,
   judgeGate,
   type NetworkObservation,
-  type RuleResult,
 } from '@driftwatch/core';
 import { diffObservations } from '@driftwatch/drift';
 import { parseNmapXml } from '@driftwatch/nmap';
@@ -23,7 +21,13 @@ import {
   ScopeRepository,
   SnapshotRepository,
 } from '@driftwatch/persistence';
-import { type ConfigDocumentFacts, evaluate } from '@driftwatch/policy-engine';
+import {
+  type ConfigDocumentFacts,
+  evaluate,
+  gateFindingOf,
+  gateRules,
+  uniqueResults,
+} from '@driftwatch/policy-engine';
 
 import { Clock } from '@driftwatch/application/common/clock';
 import { ConfigDocumentService } from '@driftwatch/application/config/config-document.service';
@@ -36,7 +40,6 @@ import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
 
 import { CANDIDATE_XML_MAX_BYTES, type DryRunDto } from './dry-run.dto';
 import type { GateResponseDto } from './gate.dto';
-import { gateRules } from './gate.service';
 
 /**
  * POST /evaluate: a deploy's candidate (nmap XML of staging, configuration documents about to be
@@ -134,7 +137,7 @@ export class DryRunService {
       failOn: dto.failOn ?? 'high',
       mode: dto.mode ?? 'all',
       findings: uniqueResults(results).map((r) => ({
-        ...gateFinding(r, baseline ? !known.has(findingFingerprint(r)) : null),
+        ...gateFindingOf(r, baseline ? !known.has(findingFingerprint(r)) : null),
         excepted: excepted.has(findingFingerprint(r)),
       })),
       rules: gateRules(policy),
@@ -167,32 +170,4 @@ export class DryRunService {
     }
     return { run: observation.run, hosts: canonicalContent(withPortFacts(observation.hosts)).hosts };
   }
-}
-
-/** One result per fingerprint, as findings are kept. */
-function uniqueResults(results: readonly RuleResult[]): RuleResult[] {
-  const seen = new Set<string>();
-  return results.filter((r) => {
-    const fingerprint = findingFingerprint(r);
-    if (seen.has(fingerprint)) return false;
-    seen.add(fingerprint);
-    return true;
-  });
-}
-
-function gateFinding(r: RuleResult, newSinceBaseline: boolean | null): GateFinding {
-  return {
-    fingerprint: findingFingerprint(r),
-    ruleId: r.ruleId,
-    title: r.title,
-    requirements: r.requirements,
-    severity: r.severity,
-    asset: r.asset,
-    subject: r.subject,
-    port: r.port ?? null,
-    protocol: r.protocol ?? null,
-    message: r.message,
-    remediation: r.remediation ?? null,
-    newSinceBaseline,
-  };
 }

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '@driftwatch/config';
-import { type GateFinding, type GateRule, judgeGate } from '@driftwatch/core';
+import { type GateFinding, judgeGate } from '@driftwatch/core';
 import {
   BaselineRepository,
   EvaluationRepository,
   ScopeRepository,
   SnapshotRepository,
 } from '@driftwatch/persistence';
-import type { CompiledPolicy } from '@driftwatch/policy-engine';
+import { gateRules } from '@driftwatch/policy-engine';
 
 import { Clock } from '@driftwatch/application/common/clock';
 import { PolicyProvider } from '@driftwatch/application/evaluation/policy.provider';
@@ -76,17 +76,6 @@ export class GateService {
     } while (cursor);
     return all;
   }
-}
-
-export function gateRules(policy: CompiledPolicy): GateRule[] {
-  return policy.rules.map(({ rule }) => ({
-    id: rule.id,
-    title: rule.title,
-    requirements: rule.requirements,
-    severity: rule.severity,
-    description: rule.description ?? null,
-    remediation: rule.remediation ?? null,
-  }));
 }
 
 function gateFinding(f: FindingResponseDto): GateFinding {

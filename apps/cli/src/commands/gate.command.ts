@@ -1,0 +1,168 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+import {
+  errorChain,
+  GATE_MODES,
+  type GateMode,
+  type GateResult,
+  SEVERITIES,
+  type Severity,
+} from '@driftwatch/core';
+
+import { CliUsageError } from '@driftwatch/cli/cli-error';
+import { readCandidates } from '@driftwatch/cli/gate/candidates';
+import { apiBase, requestGate } from '@driftwatch/cli/gate/gate-client';
+import { GATE_FORMATS, type GateFormat, renderGate, verdictLine } from '@driftwatch/cli/gate/gate-report';
+import { offlineGate } from '@driftwatch/cli/gate/offline-gate';
+
+import { loadPolicy, parsePorts, readContext, readScan } from './offline-evaluation';
+
+export const GATE_USAGE = `driftwatch gate --api URL (--token TOKEN | --token-file FILE) --scope ID
+                [--fail-on ${SEVERITIES.join('|')}] [--mode ${GATE_MODES.join('|')}] [--timeout SECONDS]
+                [--candidate FILE | --candidate KIND[@TAG]:ASSET:FILE]...
+                [--format ${GATE_FORMATS.join('|')}] [--output FILE]
+driftwatch gate --nmap-xml FILE --policy DIR [--context FILE] [--vantage ZONE] [--approved-ports 22,443]
+                [--fail-on ${SEVERITIES.join('|')}] [--format ${GATE_FORMATS.join('|')}] [--output FILE]`;
+
+const ONLINE_ONLY = ['token', 'token-file', 'scope', 'mode', 'timeout', 'candidate'] as const;
+const OFFLINE_ONLY = ['policy', 'context', 'vantage', 'approved-ports'] as const;
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+type Values = ReturnType<typeof parse>['values'];
+
+/**
+ * `gate`: may this deploy go? Asks the API (a scope's state, or a candidate as a dry run) or judges
+ * an nmap XML file offline, and prints the verdict in a CI format. Exit 0 only on a pass, 1 on a
+ * fail, 2 on any error: a pipeline must never read an unreachable API or a bad token as a pass.
+ */
+export async function gateCommand(
+  args: string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+  now: Date,
+): Promise<number> {
+  let result: GateResult;
+  let values: Values;
+  try {
+    values = parse(args).values;
+    result = values.api !== undefined ? await online(values, values.api) : await offline(values, now);
+    const format = values.format as GateFormat;
+    const report = renderGate(result, format, values.api);
+    if (values.output !== undefined) {
+      writeFileSync(values.output, report.endsWith('\n') ? report : `${report}\n`);
+      err(`driftwatch: ${verdictLine(result)}`);
+    } else {
+      out(report.replace(/\n$/, ''));
+    }
+  } catch (error: unknown) {
+    // Usage messages already name the command; API and file errors do not.
+    const message = errorChain(error);
+    err(`driftwatch: ${message.startsWith('gate: ') ? message : `gate: ${message}`}`);
+    return 2;
+  }
+  return result.verdict === 'pass' ? 0 : 1;
+}
+
+function parse(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      api: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+      scope: { type: 'string' },
+      'fail-on': { type: 'string', default: 'high' },
+      mode: { type: 'string' },
+      candidate: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      'nmap-xml': { type: 'string' },
+      policy: { type: 'string' },
+      context: { type: 'string' },
+      vantage: { type: 'string' },
+      'approved-ports': { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      output: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if ((values.api === undefined) === (values['nmap-xml'] === undefined))
+    usage('give exactly one of --api (ask the API) and --nmap-xml (judge a file offline)');
+  const mode = values.api !== undefined ? 'online' : 'offline';
+  for (const name of values.api !== undefined ? OFFLINE_ONLY : ONLINE_ONLY)
+    if (values[name] !== undefined)
+      usage(`--${name} does not go with --${mode === 'online' ? 'api' : 'nmap-xml'}`);
+  if (!SEVERITIES.includes(values['fail-on'] as Severity))
+    usage(`--fail-on must be one of ${SEVERITIES.join(', ')}, not ${JSON.stringify(values['fail-on'])}`);
+  if (values.mode !== undefined && !GATE_MODES.includes(values.mode as GateMode))
+    usage(`--mode must be one of ${GATE_MODES.join(', ')}, not ${JSON.stringify(values.mode)}`);
+  if (!GATE_FORMATS.includes(values.format as GateFormat))
+    usage(`--format must be one of ${GATE_FORMATS.join(', ')}, not ${JSON.stringify(values.format)}`);
+  return { values };
+}
+
+async function online(values: Values, api: string): Promise<GateResult> {
+  const base = apiBase(api);
+  if (values.scope === undefined || values.scope === '') usage('--api needs --scope ID');
+  const token = readToken(values);
+  const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600)
+    usage('--timeout must be a number of seconds between 0 and 3600');
+  const failOn = values['fail-on'];
+  const mode = values.mode ?? 'all';
+  const client = { base, token, timeoutSeconds };
+  if (values.candidate === undefined)
+    return requestGate(client, { kind: 'gate', scope: values.scope, failOn, mode });
+  const candidate = readCandidates(values.candidate);
+  return requestGate(client, {
+    kind: 'dry-run',
+    body: {
+      scope: values.scope,
+      failOn,
+      mode,
+      ...(candidate.nmapXml !== undefined ? { nmapXml: candidate.nmapXml } : {}),
+      ...(candidate.documents.length > 0 ? { documents: candidate.documents } : {}),
+    },
+  });
+}
+
+async function offline(values: Values, now: Date): Promise<GateResult> {
+  const xmlFile = values['nmap-xml'] as string;
+  if (values.policy === undefined) usage('--nmap-xml needs --policy DIR');
+  const policy = loadPolicy(values.policy);
+  const context = values.context !== undefined ? readContext(values.context) : undefined;
+  const scan = await readScan(xmlFile);
+  return offlineGate({
+    policy,
+    scan,
+    ...(context ? { context } : {}),
+    vantage: values.vantage ?? 'default',
+    approvedPorts: parsePorts(values['approved-ports'] ?? '', 'gate'),
+    now,
+    xmlFile,
+    failOn: values['fail-on'] as Severity,
+  });
+}
+
+/** --token or --token-file (pipelines keep secrets in files), never both. */
+function readToken(values: Values): string {
+  if ((values.token === undefined) === (values['token-file'] === undefined))
+    usage('--api needs exactly one of --token and --token-file');
+  let token = values.token;
+  if (token === undefined) {
+    const file = values['token-file'] as string;
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch (error: unknown) {
+      throw new CliUsageError(`gate: cannot read the token file ${file}: ${errorChain(error)}`);
+    }
+  }
+  if (token === '' || /\s/.test(token)) usage('the token is empty or holds whitespace');
+  return token;
+}
+
+function usage(reason: string): never {
+  throw new CliUsageError(`gate: ${reason}\nusage: ${GATE_USAGE}`);
+}

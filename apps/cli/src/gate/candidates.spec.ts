@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CliUsageError } from '@driftwatch/cli/cli-error';
+
+import { readCandidates } from './candidates';
+
+describe('readCandidates', () => {
+  let dir: string;
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dw-candidates-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a plain file starting with < (after a BOM and blanks) as the nmap XML', () => {
+    const xml = '\uFEFF\n  <?xml version="1.0"?><nmaprun/>';
+    expect(readCandidates([file('scan.xml', xml)])).toEqual({ nmapXml: xml, documents: [] });
+  });
+
+  it('reads KIND[@TAG]:ASSET:FILE as a document, the asset between the first and last colon (IPv6)', () => {
+    const rules = file('rules.json', '{"nftables":[]}');
+    expect(readCandidates([`nft-ruleset@running:2001:db8::5:${rules}`]).documents).toEqual([
+      { kind: 'nft-ruleset', asset: '2001:db8::5', tag: 'running', content: '{"nftables":[]}' },
+    ]);
+  });
+
+  it.each([
+    ['a plain file that is not XML', () => [file('notes.txt', 'hello')], 'is not nmap XML'],
+    ['two nmap XML files', () => [file('a.xml', '<a/>'), file('b.xml', '<b/>')], 'a second nmap XML'],
+    ['an unknown kind', () => ['firewall:10.0.5.1:x'], 'names no configuration kind'],
+    ['an unknown tag', () => ['sshd-config@saved:10.0.5.1:x'], 'has a bad tag'],
+    ['no asset', () => ['sshd-config::x'], 'KIND[@TAG]:ASSET:FILE'],
+    ['an unreadable file', () => [join(dir, 'missing.xml')], 'cannot read'],
+  ])('refuses %s as a usage error naming the argument', (_name, args, message) => {
+    const call = () => readCandidates(args());
+    expect(call).toThrow(CliUsageError);
+    expect(call).toThrow(message);
+  });
+});
