@@ -118,7 +118,7 @@ describe('CI gate: GET /api/v1/gate', () => {
     await new Promise<void>((resolve) => listener?.close(() => resolve()));
   }, 180_000);
 
-  it('a dry run fails a candidate that would open telnet, before anything is deployed or stored', async () => {
+  it('a dry run fails a candidate (network or ruleset) that would open telnet, before anything is deployed or stored', async () => {
     const analyst = new ApiClient(app, keys.analyst);
     const scopeId = await analyst.createScope({
       name: 'gate-dry-run',
@@ -158,6 +158,25 @@ describe('CI gate: GET /api/v1/gate', () => {
       ]),
     );
     expect(verdict.blocking.every((f) => f.id === undefined)).toBe(true);
+
+    // The firewall ruleset a deploy is about to load, which would open telnet.
+    const ruleset =
+      '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n' +
+      '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 23 -j ACCEPT\nCOMMIT\n';
+    const firewall = await dryRun({
+      scope: scopeId,
+      failOn: 'high',
+      documents: [{ kind: 'iptables-save', asset: HOST, content: ruleset }],
+    }).expect(200);
+    expect(firewall.body).toMatchObject({ verdict: 'fail', dryRun: true });
+    expect((firewall.body as GateResponseDto).blocking).toEqual([
+      expect.objectContaining({
+        ruleId: 'pci-dss-v4.1.2.6-ruleset-allows-cleartext',
+        asset: HOST,
+        requirements: expect.arrayContaining(['PCI DSS v4.0.1 2.2.7']),
+        message: expect.stringContaining('tcp/23'),
+      }),
+    ]);
 
     // A configuration about to be applied: sshd letting root log in.
     const sshd = 'port 22\npermitrootlogin yes\npasswordauthentication no\nkbdinteractiveauthentication no\n';

@@ -1,4 +1,4 @@
-import { type FirewallFacts, firewallVerdict } from '@driftwatch/config-state';
+import { firewallExposure, type FirewallFacts, firewallVerdict } from '@driftwatch/config-state';
 import type { HostObservation, PortObservation, RuleResult } from '@driftwatch/core';
 
 import { conditionEvidence } from '../evidence';
@@ -12,16 +12,35 @@ export interface FirewallExposureParams {
    * reachable-but-blocked: the scan reached an open port the ruleset says it drops (something
    * bypasses the firewall, or the ruleset collected is not the one in force);
    * allowed-but-unreachable: the ruleset lets the vantage in, but the port answered nothing
-   * (filtered): the documented exposure and the real one differ.
+   * (filtered): the documented exposure and the real one differ;
+   * allows-ports: the ruleset itself lets some source open one of `ports` (e.g. telnet), whatever
+   * a scan saw: a candidate ruleset is judged before it is applied.
    */
-  check: 'reachable-but-blocked' | 'allowed-but-unreachable';
+  check: 'reachable-but-blocked' | 'allowed-but-unreachable' | 'allows-ports';
+  /** allows-ports: "tcp/23" keys no source may be allowed to open. */
+  ports?: string[];
 }
 
 export const FIREWALL_EXPOSURE_PARAMS_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['check'],
-  properties: { check: { enum: ['reachable-but-blocked', 'allowed-but-unreachable'] } },
+  properties: {
+    check: { enum: ['reachable-but-blocked', 'allowed-but-unreachable', 'allows-ports'] },
+    ports: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: {
+        type: 'string',
+        pattern:
+          '^(tcp|udp|sctp)/([0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$',
+      },
+    },
+  },
+  if: { properties: { check: { const: 'allows-ports' } } },
+  then: { required: ['ports'] },
+  else: { not: { required: ['ports'] } },
 } as const;
 
 const FIREWALL_KINDS: ReadonlySet<string> = new Set(['iptables-save', 'nft-ruleset']);
@@ -36,7 +55,8 @@ const JUDGED_PROTOCOLS: ReadonlySet<string> = new Set(['tcp', 'udp', 'sctp']);
  * ruleset's verdict is certain for all of the vantage's networks.
  */
 export function firewallExposureRule(rule: RelationalRule): (prepared: PreparedEvaluation) => RuleResult[] {
-  const { check } = rule.params as unknown as FirewallExposureParams;
+  const { check, ports } = rule.params as unknown as FirewallExposureParams;
+  if (check === 'allows-ports') return allowedPortsRule(rule, ports ?? []);
   return (prepared) => {
     const vantage = prepared.context.zones.find((z) => z.name === prepared.input.snapshot.scope.vantage);
     if (!vantage || vantage.networks.length === 0) return [];
@@ -155,4 +175,62 @@ function finding(
       detail,
     },
   );
+}
+
+const HOOKS = ['input', 'forward'] as const;
+// Sources named in a finding; the evidence keeps them all.
+const MAX_NAMED_SOURCES = 5;
+
+/**
+ * allows-ports: each firewall ruleset in force (or a dry run's candidate) against a list of ports
+ * no one may open, on its input hook (the host itself) and its forward hook (what it routes). The
+ * exposure analysis is exact, so a port allowed only from some networks is found too.
+ */
+function allowedPortsRule(
+  rule: RelationalRule,
+  ports: readonly string[],
+): (prepared: PreparedEvaluation) => RuleResult[] {
+  const forbidden = ports.map((key) => {
+    const [protocol, number] = key.split('/');
+    return { key, protocol, port: Number(number) };
+  });
+  return (prepared) => {
+    const results: RuleResult[] = [];
+    for (const subject of prepared.subjectsOf('config')) {
+      const document = subject.document;
+      if (!document || !FIREWALL_KINDS.has(document.kind) || document.tag === 'startup') continue;
+      const facts = document.facts as unknown as FirewallFacts;
+      for (const hook of HOOKS) {
+        const exposure = firewallExposure(facts, hook);
+        for (const { key, protocol, port } of forbidden) {
+          const entries = exposure.allowed.filter(
+            (e) => e.protocol === protocol && e.ports.some((r) => r.from <= port && port <= r.to),
+          );
+          if (entries.length === 0) continue;
+          const sources = [...new Set(entries.flatMap((e) => e.sources))].sort();
+          const destinations = [...new Set(entries.flatMap((e) => e.destinations))].sort();
+          const detail = {
+            firewall: document.asset,
+            hook,
+            portKey: key,
+            sources:
+              sources.slice(0, MAX_NAMED_SOURCES).join(', ') +
+              (sources.length > MAX_NAMED_SOURCES ? ` and ${sources.length - MAX_NAMED_SOURCES} more` : ''),
+          };
+          results.push(
+            ruleResult(
+              rule,
+              subject,
+              { ...conditionEvidence(subject, []), exposure: { hook, portKey: key, sources, destinations } },
+              {
+                identity: `${key} ${hook} of ${document.kind}${document.tag ? `:${document.tag}` : ''}`,
+                detail,
+              },
+            ),
+          );
+        }
+      }
+    }
+    return results;
+  };
 }
