@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 
 import { ApiKeyService } from '@driftwatch/application';
+import type { GateResult } from '@driftwatch/core';
 import { scopeWithSnapshot } from '@driftwatch/test/api-client';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { freePort } from '@driftwatch/test/private-redis';
@@ -22,6 +23,7 @@ import {
 
 const run = promisify(execFile);
 const CLI = resolve(__dirname, '../../dist/apps/cli/main.js');
+const BIN = resolve(__dirname, '../../bin/driftwatch.js');
 const POLICY = resolve(__dirname, '../../policies/pci-dss-v4');
 const HOST = '192.0.2.5';
 const UNKNOWN_SCOPE = '00000000-0000-4000-8000-000000000000';
@@ -81,8 +83,13 @@ describe('driftwatch gate (built CLI against a live API)', () => {
 
   /** The CLI as a pipeline starts it: argument array, no shell, no Driftwatch environment. */
   async function gate(...args: string[]): Promise<Outcome> {
+    return runCli(CLI, ...args);
+  }
+
+  /** `entry` is the built CLI, or the installed package's `driftwatch` binary (bin/driftwatch.js). */
+  async function runCli(entry: string, ...args: string[]): Promise<Outcome> {
     try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, 'gate', ...args], {
+      const { stdout, stderr } = await run(process.execPath, [entry, 'gate', ...args], {
         env: { PATH: process.env.PATH },
       });
       return { code: 0, stdout, stderr };
@@ -223,5 +230,20 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     const result = await gate('--nmap-xml', clean, '--policy', POLICY, '--approved-ports', '443');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^PASS /);
+  });
+
+  it('answers the same through the installed `driftwatch` binary', async () => {
+    const telnet = write('bin-telnet.xml', xml([[23, 'telnet']]));
+    const viaBin = await runCli(BIN, '--nmap-xml', telnet, '--policy', POLICY, '--format', 'json');
+    const viaCli = await gate('--nmap-xml', telnet, '--policy', POLICY, '--format', 'json');
+    expect(viaBin.code).toBe(1);
+    const verdict = (out: string) => {
+      const { verdict: v, counts, blocking } = JSON.parse(out) as GateResult;
+      return { v, counts, blocking };
+    };
+    expect(verdict(viaBin.stdout)).toEqual(verdict(viaCli.stdout));
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const unreachable = await runCli(BIN, '--api', nobody, '--token', 'x', '--scope', UNKNOWN_SCOPE);
+    expect(unreachable.code).toBe(2);
   });
 });
