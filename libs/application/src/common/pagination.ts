@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
 export class PageMetaDto {
   @ApiProperty() total!: number;
@@ -27,4 +27,22 @@ export class PageQueryDto {
   @IsInt()
   @Min(0)
   offset?: number;
+}
+
+/** ?cursor=&limit= of every keyset-paged list: pass the previous page's nextCursor to go on. */
+export class CursorPageQueryDto {
+  @ApiPropertyOptional({
+    description: "The previous page's nextCursor; only valid with the same filters and sort",
+  })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: DEFAULT_PAGE_LIMIT, minimum: 1, maximum: MAX_PAGE_LIMIT })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_LIMIT)
+  limit?: number;
 }

@@ -1,23 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 
 import type { EvaluationRecord } from '@driftwatch/persistence';
 
-export class ListEvaluationsQueryDto {
-  @ApiPropertyOptional({ default: 50, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
+import { CursorPageQueryDto } from '@driftwatch/application/common/pagination';
 
-  @ApiPropertyOptional({ description: "The previous page's nextCursor" })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-}
+/** A scope's evaluations, newest first. */
+export class ListEvaluationsQueryDto extends CursorPageQueryDto {}
 
 export class EvaluationResponseDto {
   @ApiProperty() id!: string;

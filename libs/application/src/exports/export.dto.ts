@@ -1,10 +1,8 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
-
-import { CHANGE_TYPES } from '@driftwatch/drift';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { IsUUID } from 'class-validator';
 
 import { ListFindingsQueryDto } from '@driftwatch/application/findings/finding.dto';
+import { ChangesFeedQueryDto } from '@driftwatch/application/history/history.dto';
 
 /** GET /exports/findings.csv: the filters and sort of GET /findings, without paging (the file has every row). */
 export class ExportFindingsQueryDto extends OmitType(ListFindingsQueryDto, [
@@ -13,33 +11,15 @@ export class ExportFindingsQueryDto extends OmitType(ListFindingsQueryDto, [
   'count',
 ] as const) {}
 
-/** Accepts `?kind=port-added,port-removed` as well as repeated `?kind=`. */
-const toList = ({ value }: { value: unknown }): unknown =>
-  value === undefined
-    ? undefined
-    : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
-
-/** GET /exports/changes.csv: one scope's drift, oldest first. Times: since < detectedAt ≤ until. */
-export class ExportChangesQueryDto {
+/** GET /exports/changes.csv: one scope's drift, oldest first, with the feed's filters (since < detectedAt ≤ until). */
+export class ExportChangesQueryDto extends OmitType(ChangesFeedQueryDto, [
+  'scope',
+  'cursor',
+  'limit',
+] as const) {
   @ApiProperty({ description: 'Scope id' })
   @IsUUID()
   scope!: string;
-
-  @ApiPropertyOptional({ description: 'Only changes detected after this ISO 8601 time' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  since?: string;
-
-  @ApiPropertyOptional({ description: 'Only changes detected at or before this ISO 8601 time' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  until?: string;
-
-  @ApiPropertyOptional({ enum: CHANGE_TYPES, isArray: true, description: 'Only these kinds of change' })
-  @IsOptional()
-  @Transform(toList)
-  @IsIn(CHANGE_TYPES, { each: true })
-  kind?: string[];
 }
 
 /** A CSV file as it is produced: its name and its lines, pulled one batch at a time. */

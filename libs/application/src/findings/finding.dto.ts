@@ -1,17 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
-  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
   Matches,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 
 import { FINDING_STATUSES, type FindingStatus, SEVERITIES, type Severity } from '@driftwatch/core';
@@ -24,7 +21,7 @@ import {
   type WaiverEntity,
 } from '@driftwatch/persistence';
 
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
+import { CursorPageQueryDto } from '@driftwatch/application/common/pagination';
 
 /** Accepts `?severity=high,critical` as well as `?severity=high&severity=critical`. */
 const toList = ({ value }: { value: unknown }): unknown =>
@@ -39,7 +36,7 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
  * Filters, sort and keyset page of GET /findings. Every filter narrows (AND); list filters
  * (severity, status) match any of their values. Time ranges are half-open: from ≤ t < to.
  */
-export class ListFindingsQueryDto {
+export class ListFindingsQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ description: 'Scope id' })
   @IsOptional()
   @IsUUID()
@@ -120,19 +117,6 @@ export class ListFindingsQueryDto {
   @IsOptional()
   @IsIn(FINDING_SORTS)
   sort?: FindingSort;
-
-  @ApiPropertyOptional({ description: "The previous page's nextCursor; only valid with the same sort" })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-
-  @ApiPropertyOptional({ default: DEFAULT_PAGE_LIMIT, minimum: 1, maximum: MAX_PAGE_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_LIMIT)
-  limit?: number;
 
   @ApiPropertyOptional({
     description: 'true: also count every matching finding (total); costs a full count, so off by default',

@@ -1,18 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 
 import { CHANGE_TYPES } from '@driftwatch/drift';
 
 import type { HostObservation, ScanRunInfo, ServiceInfo } from '@driftwatch/core';
 import type { ObservationEntity, SnapshotEntity } from '@driftwatch/persistence';
 
-import {
-  DEFAULT_PAGE_LIMIT,
-  MAX_PAGE_LIMIT,
-  PageMetaDto,
-  PageQueryDto,
-} from '@driftwatch/application/common/pagination';
+import { CursorPageQueryDto, PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
 
 export class SnapshotSummaryDto {
   @ApiProperty() id!: string;
@@ -101,7 +96,7 @@ const toList = ({ value }: { value: unknown }): unknown =>
     : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
 
 /** GET /changes: drift across scopes, oldest first, in keyset pages. Times: since < t ≤ until. */
-export class ChangesFeedQueryDto {
+export class ChangesFeedQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ description: 'Only this scope' })
   @IsOptional()
   @IsUUID()
@@ -122,19 +117,6 @@ export class ChangesFeedQueryDto {
   @Transform(toList)
   @IsIn(CHANGE_TYPES, { each: true })
   kind?: string[];
-
-  @ApiPropertyOptional({ description: "The previous page's nextCursor" })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-
-  @ApiPropertyOptional({ default: DEFAULT_PAGE_LIMIT, minimum: 1, maximum: MAX_PAGE_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_LIMIT)
-  limit?: number;
 }
 
 export class FeedChangeDto extends ChangeDto {
