@@ -17,13 +17,10 @@
 //
 // Needs the build (npm run build); starts PostgreSQL and Redis with scripts/services.sh if they
 // are not running. It makes its own database and Redis prefix and removes them afterwards.
-const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { randomBytes } = require('node:crypto');
 const autocannon = require('autocannon');
-const { Client } = require('pg');
-const { freePort, peakMb, servicesEnv, waitForHealth } = require('./lib/api-process');
+const { peakMb, startBenchApi } = require('./lib/api-process');
 
 const ROOT = path.resolve(__dirname, '..');
 const USAGE = 'usage: node bench/api.js [--findings N] [--scopes N] [--duration S] [--connections N]';
@@ -134,41 +131,11 @@ async function main() {
     if (!fs.existsSync(path.join(ROOT, `dist/apps/${app}/main.js`)))
       throw new Error('build first: npm run -s build');
   }
-  const services = servicesEnv(ROOT);
-  const dbName = `dw_bench_api_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: services.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(services.DATABASE_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const port = await freePort();
-  const env = {
-    // eslint-disable-next-line no-restricted-properties -- a bench script, not the app: the children need PATH
-    ...process.env,
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL: services.REDIS_URL,
-    REDIS_PREFIX: `dwbench-${randomBytes(4).toString('hex')}`,
-    SCAN_ALLOWED_NETWORKS: '10.0.0.0/8',
-    API_RATE_LIMIT_PER_MINUTE: '0',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-  };
-  const cli = (...args) =>
-    execFileSync('node', [path.join(ROOT, 'dist/apps/cli/main.js'), ...args], { env, cwd: ROOT });
-  let api;
-  const db = new Client({ connectionString: dbUrl.toString() });
+  const { api, base, db, key, stop } = await startBenchApi(ROOT, {
+    dbPrefix: 'dw_bench_api',
+    allowedNetworks: '10.0.0.0/8',
+  });
   try {
-    cli('migrate');
-    const key = JSON.parse(
-      cli('api-keys', 'create', '--name', 'bench', '--role', 'admin', '--json').toString(),
-    ).secret;
-    api = spawn('node', [path.join(ROOT, 'dist/apps/api/main.js')], {
-      env,
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const base = `http://127.0.0.1:${port}`;
-    await waitForHealth(base, api);
     const headers = { Authorization: `Bearer ${key}` };
     const call = async (method, url, body, contentType = 'application/json') => {
       const res = await fetch(`${base}${url}`, {
@@ -198,7 +165,6 @@ async function main() {
       );
       scopes.push({ id: scope.id, snapshotId: imported.snapshotId });
     }
-    await db.connect();
     process.stderr.write(
       `seeding ${options.findings.toLocaleString('en')} findings over ${options.scopes} scopes\n`,
     );
@@ -253,13 +219,7 @@ async function main() {
     process.stdout.write(`API peak RSS ${apiPeak.toFixed(0)} MB (${options.connections} connections)\n`);
     process.exitCode = rows.every((r) => r.failed === 0) ? 0 : 1;
   } finally {
-    if (api && api.exitCode === null) {
-      api.kill('SIGTERM');
-      await new Promise((r) => api.once('close', r));
-    }
-    await db.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await stop();
   }
 }
 

@@ -10,13 +10,10 @@
 //
 // Needs the build (npm run build) and the services (bash scripts/services.sh start); it makes
 // its own database and Redis prefix and removes them afterwards. Nothing is scanned.
-const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { randomBytes } = require('node:crypto');
-const { Client } = require('pg');
-const { freePort, peakMb, servicesEnv, waitForHealth } = require('./lib/api-process');
+const { peakMb, startBenchApi } = require('./lib/api-process');
 const { generateScanPair } = require('./lib/generate-scans');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -62,40 +59,11 @@ async function main() {
     generateScanPair(oldXml, newXml, { hosts: options.hosts });
   }
 
-  const services = servicesEnv(ROOT);
-  const dbName = `dw_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: services.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(services.DATABASE_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const port = await freePort();
-  const env = {
-    // eslint-disable-next-line no-restricted-properties -- a bench script, not the app: the children need PATH
-    ...process.env,
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL: services.REDIS_URL,
-    REDIS_PREFIX: `dwbench-${randomBytes(4).toString('hex')}`,
-    SCAN_ALLOWED_NETWORKS: '10.20.0.0/16',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-  };
-  const cli = (...args) =>
-    execFileSync('node', [path.join(ROOT, 'dist/apps/cli/main.js'), ...args], { env, cwd: ROOT });
-  let api;
-  const db = new Client({ connectionString: dbUrl.toString() });
+  const { api, base, db, key, stop } = await startBenchApi(ROOT, {
+    dbPrefix: 'dw_bench',
+    allowedNetworks: '10.20.0.0/16',
+  });
   try {
-    cli('migrate');
-    const key = JSON.parse(
-      cli('api-keys', 'create', '--name', 'bench', '--role', 'admin', '--json').toString(),
-    ).secret;
-    api = spawn('node', [path.join(ROOT, 'dist/apps/api/main.js')], {
-      env,
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const base = `http://127.0.0.1:${port}`;
-    await waitForHealth(base, api);
     const auth = { Authorization: `Bearer ${key}` };
     const scope = await (
       await fetch(`${base}/api/v1/scopes`, {
@@ -105,7 +73,6 @@ async function main() {
       })
     ).json();
     if (!scope.id) throw new Error(`could not create the scope: ${JSON.stringify(scope)}`);
-    await db.connect();
 
     const ingest = async (label, file) => {
       const before = await rowCounts(db);
@@ -153,13 +120,7 @@ async function main() {
     );
     process.exitCode = first.seconds < TARGET_SECONDS && share < 1 ? 0 : 1;
   } finally {
-    if (api && api.exitCode === null) {
-      api.kill('SIGTERM');
-      await new Promise((r) => api.once('close', r));
-    }
-    await db.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await stop();
     if (!options.dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,8 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS, run by node without a build */
 // Helpers for benches that run the real API process: the local services, a free port, waiting
 // for /health, and a process's peak memory.
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
@@ -50,4 +51,64 @@ function peakMb(pid) {
   return kb / 1024;
 }
 
-module.exports = { freePort, peakMb, servicesEnv, waitForHealth };
+/**
+ * The real API (dist/apps/api/main.js) on a database of its own, migrated, with an admin key and a
+ * Redis prefix of its own; rate limits off (a bench measures the API, not its limiter).
+ * `stop()` ends the process and drops the database.
+ */
+async function startBenchApi(root, { dbPrefix, allowedNetworks }) {
+  const { Client } = require('pg');
+  const services = servicesEnv(root);
+  const dbName = `${dbPrefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: services.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(services.DATABASE_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const port = await freePort();
+  const env = {
+    // eslint-disable-next-line no-restricted-properties -- a bench script, not the app: the children need PATH
+    ...process.env,
+    DATABASE_URL: dbUrl.toString(),
+    REDIS_URL: services.REDIS_URL,
+    REDIS_PREFIX: `dwbench-${randomBytes(4).toString('hex')}`,
+    SCAN_ALLOWED_NETWORKS: allowedNetworks,
+    API_RATE_LIMIT_PER_MINUTE: '0',
+    API_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  };
+  const cli = (...args) =>
+    execFileSync('node', [path.join(root, 'dist/apps/cli/main.js'), ...args], { env, cwd: root });
+  const db = new Client({ connectionString: dbUrl.toString() });
+  let api;
+  const stop = async () => {
+    if (api && api.exitCode === null) {
+      api.kill('SIGTERM');
+      await new Promise((r) => api.once('close', r));
+    }
+    await db.end().catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  };
+  try {
+    cli('migrate');
+    const key = JSON.parse(
+      cli('api-keys', 'create', '--name', 'bench', '--role', 'admin', '--json').toString(),
+    ).secret;
+    api = spawn('node', [path.join(root, 'dist/apps/api/main.js')], {
+      env,
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHealth(base, api);
+    await db.connect();
+    return { api, base, db, dbUrl: dbUrl.toString(), key, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+module.exports = { freePort, peakMb, servicesEnv, startBenchApi, waitForHealth };
