@@ -1,30 +1,11 @@
 import { PassThrough, Readable } from 'node:stream';
 import { DriftwatchError, ErrorCode, PORT_STATES } from '@driftwatch/core';
 import { parseNmapXml, parseNmapXmlDetailed, type NmapTaskProgressAttributes } from './nmap-xml.parser';
+import { parserDocument, parserHost } from './testing/nmap-documents';
 
 // Small documents written for these tests in the shape nmap 7.x writes (never copied from a corpus).
-const RUNSTATS = `<runstats><finished time="1700000100" timestr="x" summary="done" elapsed="100.00" exit="success"/><hosts up="1" down="0" total="1"/></runstats>`;
-
-function doc(body: string, runstats = RUNSTATS): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE nmaprun>
-<?xml-stylesheet href="file:///usr/bin/../share/nmap/nmap.xsl" type="text/xsl"?>
-<!-- Nmap 7.93 scan initiated -->
-<nmaprun scanner="nmap" args="nmap -sS -oX - -iL -" start="1700000000" startstr="x" version="7.93" xmloutputversion="1.05">
-<scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>
-${body}
-${runstats}
-</nmaprun>
-`;
-}
-
-function host(ports: string, extra = ''): string {
-  return `<host starttime="1700000000" endtime="1700000060"><status state="up" reason="syn-ack" reason_ttl="64"/>
-<address addr="192.0.2.10" addrtype="ipv4"/>
-<hostnames><hostname name="web.example.test" type="PTR"/></hostnames>
-<ports>${ports}</ports>${extra}
-</host>`;
-}
+const doc = parserDocument;
+const host = parserHost;
 
 async function refusal(
   input: string | NodeJS.ReadableStream,

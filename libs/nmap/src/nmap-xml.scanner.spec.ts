@@ -2,23 +2,14 @@ import { Readable } from 'node:stream';
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 import { parseNmapXmlDetailed, parseNmapXmlWithSax, type NmapXmlParseResult } from './nmap-xml.parser';
 import { NmapXmlScanner, type NmapXmlAttributes, type NmapXmlEvents } from './nmap-xml.scanner';
+import { scannerDocument, scannerHost, SSH_PORT } from './testing/nmap-documents';
 
 // Documents written for these tests in the shape nmap writes, plus the XML corners sax accepts or
 // refuses; the scanner must agree with the sax reference on every one, however the bytes are cut.
 
-const HEAD = `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n<?xml-stylesheet href="file:///usr/share/nmap/nmap.xsl" type="text/xsl"?>\n<!-- Nmap 7.93 scan -->\n`;
-const RUN = `<nmaprun scanner="nmap" args="nmap -sV -oX - 192.0.2.0/30" start="1700000000" version="7.93">`;
-const STATS = `<runstats><finished time="1700000100" summary="done" exit="success"/><hosts up="1" down="0" total="1"/></runstats></nmaprun>\n`;
-
-function doc(hosts: string): string {
-  return `${HEAD}${RUN}\n${hosts}\n${STATS}`;
-}
-
-const PORT = `<port protocol="tcp" portid="22"><state state="open" reason="syn-ack" reason_ttl="64"/><service name="ssh" product="OpenSSH" version="9.2p1" method="probed" conf="10"><cpe>cpe:/a:openbsd:openssh:9.2p1</cpe></service></port>`;
-
-function host(inner: string, addr = '192.0.2.1'): string {
-  return `<host starttime="1700000001" endtime="1700000050"><status state="up" reason="echo-reply"/>\n<address addr="${addr}" addrtype="ipv4"/>\n<hostnames><hostname name="a.example.test" type="PTR"/></hostnames>\n<ports><extraports state="closed" count="999"><extrareasons reason="reset" count="999"/></extraports>\n${inner}</ports>\n</host>`;
-}
+const doc = scannerDocument;
+const host = scannerHost;
+const PORT = SSH_PORT;
 
 const ACCEPTED: [string, string][] = [
   ['a typical host', doc(host(PORT))],

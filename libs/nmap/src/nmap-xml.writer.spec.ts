@@ -20,6 +20,7 @@ import {
 import { withPortFacts } from './facts';
 import { parseNmapXml, parseNmapXmlWithSax } from './nmap-xml.parser';
 import { renderNmapXml } from './nmap-xml.writer';
+import { parserDocument, parserHost, scannerDocument, scannerHost, SSH_PORT } from './testing/nmap-documents';
 
 const COMMENT = 'Rendered by Driftwatch from stored snapshot 42 -- not a live nmap run';
 
@@ -61,41 +62,6 @@ function fixtureFiles(dir: string): string[] {
     });
 }
 
-const RUNSTATS = `<runstats><finished time="1700000100" timestr="x" summary="done" elapsed="100.00" exit="success"/><hosts up="1" down="0" total="1"/></runstats>`;
-
-function parserDoc(body: string, runstats = RUNSTATS): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE nmaprun>
-<?xml-stylesheet href="file:///usr/bin/../share/nmap/nmap.xsl" type="text/xsl"?>
-<!-- Nmap 7.93 scan initiated -->
-<nmaprun scanner="nmap" args="nmap -sS -oX - -iL -" start="1700000000" startstr="x" version="7.93" xmloutputversion="1.05">
-<scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>
-${body}
-${runstats}
-</nmaprun>
-`;
-}
-
-function parserHost(ports: string, extra = ''): string {
-  return `<host starttime="1700000000" endtime="1700000060"><status state="up" reason="syn-ack" reason_ttl="64"/>
-<address addr="192.0.2.10" addrtype="ipv4"/>
-<hostnames><hostname name="web.example.test" type="PTR"/></hostnames>
-<ports>${ports}</ports>${extra}
-</host>`;
-}
-
-const SCANNER_HEAD = `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n<?xml-stylesheet href="file:///usr/share/nmap/nmap.xsl" type="text/xsl"?>\n<!-- Nmap 7.93 scan -->\n`;
-
-function scannerDoc(hosts: string): string {
-  return `${SCANNER_HEAD}<nmaprun scanner="nmap" args="nmap -sV -oX - 192.0.2.0/30" start="1700000000" version="7.93">\n${hosts}\n<runstats><finished time="1700000100" summary="done" exit="success"/><hosts up="1" down="0" total="1"/></runstats></nmaprun>\n`;
-}
-
-const SSH_PORT = `<port protocol="tcp" portid="22"><state state="open" reason="syn-ack" reason_ttl="64"/><service name="ssh" product="OpenSSH" version="9.2p1" method="probed" conf="10"><cpe>cpe:/a:openbsd:openssh:9.2p1</cpe></service></port>`;
-
-function scannerHost(inner: string, addr = '192.0.2.1'): string {
-  return `<host starttime="1700000001" endtime="1700000050"><status state="up" reason="echo-reply"/>\n<address addr="${addr}" addrtype="ipv4"/>\n<hostnames><hostname name="a.example.test" type="PTR"/></hostnames>\n<ports><extraports state="closed" count="999"><extrareasons reason="reset" count="999"/></extraports>\n${inner}</ports>\n</host>`;
-}
-
 function blocksHost(addr: string, port: number, state: string): string {
   return `<host starttime="1700000000" endtime="1700000005"><status state="up" reason="syn-ack" reason_ttl="0"/>
 <address addr="${addr}" addrtype="ipv4"/><address addr="00:11:22:33:44:55" addrtype="mac" vendor="Acme"/>
@@ -112,10 +78,10 @@ const SSL_CERT_SCRIPT = `<script id="ssl-cert" output="Subject: commonName=web&#
 </script>`;
 
 const INLINE_DOCUMENTS: [string, string][] = [
-  ['parser: run info only', parserDoc('')],
+  ['parser: run info only', parserDocument('')],
   [
     'parser: a port without <service>, and a second host',
-    parserDoc(
+    parserDocument(
       parserHost(
         '<port protocol="tcp" portid="40000"><state state="open" reason="syn-ack" reason_ttl="64"/></port>' +
           '<port protocol="tcp" portid="80"><state state="open" reason="syn-ack"/><service name="http"/>' +
@@ -125,7 +91,7 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'parser: nested NSE tables, keyless and empty elems',
-    parserDoc(
+    parserDocument(
       parserHost(
         `<port protocol="tcp" portid="443"><state state="open"/><service name="https" tunnel="ssl"/>${SSL_CERT_SCRIPT}</port>`,
       ),
@@ -133,7 +99,7 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'parser: host scripts, OS matches, extraports, host times',
-    parserDoc(
+    parserDocument(
       parserHost(
         '<extraports state="closed" count="998"><extrareasons reason="reset" count="998"/></extraports>',
         '<os><osmatch name="Linux 5.0 - 5.14" accuracy="98" line="1"><osclass type="general purpose" accuracy="98"/></osmatch>' +
@@ -144,7 +110,7 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'parser: every service attribute and a cpe list',
-    parserDoc(
+    parserDocument(
       parserHost(
         '<port protocol="tcp" portid="22"><state state="open" reason="syn-ack"/>' +
           '<service name="ssh" product="OpenSSH" version="9.2p1 Debian 2" extrainfo="protocol 2.0" tunnel="ssl" ostype="Linux" hostname="h1" devicetype="router" method="probed" conf="10">' +
@@ -154,7 +120,7 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'parser: IPv4, IPv6 and MAC addresses, an empty vendor, a host hint',
-    parserDoc(
+    parserDocument(
       '<hosthint><status state="up" reason="arp-response"/><address addr="192.0.2.99" addrtype="ipv4"/></hosthint>' +
         '<host><status state="up" reason="nd-response"/><address addr="2001:db8::10" addrtype="ipv6"/>' +
         '<address addr="192.0.2.10" addrtype="ipv4"/><address addr="00:11:22:AA:BB:CC" addrtype="mac" vendor="Acme Networks"/>' +
@@ -163,7 +129,7 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'parser: every port state, on tcp, udp and sctp',
-    parserDoc(
+    parserDocument(
       parserHost(
         PORT_STATES.map(
           (state, i) =>
@@ -176,7 +142,7 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'parser: down, up and unknown hosts',
-    parserDoc(
+    parserDocument(
       '<host><status state="down" reason="no-response"/><address addr="192.0.2.3" addrtype="ipv4"/></host>' +
         '<host><status state="up" reason="user-set"/><address addr="192.0.2.1" addrtype="ipv4"/></host>' +
         '<host><address addr="192.0.2.2" addrtype="ipv4"/></host>',
@@ -184,25 +150,25 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'parser: a run nmap ended with an error',
-    parserDoc(
+    parserDocument(
       '',
       '<runstats><finished time="1700000001" exit="error" errormsg="Failed to open device eth9"/><hosts up="0" down="0" total="0"/></runstats>',
     ),
   ],
   [
     'parser: a skipped target and unicode in a product',
-    parserDoc(
+    parserDocument(
       '<target specification="nosuch.example.test" status="skipped" reason="invalid"/>' +
         parserHost(
           '<port protocol="tcp" portid="80"><state state="open"/><service name="http" product="Café – ünïcode ✓"/></port>',
         ),
     ),
   ],
-  ['scanner: a typical host', scannerDoc(scannerHost(SSH_PORT))],
-  ['scanner: several hosts', scannerDoc(scannerHost(SSH_PORT) + scannerHost(SSH_PORT, '192.0.2.2'))],
+  ['scanner: a typical host', scannerDocument(scannerHost(SSH_PORT))],
+  ['scanner: several hosts', scannerDocument(scannerHost(SSH_PORT) + scannerHost(SSH_PORT, '192.0.2.2'))],
   [
     'scanner: named, decimal, hex, astral and HTML entities',
-    scannerDoc(
+    scannerDocument(
       scannerHost(
         `<port protocol="tcp" portid="80"><state state="open"/><service name="http" product="A &amp; B &lt;x&gt; &quot;q&quot; &apos;s&apos; &#65;&#x42;&#X43;&#0068; &#x1F600; &AMP; &nbsp;&copy;"/>` +
           `<script id="t" output="line1&#xa;line2&#9;tab"><elem key="k">v &amp; w &#x263A; &lt;tag&gt;</elem><elem>&#128512;</elem></script></port>`,
@@ -211,7 +177,7 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'scanner: CDATA, comments and processing instructions inside elements',
-    scannerDoc(
+    scannerDocument(
       scannerHost(
         `<port protocol="tcp" portid="80"><state state="open"/><service name="http"><cpe><![CDATA[cpe:/a:x]]><!-- c --><?pi x?>:y</cpe><cpe><![cdata[cpe:/b]]]></cpe></service>` +
           `<script id="s" output="o"><elem key="a">one<![CDATA[ <two> & ]]>three<!---->four</elem></script></port>`,
@@ -232,7 +198,7 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'scanner: non-ASCII text and unknown elements',
-    scannerDoc(
+    scannerDocument(
       scannerHost(
         `<port protocol="tcp" portid="443"><state state="open"/><service name="https" product="Café – ünïcode ✓ 日本"/><extra xmlns:x="u" x:é-1.2="v"><é/></extra></port>`,
       ),
@@ -240,14 +206,14 @@ const INLINE_DOCUMENTS: [string, string][] = [
   ],
   [
     'scanner: duplicate attributes',
-    scannerDoc(
+    scannerDocument(
       scannerHost(`<port protocol="tcp" portid="25" portid="26"><state state="open" state="closed"/></port>`),
     ),
   ],
   ['scanner: an empty self-closing root', `<nmaprun/>`],
   [
     'scanner: a script output of 70 KiB',
-    scannerDoc(
+    scannerDocument(
       scannerHost(
         `<port protocol="tcp" portid="1"><state state="open"/><script id="big" output="${'x'.repeat(70_000)}"/></port>`,
       ),
