@@ -150,8 +150,7 @@ export function walkSnapshot(
   };
   const subject = s as Subject;
   const { host: onHost, port: onPort } = visitor;
-  for (let h = 0; h < hosts.length; h += 1) {
-    const host = hosts[h];
+  const place = (host: HostObservation): void => {
     const address = addressOf(host);
     const where = placement(address);
     s.address = address;
@@ -160,16 +159,26 @@ export function walkSnapshot(
     s.asset = where.asset;
     s.role = where.role;
     s.approvedPorts = where.approvedPorts;
+  };
+  for (let h = 0; h < hosts.length; h += 1) {
+    const host = hosts[h];
     if (onHost) {
+      place(host);
       s.kind = 'host';
       s.port = s.portKey = s.tls = s.ssh = s.http = undefined;
       onHost(subject);
     }
     if (!onPort || host.status !== 'up') continue;
+    // Without host rules a host is placed at its first open port, and one with none never is.
+    let placed = onHost !== undefined;
     const ports = host.ports;
     for (let p = 0; p < ports.length; p += 1) {
       const port = ports[p];
       if (port.state !== 'open') continue;
+      if (!placed) {
+        place(host);
+        placed = true;
+      }
       s.kind = 'service';
       s.port = port;
       s.portKey = portKeyOf(port);
@@ -204,12 +213,18 @@ function visitReused(
 }
 
 // "tcp/443" strings, made once per protocol and number instead of once per port visited. Plain
-// arrays indexed by port number: a Map lookup here cost more than the rest of the walk.
-const PORT_KEYS: Partial<Record<string, (string | undefined)[]>> = Object.create(null) as object;
+// arrays indexed by port number, one per protocol picked by comparison: a Map, or an object keyed
+// by protocol, cost more here than the rest of the walk.
+const TCP_KEYS = new Array<string | undefined>(65536);
+const UDP_KEYS = new Array<string | undefined>(65536);
+const SCTP_KEYS = new Array<string | undefined>(65536);
 function portKeyOf(port: PortObservation): string {
   const { protocol, port: number } = port;
-  if (!Number.isInteger(number) || number < 0 || number > 65535) return `${protocol}/${number}`;
-  const keys = (PORT_KEYS[protocol] ??= new Array<string | undefined>(65536));
+  const keys =
+    protocol === 'tcp' ? TCP_KEYS : protocol === 'udp' ? UDP_KEYS : protocol === 'sctp' ? SCTP_KEYS : undefined;
+  if (keys === undefined || !Number.isInteger(number) || number < 0 || number > 65535) {
+    return `${protocol}/${number}`;
+  }
   let key = keys[number];
   if (key === undefined) {
     key = `${protocol}/${number}`;

@@ -3,7 +3,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { DEFAULT_POLICY_DIR_NAME, loadPolicyPack } from '@driftwatch/policy-engine';
 import { addCustomKeywords } from './keywords/custom-keywords';
-import { admitted, guardFunction, MISSING, OTHER, probe, whereGuards } from './where-guard';
+import { admitted, guardFunction, MISSING, OTHER, probe, prober, whereGuards } from './where-guard';
 
 const shipped = loadPolicyPack(resolve(__dirname, '..', '..', '..', 'policies', DEFAULT_POLICY_DIR_NAME));
 const whereOf = (id: string): unknown => {
@@ -33,6 +33,17 @@ describe('where guards', () => {
     expect(probe({ port: 'x' }, ['port', 'service'])).toBe(MISSING);
     expect(probe({ port: { port: 443 } }, ['port', 'port'])).toBe(443);
     expect(probe({ port: { service: { name: null } } }, ['port', 'service', 'name'])).toBe(OTHER);
+  });
+
+  it('generates readers that take any key as data, never as code', () => {
+    const keys = ['a"b', "c'd", 'e\\', '`${f}`', '\u2028', '__proto__', ''];
+    const subject = { [keys[0]]: { [keys[1]]: { [keys[2]]: { [keys[3]]: { [keys[4]]: 7 } } } } };
+    expect(prober(keys.slice(0, 5))(subject)).toBe(7);
+    expect(prober(keys.slice(0, 5))(subject)).toBe(probe(subject, keys.slice(0, 5)));
+    expect(prober(['x', '__proto__'])({ x: {} })).toBe(OTHER);
+    expect(prober([''])({ '': 'empty key' })).toBe('empty key');
+    expect(prober([])(undefined)).toBe(MISSING);
+    expect(prober([])('whole')).toBe('whole');
   });
 
   it('lets through only the web service names for "web service without TLS"', () => {

@@ -112,19 +112,31 @@ export function probe(subject: unknown, path: readonly string[]): Probe {
   return leaf(value);
 }
 
-/** `probe` for one fixed path, unrolled for the usual depths: it runs once per port. */
+/**
+ * `probe` for one fixed path, generated as code as ajv generates its validators: every read in it
+ * is a load of one constant key with its own inline cache. A shared loop (or helper) over the
+ * keys makes one megamorphic keyed load serve every path of every rule, and this read runs once
+ * per port. Keys enter the code only as JSON string literals, so no path can inject code.
+ */
 export function prober(path: readonly string[]): (subject: unknown) => Probe {
-  const [a = '', b = '', c = ''] = path;
-  switch (path.length) {
-    case 1:
-      return (subject) => leaf(step(subject, a));
-    case 2:
-      return (subject) => leaf(step(step(subject, a), b));
-    case 3:
-      return (subject) => leaf(step(step(step(subject, a), b), c));
-    default:
-      return (subject) => probe(subject, path);
-  }
+  const steps = path
+    .map((key) => {
+      const literal = JSON.stringify(key);
+      return (
+        `v = v !== null && typeof v === 'object' && !Array.isArray(v) ? v[${literal}] : undefined;\n` +
+        'if (v === undefined) return MISSING;\n'
+      );
+    })
+    .join('');
+  const body =
+    `return function probe(v) {\n${steps}` +
+    "return typeof v === 'string' || typeof v === 'number' ? v : v === undefined ? MISSING : OTHER;\n};";
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from JSON literals only
+  const factory = new Function('MISSING', 'OTHER', body) as (
+    missing: typeof MISSING,
+    other: typeof OTHER,
+  ) => (subject: unknown) => Probe;
+  return factory(MISSING, OTHER);
 }
 
 function step(value: unknown, key: string): unknown {
