@@ -2,12 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
-import type {
-  ChangeFeedResponseDto,
-  FindingListResponseDto,
-  FindingResponseDto,
-  ScanResponseDto,
-  ScopeStateResponseDto,
+import {
+  type ChangeFeedResponseDto,
+  type FindingListResponseDto,
+  type FindingResponseDto,
+  FindingService,
+  ListFindingsQueryDto,
+  type ScanResponseDto,
+  type ScopeStateResponseDto,
 } from '@driftwatch/application';
 import { SEVERITIES } from '@driftwatch/core';
 import { waitFor } from '@driftwatch/test/services';
@@ -232,6 +234,92 @@ describe('finding queries, the changes feed and scope state', () => {
         .query<{ n: number }[]>('SELECT count(*)::int AS n FROM findings WHERE scope_id = $1', [scopeB]);
       expect(counted.total).toBe(n);
       expect(counted.items).toHaveLength(5);
+    });
+  });
+
+  describe('the list as sent', () => {
+    // The list route writes its JSON from the database's text (findingJson); every other reader
+    // of findings maps entities (mapFinding). Both must give the same findings, member for member.
+    it('sends what FindingService.list maps, waiver, baseline and awkward text included', async () => {
+      const scopeC = (
+        (
+          await http()
+            .post('/api/v1/scopes')
+            .set(as(keys.analyst))
+            .send({ name: 'queries-c', targets: ['192.0.2.32/28'], ports: [22] })
+            .expect(201)
+        ).body as { id: string }
+      ).id;
+      // Text a serialiser could get wrong: quotes, backslashes, control characters, line and
+      // paragraph separators, non-Latin letters, an emoji; no port, no remediation, nested evidence.
+      const odd = 'q"uote \\ back\tslash \u0001 \u2028 sep żółw 漢字 🔒 </script>';
+      await app.get(DataSource).query(
+        `INSERT INTO findings (scope_id, fingerprint, rule_id, title, requirements, severity, asset, subject, port,
+           protocol, message, remediation, evidence, status, first_seen_at, last_seen_at, resolved_at,
+           first_snapshot_id, last_snapshot_id, resolved_snapshot_id, policy_version)
+         VALUES ($1, 'odd-1', 'odd.rule', $2, ARRAY[$2, 'PCI DSS v4.0.1 2.2.7'], 'high', '192.0.2.33', 'host', NULL,
+           NULL, $2, NULL, $3::jsonb, 'resolved', '2026-10-01T00:00:00.0299Z', '2026-10-02T23:59:59.999999Z',
+           '2026-10-03T00:00:00Z', $4, $4, $4, $2),
+           ($1, 'odd-2', 'odd.rule', 't', '{}', 'low', '192.0.2.34', 'tcp/8443', 8443, 'tcp', 'm', $2, '{}',
+           'open', '2026-10-01T00:00:00Z', '2026-10-01T00:00:00.000001Z', NULL, $4, $4, NULL, 'p')`,
+        [
+          scopeC,
+          odd,
+          JSON.stringify({ text: odd, list: [1, 2.5, -3e-7, null, true], nested: { a: { b: [] } } }),
+          snapshotB,
+        ],
+      );
+      const telnet = (await findings({ scope: scopeA, rule: CLEARTEXT })).items[0];
+      if (!telnet) throw new Error('scope A has no cleartext finding');
+      await http()
+        .post('/api/v1/waivers')
+        .set(as(keys.analyst))
+        .send({
+          findingId: telnet.id,
+          justification: `Isolated VLAN; ${odd}`,
+          approver: odd,
+          expiresAt: '2027-06-30T12:00:00.123Z',
+        })
+        .expect(201);
+
+      const service = app.get(FindingService);
+      for (const query of [
+        { scope: scopeA },
+        { scope: scopeC },
+        { scope: scopeC, status: 'resolved' },
+        { scope: scopeB, sort: '-severity', limit: 7 },
+        { scope: scopeB, severity: 'high,critical', sort: 'firstFailedAt', count: true },
+        { limit: 200 },
+      ]) {
+        const sent = await http().get('/api/v1/findings').query(query).set(as(keys.auditor)).expect(200);
+        expect(sent.headers['content-type']).toBe('application/json; charset=utf-8');
+        const { severity, status, ...rest } = query as { severity?: string; status?: string };
+        const mapped = await service.list(
+          Object.assign(
+            new ListFindingsQueryDto(),
+            rest,
+            severity ? { severity: severity.split(',') } : {},
+            status ? { status: status.split(',') } : {},
+          ),
+        );
+        expect(sent.body).toEqual(JSON.parse(JSON.stringify(mapped)));
+      }
+      const oddOne = (await findings({ scope: scopeC, status: 'resolved' })).items.find(
+        (f) => f.asset === '192.0.2.33',
+      );
+      expect(oddOne).toMatchObject({
+        title: odd,
+        port: null,
+        remediation: null,
+        firstFailedAt: '2026-10-01T00:00:00.029Z',
+        lastSeenAt: '2026-10-02T23:59:59.999Z',
+        evidence: { text: odd, list: [1, 2.5, -3e-7, null, true], nested: { a: { b: [] } } },
+      });
+      const waived = (await findings({ scope: scopeA, rule: CLEARTEXT })).items.find(
+        (f) => f.id === telnet.id,
+      );
+      expect(waived?.waiver).toMatchObject({ approver: odd, expiresAt: '2027-06-30T12:00:00.123Z' });
+      expect(waived?.baseline?.summary).toContain('baseline of 2026-');
     });
   });
 

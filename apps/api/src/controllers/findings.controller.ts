@@ -1,5 +1,6 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 
 import {
   FindingListResponseDto,
@@ -17,10 +18,20 @@ import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
 export class FindingsController {
   constructor(private readonly findings: FindingService) {}
 
+  /**
+   * Sends the page as JSON text PostgreSQL wrote (FindingService.listJson): the busiest route
+   * skips parsing, mapping and serialising a hundred findings per request.
+   */
   @Get()
   @Authorize(...READERS)
-  list(@Query() query: ListFindingsQueryDto): Promise<FindingListResponseDto> {
-    return this.findings.list(query);
+  @ApiOkResponse({ type: FindingListResponseDto })
+  async list(
+    @Query() query: ListFindingsQueryDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string> {
+    const json = await this.findings.listJson(query);
+    response.type('application/json');
+    return json;
   }
 
   @Get(':id')

@@ -296,8 +296,18 @@ function baselineView(f: FindingEntity, baseline: FindingBaselineRef): FindingBa
     id: baseline.id,
     takenAt: baseline.takenAt.toISOString(),
     status: known ? 'known' : 'new',
-    summary: known
-      ? `Already failing at the baseline of ${at}: ${f.message}`
-      : `Compliant at the baseline of ${at}; failing since ${day(f.firstSeenAt)}: ${f.message}`,
+    summary: baselineSummary(known, at, day(f.firstSeenAt), f.message),
   };
+}
+
+/** How a finding reads against its scope's baseline; days are UTC "YYYY-MM-DD". */
+export function baselineSummary(
+  known: boolean,
+  baselineDay: string,
+  firstFailedDay: string,
+  message: string,
+): string {
+  return known
+    ? `Already failing at the baseline of ${baselineDay}: ${message}`
+    : `Compliant at the baseline of ${baselineDay}; failing since ${firstFailedDay}: ${message}`;
 }

@@ -5,6 +5,7 @@ import {
   BaselineRepository,
   type FindingEntity,
   type FindingFilter,
+  type FindingPageRequest,
   FindingRepository,
   FINDING_SORT_KEYS,
   type FindingSort,
@@ -14,6 +15,7 @@ import {
 import { decodeCursor, encodeCursor, TIMESTAMP_KEY } from '@driftwatch/application/common/cursor';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 
+import { findingJson } from './finding-json';
 import {
   baselineRef,
   type FindingListResponseDto,
@@ -34,26 +36,32 @@ export class FindingService {
 
   /** One keyset page of findings; `total` only when asked (`count`), since it counts every match. */
   async list(query: ListFindingsQueryDto): Promise<FindingListResponseDto> {
-    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const sort: FindingSort = query.sort ?? '-lastSeenAt';
-    const filter = findingFilter(query);
-    const after = query.cursor
-      ? decodeCursor(
-          query.cursor,
-          sort,
-          FINDING_SORT_KEYS[sort].key === 'timestamp' ? TIMESTAMP_KEY : RANK_KEY,
-        )
-      : undefined;
+    const { filter, page } = pageRequest(query);
     const [{ items, next }, total] = await Promise.all([
-      this.findings.list(filter, { sort, limit, after }),
+      this.findings.list(filter, page),
       query.count ? this.findings.count(filter) : Promise.resolve(undefined),
     ]);
     return {
       items: items.map((row) => mapFinding(row.finding, row.baseline, row.waiver)),
-      nextCursor: next ? encodeCursor(sort, next) : null,
-      limit,
+      nextCursor: next ? encodeCursor(page.sort, next) : null,
+      limit: page.limit,
       ...(total === undefined ? {} : { total }),
     };
+  }
+
+  /**
+   * `list` as the JSON text of its FindingListResponseDto, each finding written from the
+   * database's text (findingJson): what the list route sends.
+   */
+  async listJson(query: ListFindingsQueryDto): Promise<string> {
+    const { filter, page } = pageRequest(query);
+    const [{ items, next }, total] = await Promise.all([
+      this.findings.listRaw(filter, page),
+      query.count ? this.findings.count(filter) : Promise.resolve(undefined),
+    ]);
+    const nextCursor = next ? encodeCursor(page.sort, next) : null;
+    const rest = JSON.stringify({ nextCursor, limit: page.limit, ...(total === undefined ? {} : { total }) });
+    return `{"items":[${items.map(findingJson).join(',')}],${rest.slice(1)}`;
   }
 
   async get(id: string): Promise<FindingResponseDto> {
@@ -121,4 +129,14 @@ function findingFilter(query: ListFindingsQueryDto): FindingFilter {
     lastSeenFrom,
     lastSeenTo,
   };
+}
+
+/** The repository's filter and page request of a list query, its cursor decoded. */
+function pageRequest(query: ListFindingsQueryDto): { filter: FindingFilter; page: FindingPageRequest } {
+  const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+  const sort: FindingSort = query.sort ?? '-lastSeenAt';
+  const after = query.cursor
+    ? decodeCursor(query.cursor, sort, FINDING_SORT_KEYS[sort].key === 'timestamp' ? TIMESTAMP_KEY : RANK_KEY)
+    : undefined;
+  return { filter: findingFilter(query), page: { sort, limit, after } };
 }

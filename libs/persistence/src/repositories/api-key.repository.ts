@@ -3,6 +3,8 @@ import { DataSource, type EntityManager, IsNull } from 'typeorm';
 
 import { ApiKeyEntity } from '@driftwatch/persistence/entities';
 
+import { preparedQuery } from './prepared-statement';
+
 @Injectable()
 export class ApiKeyRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -23,8 +25,16 @@ export class ApiKeyRepository {
     return repo.save(repo.create({ ...key, lastUsedAt: null, revokedAt: null }));
   }
 
+  /** Runs on every authenticated request: a prepared statement, no query building. */
   async findActiveByPrefix(prefix: string): Promise<ApiKeyEntity | null> {
-    return this.repo.findOneBy({ prefix, revokedAt: IsNull() });
+    const [row] = await preparedQuery<ApiKeyEntity>(
+      this.dataSource,
+      `SELECT id, name, prefix, secret_hash AS "secretHash", role, created_at AS "createdAt",
+         last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"
+       FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL LIMIT 1`,
+      [prefix],
+    );
+    return row ?? null;
   }
 
   async list(): Promise<ApiKeyEntity[]> {

@@ -10,6 +10,8 @@ import {
 } from '@driftwatch/core';
 import { FindingEntity, FindingTransitionEntity } from '@driftwatch/persistence/entities';
 
+import { preparedTextQuery } from './prepared-statement';
+
 /** The documented sorts of the findings list: a key, "-" for descending, always tie-broken by id. */
 export const FINDING_SORTS = [
   '-lastSeenAt',
@@ -77,6 +79,56 @@ const FINDING_COLUMNS = `f.id, f.scope_id AS "scopeId", f.fingerprint, f.rule_id
   f.first_seen_at AS "firstSeenAt", f.last_seen_at AS "lastSeenAt", f.resolved_at AS "resolvedAt",
   f.first_snapshot_id AS "firstSnapshotId", f.last_snapshot_id AS "lastSnapshotId",
   f.resolved_snapshot_id AS "resolvedSnapshotId", f.policy_version AS "policyVersion"`;
+
+/**
+ * A listed finding as PostgreSQL's text, column by column (null where SQL has NULL): timestamps
+ * in UTC without zone ("2026-08-25 06:39:14.610123"), `requirements` and `evidence` as JSON text,
+ * `baselineKnown` as "t" or "f". What the list route writes as JSON without building objects.
+ */
+export interface RawFindingRow {
+  id: string;
+  scopeId: string;
+  fingerprint: string;
+  ruleId: string;
+  title: string;
+  requirements: string;
+  severity: string;
+  asset: string;
+  subject: string;
+  port: string | null;
+  protocol: string | null;
+  message: string;
+  remediation: string | null;
+  evidence: string;
+  status: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  firstSnapshotId: string | null;
+  lastSnapshotId: string | null;
+  resolvedSnapshotId: string | null;
+  policyVersion: string;
+  waiverId: string | null;
+  waiverApprover: string | null;
+  waiverJustification: string | null;
+  waiverExpiresAt: string | null;
+  baselineId: string | null;
+  baselineTakenAt: string | null;
+  baselineKnown: string | null;
+  sortKey: string;
+}
+
+const utc = (column: string): string => `${column} AT TIME ZONE 'UTC'`;
+
+const RAW_FINDING_COLUMNS = `f.id, f.scope_id AS "scopeId", f.fingerprint, f.rule_id AS "ruleId", f.title,
+  array_to_json(f.requirements) AS requirements, f.severity, f.asset, f.subject, f.port, f.protocol, f.message,
+  f.remediation, f.evidence, f.status, ${utc('f.first_seen_at')} AS "firstSeenAt",
+  ${utc('f.last_seen_at')} AS "lastSeenAt", ${utc('f.resolved_at')} AS "resolvedAt",
+  f.first_snapshot_id AS "firstSnapshotId", f.last_snapshot_id AS "lastSnapshotId",
+  f.resolved_snapshot_id AS "resolvedSnapshotId", f.policy_version AS "policyVersion",
+  w.id AS "waiverId", w.approver AS "waiverApprover", w.justification AS "waiverJustification",
+  ${utc('w.expires_at')} AS "waiverExpiresAt",
+  b.id AS "baselineId", ${utc('b.taken_at')} AS "baselineTakenAt", b.known AS "baselineKnown"`;
 
 interface ListRow extends FindingEntity {
   sortKey: string;
@@ -349,6 +401,36 @@ export class FindingRepository {
     filter: FindingFilter,
     page: FindingPageRequest,
   ): Promise<{ items: FindingListRow[]; next: FindingPosition | null }> {
+    const { rows, next } = await this.page<ListRow>(
+      filter,
+      page,
+      `${FINDING_COLUMNS},
+       w.id AS "waiverId", w.approver AS "waiverApprover", w.justification AS "waiverJustification",
+       w.expires_at AS "waiverExpiresAt",
+       b.id AS "baselineId", b.taken_at AS "baselineTakenAt", b.known AS "baselineKnown"`,
+    );
+    return { items: rows.map(toListRow), next };
+  }
+
+  /**
+   * The same page as PostgreSQL's text (RawFindingRow), through a prepared statement: the list
+   * route writes it as JSON directly, and its rows are never parsed into dates, arrays and
+   * objects, mapped and serialised again in the API process, whose CPU is the list's limit (ADR 0014).
+   */
+  async listRaw(
+    filter: FindingFilter,
+    page: FindingPageRequest,
+  ): Promise<{ items: RawFindingRow[]; next: FindingPosition | null }> {
+    const { rows, next } = await this.page<RawFindingRow>(filter, page, RAW_FINDING_COLUMNS, true);
+    return { items: rows, next };
+  }
+
+  private async page<Row extends { id: string; sortKey: string }>(
+    filter: FindingFilter,
+    page: FindingPageRequest,
+    select: string,
+    prepared = false,
+  ): Promise<{ rows: Row[]; next: FindingPosition | null }> {
     const { where, params } = filterSql(filter);
     const order = FINDING_SORT_KEYS[page.sort];
     const keyType = order.key === 'timestamp' ? 'timestamptz' : 'smallint';
@@ -368,11 +450,7 @@ export class FindingRepository {
     // One statement per page: the waiver in force and the baseline verdict come from lateral
     // joins evaluated for the page's rows only (the scan stops at LIMIT), so a page costs one
     // round trip and the baseline's fingerprint array never leaves the database.
-    const rows: ListRow[] = await this.dataSource.query(
-      `SELECT ${FINDING_COLUMNS}, ${keyText} AS "sortKey",
-         w.id AS "waiverId", w.approver AS "waiverApprover", w.justification AS "waiverJustification",
-         w.expires_at AS "waiverExpiresAt",
-         b.id AS "baselineId", b.taken_at AS "baselineTakenAt", b.known AS "baselineKnown"
+    const sql = `SELECT ${select}, ${keyText} AS "sortKey"
        FROM findings f
        LEFT JOIN LATERAL (
          SELECT id, approver, justification, expires_at FROM waivers
@@ -382,13 +460,16 @@ export class FindingRepository {
          WHERE scope_id = f.scope_id ORDER BY created_at DESC, id DESC LIMIT 1) b ON true
        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${order.column} ${direction}, f.id ${direction}
-       LIMIT $${params.length}`,
-      params,
-    );
+       LIMIT $${params.length}`;
+    const rows: Row[] = prepared
+      ? await preparedTextQuery<Row>(this.dataSource, sql, params)
+      : await this.dataSource.query(sql, params);
     const more = rows.length > page.limit;
-    const items = (more ? rows.slice(0, page.limit) : rows).map(toListRow);
     const last = more ? rows[page.limit - 1] : undefined;
-    return { items, next: last ? { key: last.sortKey, id: last.id } : null };
+    return {
+      rows: more ? rows.slice(0, page.limit) : rows,
+      next: last ? { key: last.sortKey, id: last.id } : null,
+    };
   }
 
   /** How many findings match a filter (a full count: asked for explicitly, never per page). */
