@@ -83,7 +83,7 @@ describe('errors as RFC 9457 problem details', () => {
     expectProblem(forbidden, 403, 'FORBIDDEN');
   });
 
-  it('answers a missing resource with 404 and a malformed id with 400', async () => {
+  it('answers a missing resource with 404 and a malformed id with 400 naming the parameter', async () => {
     expectProblem(
       await http()
         .get('/api/v1/scopes/00000000-0000-4000-8000-000000000000')
@@ -91,11 +91,20 @@ describe('errors as RFC 9457 problem details', () => {
       404,
       'NOT_FOUND',
     );
-    expectProblem(
+    const malformed = expectProblem(
       await http().get('/api/v1/scopes/not-a-uuid').set('Authorization', admin.Authorization()),
       400,
       'VALIDATION_FAILED',
     );
+    expect(malformed.fields).toEqual([{ field: 'id', reason: 'must be a UUID' }]);
+    const nested = expectProblem(
+      await http()
+        .get('/api/v1/findings/1%27%20OR%201=1/timeline')
+        .set('Authorization', admin.Authorization()),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(nested.fields).toEqual([{ field: 'id', reason: 'must be a UUID' }]);
   });
 
   it('answers malformed JSON with 400 naming the body, without echoing a card number', async () => {

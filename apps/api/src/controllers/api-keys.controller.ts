@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -12,6 +12,7 @@ import {
 
 import { Authorize } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -38,7 +39,7 @@ export class ApiKeysController {
   @Delete(':id')
   @Authorize('admin')
   revoke(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ApiKeyResponseDto> {
     return this.apiKeys.revoke(id, keyActor(principal));

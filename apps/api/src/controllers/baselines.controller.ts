@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -10,6 +10,7 @@ import {
 
 import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('baselines')
 @ApiBearerAuth()
@@ -21,7 +22,7 @@ export class BaselinesController {
   @Post()
   @Authorize(...MANAGERS)
   create(
-    @Param('id', ParseUUIDPipe) scopeId: string,
+    @Param('id', ParseUuidPipe) scopeId: string,
     @Body() dto: CreateBaselineDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<BaselineResponseDto> {
@@ -30,7 +31,7 @@ export class BaselinesController {
 
   @Get()
   @Authorize(...READERS)
-  list(@Param('id', ParseUUIDPipe) scopeId: string): Promise<BaselineResponseDto[]> {
+  list(@Param('id', ParseUuidPipe) scopeId: string): Promise<BaselineResponseDto[]> {
     return this.baselines.list(scopeId);
   }
 }

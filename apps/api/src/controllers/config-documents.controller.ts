@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -8,6 +8,7 @@ import {
 } from '@driftwatch/application';
 
 import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('config')
 @ApiBearerAuth()
@@ -18,14 +19,14 @@ export class ConfigDocumentsController {
   /** One stored document with its content and facts. */
   @Get(':id')
   @Authorize(...READERS)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<ConfigDocumentResponseDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<ConfigDocumentResponseDto> {
     return this.documents.document(id);
   }
 
   /** A firewall ruleset's effective exposure: default policy, which sources may reach which ports. */
   @Get(':id/exposure')
   @Authorize(...READERS)
-  exposure(@Param('id', ParseUUIDPipe) id: string): Promise<FirewallExposureResponseDto> {
+  exposure(@Param('id', ParseUuidPipe) id: string): Promise<FirewallExposureResponseDto> {
     return this.documents.exposure(id);
   }
 }

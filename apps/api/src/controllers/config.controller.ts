@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -14,6 +14,7 @@ import {
 
 import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('config')
 @ApiBearerAuth()
@@ -29,7 +30,7 @@ export class ConfigController {
   @HttpCode(200)
   @Authorize('scanner', 'ci', 'admin')
   submit(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Body() dto: SubmitConfigDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ConfigSubmittedDto> {
@@ -40,7 +41,7 @@ export class ConfigController {
   @Get()
   @Authorize(...READERS)
   states(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() query: ConfigStateQueryDto,
   ): Promise<ConfigStateListResponseDto> {
     return this.documents.states(id, query);
@@ -50,7 +51,7 @@ export class ConfigController {
   @Get('changes')
   @Authorize(...READERS)
   changes(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() query: ConfigChangesQueryDto,
   ): Promise<ConfigChangeListResponseDto> {
     return this.documents.changes(id, query);

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, ParseUUIDPipe, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -9,6 +9,7 @@ import {
 } from '@driftwatch/application';
 
 import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 /** Every evaluation as recorded, and its exports for auditors. */
 @ApiTags('evaluations')
@@ -20,7 +21,7 @@ export class EvaluationsController {
   @Get('scopes/:id/evaluations')
   @Authorize(...READERS)
   list(
-    @Param('id', ParseUUIDPipe) scopeId: string,
+    @Param('id', ParseUuidPipe) scopeId: string,
     @Query() query: ListEvaluationsQueryDto,
   ): Promise<EvaluationListResponseDto> {
     return this.evaluations.list(scopeId, query);
@@ -28,7 +29,7 @@ export class EvaluationsController {
 
   @Get('evaluations/:id')
   @Authorize(...READERS)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<EvaluationResponseDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<EvaluationResponseDto> {
     return this.evaluations.get(id);
   }
 
@@ -36,7 +37,7 @@ export class EvaluationsController {
   @Get('evaluations/:id/oscal')
   @Authorize(...READERS)
   @Header('Content-Type', 'application/json; charset=utf-8')
-  async oscal(@Param('id', ParseUUIDPipe) id: string): Promise<StreamableFile> {
+  async oscal(@Param('id', ParseUuidPipe) id: string): Promise<StreamableFile> {
     const document = await this.evaluations.oscal(id);
     return new StreamableFile(Buffer.from(JSON.stringify(document, null, 2)), {
       type: 'application/json; charset=utf-8',
@@ -48,7 +49,7 @@ export class EvaluationsController {
   @Get('evaluations/:id/evidence')
   @Authorize(...READERS)
   @ApiProduces('application/gzip')
-  async evidence(@Param('id', ParseUUIDPipe) id: string): Promise<StreamableFile> {
+  async evidence(@Param('id', ParseUuidPipe) id: string): Promise<StreamableFile> {
     const { fileName, archive } = await this.evaluations.evidence(id);
     return new StreamableFile(archive, {
       type: 'application/gzip',

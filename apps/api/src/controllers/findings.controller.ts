@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
@@ -11,6 +11,7 @@ import {
 } from '@driftwatch/application';
 
 import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('findings')
 @ApiBearerAuth()
@@ -36,14 +37,14 @@ export class FindingsController {
 
   @Get(':id')
   @Authorize(...READERS)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<FindingResponseDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<FindingResponseDto> {
     return this.findings.get(id);
   }
 
   /** Every status change of the finding (first failed, resolved, reopened, excepted), with why and by what. */
   @Get(':id/timeline')
   @Authorize(...READERS)
-  timeline(@Param('id', ParseUUIDPipe) id: string): Promise<FindingTimelineDto> {
+  timeline(@Param('id', ParseUuidPipe) id: string): Promise<FindingTimelineDto> {
     return this.findings.timeline(id);
   }
 }

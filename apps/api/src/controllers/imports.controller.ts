@@ -1,4 +1,4 @@
-import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -11,6 +11,7 @@ import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
 import { Authorize } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('snapshots')
 @ApiBearerAuth()
@@ -24,7 +25,7 @@ export class ImportsController {
   @ApiConsumes('application/xml', 'text/xml')
   @ApiBody({ description: 'An nmap XML document', schema: { type: 'string' } })
   create(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
   ): Promise<SnapshotImportedDto> {

@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Delete, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import { keyActor, type Principal, ScanResponseDto, ScanService } from '@driftwatch/application';
 
 import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('scans')
 @ApiBearerAuth()
@@ -14,7 +15,7 @@ export class ScansController {
 
   @Get(':id')
   @Authorize(...READERS)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<ScanResponseDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<ScanResponseDto> {
     return this.scans.get(id);
   }
 
@@ -22,7 +23,7 @@ export class ScansController {
   @Delete(':id')
   @Authorize(...MANAGERS)
   cancel(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ScanResponseDto> {
     return this.scans.cancel(id, keyActor(principal));

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -27,6 +16,7 @@ import {
 
 import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('scopes')
 @ApiBearerAuth()
@@ -51,14 +41,14 @@ export class ScopesController {
 
   @Get(':id')
   @Authorize(...READERS)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<ScopeResponseDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<ScopeResponseDto> {
     return this.scopes.get(id);
   }
 
   @Patch(':id')
   @Authorize(...MANAGERS)
   update(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Body() dto: UpdateScopeDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ScopeResponseDto> {
@@ -68,7 +58,7 @@ export class ScopesController {
   @Delete(':id')
   @HttpCode(204)
   @Authorize(...MANAGERS)
-  remove(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+  remove(@Param('id', ParseUuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
     return this.scopes.remove(id, keyActor(principal));
   }
 
@@ -77,7 +67,7 @@ export class ScopesController {
   @HttpCode(202)
   @Authorize(...MANAGERS)
   scan(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ScanAcceptedDto> {
     return this.scans.request(id, keyActor(principal));

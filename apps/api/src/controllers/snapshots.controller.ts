@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -15,6 +15,7 @@ import {
 } from '@driftwatch/application';
 
 import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('snapshots')
 @ApiBearerAuth()
@@ -25,7 +26,7 @@ export class SnapshotsController {
   @Get('scopes/:id/snapshots')
   @Authorize(...READERS)
   list(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() page: PageQueryDto,
   ): Promise<SnapshotListResponseDto> {
     return this.history.listSnapshots(id, page);
@@ -35,7 +36,7 @@ export class SnapshotsController {
   @Get('scopes/:id/changes')
   @Authorize(...READERS)
   changes(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() query: ChangesQueryDto,
   ): Promise<ChangeListResponseDto> {
     return this.history.changesSince(id, query);
@@ -52,7 +53,7 @@ export class SnapshotsController {
   @Get('scopes/:id/state')
   @Authorize(...READERS)
   state(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() query: ScopeStateQueryDto,
   ): Promise<ScopeStateResponseDto> {
     return this.history.scopeState(id, query.at);
@@ -61,7 +62,7 @@ export class SnapshotsController {
   /** One snapshot with its hosts, ports, services and script output. */
   @Get('snapshots/:id')
   @Authorize(...READERS)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<SnapshotResponseDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<SnapshotResponseDto> {
     return this.history.getSnapshot(id);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -12,6 +12,7 @@ import {
 
 import { Authorize, MANAGERS, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 @ApiTags('waivers')
 @ApiBearerAuth()
@@ -34,7 +35,7 @@ export class WaiversController {
 
   @Get(':id')
   @Authorize(...READERS)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<WaiverResponseDto> {
+  get(@Param('id', ParseUuidPipe) id: string): Promise<WaiverResponseDto> {
     return this.waivers.get(id);
   }
 
@@ -42,7 +43,7 @@ export class WaiversController {
   @Delete(':id')
   @Authorize(...MANAGERS)
   revoke(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<WaiverResponseDto> {
     return this.waivers.revoke(id, principal);

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
@@ -15,6 +15,7 @@ import {
 
 import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
 import { CurrentPrincipal } from '@driftwatch/api/auth/principal.decorator';
+import { ParseUuidPipe } from '@driftwatch/api/http/parse-pattern.pipe';
 
 /**
  * Webhooks of a scope. Admins manage them (a webhook sends compliance data out of the system)
@@ -30,7 +31,7 @@ export class WebhooksController {
   @Post('scopes/:id/webhooks')
   @Authorize('admin')
   create(
-    @Param('id', ParseUUIDPipe) scopeId: string,
+    @Param('id', ParseUuidPipe) scopeId: string,
     @Body() dto: CreateWebhookDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<WebhookCreatedResponseDto> {
@@ -39,7 +40,7 @@ export class WebhooksController {
 
   @Get('scopes/:id/webhooks')
   @Authorize('admin')
-  list(@Param('id', ParseUUIDPipe) scopeId: string): Promise<WebhookListResponseDto> {
+  list(@Param('id', ParseUuidPipe) scopeId: string): Promise<WebhookListResponseDto> {
     return this.webhooks.list(scopeId);
   }
 
@@ -47,7 +48,7 @@ export class WebhooksController {
   @Delete('webhooks/:id')
   @Authorize('admin')
   delete(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<WebhookResponseDto> {
     return this.webhooks.delete(id, principal);
@@ -56,7 +57,7 @@ export class WebhooksController {
   @Get('webhooks/:id/deliveries')
   @Authorize(...READERS)
   deliveries(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseUuidPipe) id: string,
     @Query() query: ListWebhookDeliveriesQueryDto,
   ): Promise<WebhookDeliveryListResponseDto> {
     return this.webhooks.listDeliveries(id, query);
@@ -66,7 +67,7 @@ export class WebhooksController {
   @Post('webhooks/:id/test')
   @HttpCode(202)
   @Authorize('admin')
-  test(@Param('id', ParseUUIDPipe) id: string): Promise<WebhookDeliveryResponseDto> {
+  test(@Param('id', ParseUuidPipe) id: string): Promise<WebhookDeliveryResponseDto> {
     return this.webhooks.test(id);
   }
 }

@@ -1,4 +1,4 @@
-import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
+import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 
 import { DriftwatchError } from '@driftwatch/core';
 
@@ -7,9 +7,12 @@ export const POLICY_VERSION = /^[0-9a-f]{64}$/;
 /** A registered config schema's name (as `POST /config-schemas` accepts it). */
 export const SCHEMA_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
+/** Any version, as ParseUuidPipe's default accepts. */
+export const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
+
 /**
- * A string path parameter in the shape the route documents, or 400 naming the parameter. For
- * parameters that are not UUIDs (ParseUUIDPipe covers those).
+ * A string path parameter in the shape the route documents, or 400 naming the parameter and
+ * the reason in `fields`, as every other refused input is.
  */
 export class ParsePatternPipe implements PipeTransform<unknown, string> {
   constructor(
@@ -22,5 +25,16 @@ export class ParsePatternPipe implements PipeTransform<unknown, string> {
       throw DriftwatchError.validation([{ field: metadata.data ?? metadata.type, reason: this.reason }]);
     }
     return value;
+  }
+}
+
+/**
+ * A UUID path parameter. Nest's ParseUuidPipe answers 400 with only "Validation failed (uuid is
+ * expected)": this one names the parameter in `fields` like every other refusal.
+ */
+@Injectable()
+export class ParseUuidPipe extends ParsePatternPipe {
+  constructor() {
+    super(UUID, 'must be a UUID');
   }
 }
