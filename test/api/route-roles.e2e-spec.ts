@@ -154,7 +154,11 @@ describe('access control: every route × every role', () => {
       // Nothing is sent: this app runs no worker, and port 9 (discard) would not answer anyway.
       const webhook = await app
         .get(WebhookService)
-        .create(await newScope(), { url: 'http://127.0.0.1:9/hook', events: ['drift.detected'] }, ADMIN);
+        .create(
+          await newScope(),
+          { url: 'https://hooks.example.com/route-roles', events: ['drift.detected'] },
+          ADMIN,
+        );
       id = webhook.id;
     } else if (route.path.includes('/waivers/:id')) {
       const waiver = await app.get(WaiverService).create(

@@ -104,6 +104,8 @@ describe('webhooks: signed events on findings and drift, retried through the que
       WEBHOOK_BACKOFF_MS: '100',
       WEBHOOK_TIMEOUT_MS: '2000',
       WEBHOOK_SWEEP_INTERVAL_MS: '1000',
+      // The receiver listens on loopback, which webhooks may not reach by default (SSRF).
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     });
     receiver = new Receiver();
     await receiver.start();
@@ -198,6 +200,9 @@ describe('webhooks: signed events on findings and drift, retried through the que
       'https://user:pw@hooks.example.com/x',
       'ftp://hooks.example.com/x',
       'not a url',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://[fd00::1]/x',
+      'https://10.1.2.3/x',
     ]) {
       const res = await post({ url, events: ['finding.opened'] }).expect(400);
       expect((res.body as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['url']);

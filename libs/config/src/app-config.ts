@@ -40,11 +40,14 @@ export abstract class AppConfig {
   abstract readonly gate: { maxSnapshotAgeSeconds: number };
   /**
    * Outgoing webhooks. allowHttpHosts: hosts (names or addresses/CIDRs) a webhook may reach over
-   * plain http; every other URL must be https. sweepIntervalMs: how often pending deliveries whose
-   * job was lost are enqueued again.
+   * plain http; every other URL must be https. allowedNetworks: networks (CIDRs) outside the
+   * public internet a webhook may still connect to; loopback, private, link-local and other
+   * special-purpose addresses are refused otherwise (SSRF). sweepIntervalMs: how often pending
+   * deliveries whose job was lost are enqueued again.
    */
   abstract readonly webhooks: {
     allowHttpHosts: string[];
+    allowedNetworks: string[];
     timeoutMs: number;
     attempts: number;
     backoffMs: number;

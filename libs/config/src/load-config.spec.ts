@@ -61,9 +61,10 @@ describe('loadConfig', () => {
     );
   });
 
-  it('webhooks default to loopback-only plain http, 8 attempts from a 10 s backoff and a 10 s timeout', () => {
+  it('webhooks default to public addresses only, loopback-only plain http, 8 attempts from a 10 s backoff and a 10 s timeout', () => {
     expect(loadConfig(base).webhooks).toEqual({
       allowHttpHosts: ['localhost', '127.0.0.0/8', '::1/128'],
+      allowedNetworks: [],
       timeoutMs: 10_000,
       attempts: 8,
       backoffMs: 10_000,
@@ -75,5 +76,10 @@ describe('loadConfig', () => {
       /WEBHOOK_ALLOW_HTTP_HOSTS/,
     );
     expect(() => loadConfig({ ...base, WEBHOOK_ATTEMPTS: '0' })).toThrow(/WEBHOOK_ATTEMPTS/);
+    const internal = loadConfig({ ...base, WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16, fd00::/8' });
+    expect(internal.webhooks.allowedNetworks).toEqual(['10.20.0.0/16', 'fd00::/8']);
+    expect(() => loadConfig({ ...base, WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/33' })).toThrow(
+      /WEBHOOK_ALLOWED_NETWORKS entry "10.20.0.0\/33"/,
+    );
   });
 });

@@ -39,6 +39,7 @@ interface RawConfig {
   WAIVER_SWEEP_INTERVAL_MS: number;
   GATE_MAX_SNAPSHOT_AGE_SECONDS: number;
   WEBHOOK_ALLOW_HTTP_HOSTS: string;
+  WEBHOOK_ALLOWED_NETWORKS: string;
   WEBHOOK_TIMEOUT_MS: number;
   WEBHOOK_ATTEMPTS: number;
   WEBHOOK_BACKOFF_MS: number;
@@ -95,6 +96,7 @@ const schema = {
     GATE_MAX_SNAPSHOT_AGE_SECONDS: { type: 'integer', minimum: 60, maximum: 31_536_000, default: 86_400 },
     // Hosts a webhook may reach over plain http (names, addresses or CIDRs); others need https.
     WEBHOOK_ALLOW_HTTP_HOSTS: { type: 'string', minLength: 1, default: 'localhost,127.0.0.0/8,::1/128' },
+    WEBHOOK_ALLOWED_NETWORKS: { type: 'string', default: '' },
     WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 120_000, default: 10_000 },
     WEBHOOK_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 30, default: 8 },
     WEBHOOK_BACKOFF_MS: { type: 'integer', minimum: 0, default: 10_000 },
@@ -138,6 +140,21 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
         ErrorCode.ConfigInvalid,
         `Invalid configuration: SCAN_ALLOWED_NETWORKS entry "${network}" is not an address or CIDR`,
         { fields: [{ field: 'SCAN_ALLOWED_NETWORKS', reason: `"${network}" is not an address or CIDR` }] },
+        { cause: error },
+      );
+    }
+  }
+  const webhookNetworks = raw.WEBHOOK_ALLOWED_NETWORKS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const network of webhookNetworks) {
+    try {
+      parseNetwork(network);
+    } catch (error: unknown) {
+      throw new DriftwatchError(
+        ErrorCode.ConfigInvalid,
+        `Invalid configuration: WEBHOOK_ALLOWED_NETWORKS entry "${network}" is not an address or CIDR`,
+        { fields: [{ field: 'WEBHOOK_ALLOWED_NETWORKS', reason: `"${network}" is not an address or CIDR` }] },
         { cause: error },
       );
     }
@@ -207,6 +224,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     gate: { maxSnapshotAgeSeconds: raw.GATE_MAX_SNAPSHOT_AGE_SECONDS },
     webhooks: {
       allowHttpHosts,
+      allowedNetworks: webhookNetworks,
       timeoutMs: raw.WEBHOOK_TIMEOUT_MS,
       attempts: raw.WEBHOOK_ATTEMPTS,
       backoffMs: raw.WEBHOOK_BACKOFF_MS,

@@ -11,7 +11,7 @@ import type { WebhookQueue } from '@driftwatch/queue';
 import type { Clock } from '@driftwatch/application/common/clock';
 
 import { WebhookDeliverer } from './webhook-deliverer.service';
-import type { WebhookSender } from './webhook-sender';
+import { WebhookDestinationRefused, type WebhookSender } from './webhook-sender';
 import { WebhookSigner } from './webhook-signer';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
@@ -109,6 +109,17 @@ describe('webhook deliverer', () => {
         nextAttemptAt: null,
         deliveredAt: null,
       },
+    ]);
+  });
+
+  it('fails a delivery at once, without retries, when its destination is refused', async () => {
+    const refused = new WebhookDestinationRefused(
+      'hooks.example resolves to a refused address: 10.0.0.5 is a private (RFC 1918) address',
+    );
+    const { deliverer, attempts } = setup(() => Promise.reject(refused), { attempts: 0 });
+    await expect(deliverer.deliver('d1')).resolves.toMatchObject({ kind: 'failed', attempts: 1 });
+    expect(attempts).toEqual([
+      { status: 'failed', statusCode: null, error: refused.message, nextAttemptAt: null, deliveredAt: null },
     ]);
   });
 

@@ -7,7 +7,7 @@ import { WebhookQueue } from '@driftwatch/queue';
 
 import { Clock } from '@driftwatch/application/common/clock';
 
-import { WebhookSender } from './webhook-sender';
+import { WebhookDestinationRefused, WebhookSender } from './webhook-sender';
 import { WebhookSigner } from './webhook-signer';
 
 export type DeliveryOutcome =
@@ -70,6 +70,7 @@ export class WebhookDeliverer {
     };
     let statusCode: number | null = null;
     let error: string;
+    let refused = false;
     try {
       statusCode = (await this.sender.post(webhook.url, headers, body)).status;
       if (statusCode >= 200 && statusCode < 300) {
@@ -85,9 +86,11 @@ export class WebhookDeliverer {
       error = `the receiver answered HTTP ${statusCode}`;
     } catch (sendError: unknown) {
       error = errorChain(sendError).slice(0, ERROR_MAX_LENGTH);
+      refused = sendError instanceof WebhookDestinationRefused;
     }
 
-    const final = attempt >= this.config.webhooks.attempts;
+    // A refused destination fails at once: retrying would ask the same question again.
+    const final = refused || attempt >= this.config.webhooks.attempts;
     const backoff = this.config.webhooks.backoffMs * 2 ** (attempt - 1);
     await this.deliveries.recordAttempt(delivery.id, {
       status: final ? 'failed' : 'pending',

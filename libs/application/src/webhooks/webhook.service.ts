@@ -25,6 +25,7 @@ import {
 } from './webhook.dto';
 import { WebhookEvents } from './webhook-events.service';
 import { pingEvent } from './webhook-payload';
+import { parseNetworks } from './webhook-destination';
 import { webhookUrlProblem } from './webhook-url';
 
 /** Webhooks per scope: enough for a few receivers per team, few enough that one event stays cheap. */
@@ -55,7 +56,11 @@ export class WebhookService {
     dto: CreateWebhookDto,
     principal: Principal,
   ): Promise<WebhookCreatedResponseDto> {
-    const problem = webhookUrlProblem(dto.url, this.config.webhooks.allowHttpHosts);
+    const problem = webhookUrlProblem(
+      dto.url,
+      this.config.webhooks.allowHttpHosts,
+      parseNetworks(this.config.webhooks.allowedNetworks),
+    );
     if (problem) throw DriftwatchError.validation([{ field: 'url', reason: problem }]);
     const secret = `whsec_${this.secrets.token(SECRET_BYTES)}`;
     return this.dataSource.transaction(async (manager) => {
