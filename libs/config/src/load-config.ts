@@ -129,36 +129,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       { fields },
     );
   }
-  const allowedNetworks = raw.SCAN_ALLOWED_NETWORKS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const network of allowedNetworks) {
-    try {
-      parseNetwork(network);
-    } catch (error: unknown) {
-      throw new DriftwatchError(
-        ErrorCode.ConfigInvalid,
-        `Invalid configuration: SCAN_ALLOWED_NETWORKS entry "${network}" is not an address or CIDR`,
-        { fields: [{ field: 'SCAN_ALLOWED_NETWORKS', reason: `"${network}" is not an address or CIDR` }] },
-        { cause: error },
-      );
-    }
-  }
-  const webhookNetworks = raw.WEBHOOK_ALLOWED_NETWORKS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const network of webhookNetworks) {
-    try {
-      parseNetwork(network);
-    } catch (error: unknown) {
-      throw new DriftwatchError(
-        ErrorCode.ConfigInvalid,
-        `Invalid configuration: WEBHOOK_ALLOWED_NETWORKS entry "${network}" is not an address or CIDR`,
-        { fields: [{ field: 'WEBHOOK_ALLOWED_NETWORKS', reason: `"${network}" is not an address or CIDR` }] },
-        { cause: error },
-      );
-    }
-  }
+  const allowedNetworks = networkList(raw, 'SCAN_ALLOWED_NETWORKS');
+  const webhookNetworks = networkList(raw, 'WEBHOOK_ALLOWED_NETWORKS');
   const allowHttpHosts = raw.WEBHOOK_ALLOW_HTTP_HOSTS.split(',')
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
@@ -236,4 +208,25 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
 /** The process environment, read here and nowhere else. `defaults` apply where a variable is unset. */
 export function loadConfigFromEnvironment(defaults: Env = {}): AppConfig {
   return loadConfig({ ...defaults, ...process.env });
+}
+
+/** A comma-separated list of addresses and CIDRs, each checked, or ConfigInvalid naming the entry. */
+function networkList(raw: RawConfig, field: 'SCAN_ALLOWED_NETWORKS' | 'WEBHOOK_ALLOWED_NETWORKS'): string[] {
+  const networks = raw[field]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const network of networks) {
+    try {
+      parseNetwork(network);
+    } catch (error: unknown) {
+      throw new DriftwatchError(
+        ErrorCode.ConfigInvalid,
+        `Invalid configuration: ${field} entry "${network}" is not an address or CIDR`,
+        { fields: [{ field, reason: `"${network}" is not an address or CIDR` }] },
+        { cause: error },
+      );
+    }
+  }
+  return networks;
 }
