@@ -11,6 +11,7 @@ import { ConfigDocuments1764800000000 } from './1764800000000-config-documents';
 import { AuditChain1764900000000 } from './1764900000000-audit-chain';
 import { Webhooks1765000000000 } from './1765000000000-webhooks';
 import { FindingQueryIndexes1765100000000 } from './1765100000000-finding-query-indexes';
+import { ScopeHostDiscovery1765200000000 } from './1765200000000-scope-host-discovery';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   AuditChain1764900000000,
   Webhooks1765000000000,
   FindingQueryIndexes1765100000000,
+  ScopeHostDiscovery1765200000000,
 ];

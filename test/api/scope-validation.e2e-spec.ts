@@ -76,6 +76,7 @@ describe('scope input validation', () => {
       /integer from 10 to/,
     ],
     ['a text scan timeout', 'scanTimeoutSeconds', { scanTimeoutSeconds: '60' }, /integer/],
+    ['an unknown host discovery mode', 'hostDiscovery', { hostDiscovery: '-Pn' }, /ping, none/],
   ];
 
   it.each(cases)('refuses %s with 400 naming %s', async (_what, field, patch, reason) => {
@@ -103,6 +104,29 @@ describe('scope input validation', () => {
     expect((res.body as { fields: { field: string }[] }).fields[0]?.field).toBe('targets[1]');
     const after = await http().get(`/api/v1/scopes/${id}`).set(auth).expect(200);
     expect((after.body as { targets: string[] }).targets).toEqual(['127.0.0.1']);
+    await http().delete(`/api/v1/scopes/${id}`).set(auth).expect(204);
+  });
+
+  it("keeps nmap's host discovery unless the scope turns it off, and a bad mode on update changes nothing", async () => {
+    const created = await http().post('/api/v1/scopes').set(auth).send(VALID).expect(201);
+    const id = (created.body as { id: string }).id;
+    expect((created.body as { hostDiscovery: string }).hostDiscovery).toBe('ping');
+    const off = await http()
+      .patch(`/api/v1/scopes/${id}`)
+      .set(auth)
+      .send({ hostDiscovery: 'none' })
+      .expect(200);
+    expect((off.body as { hostDiscovery: string }).hostDiscovery).toBe('none');
+    const bad = await http()
+      .patch(`/api/v1/scopes/${id}`)
+      .set(auth)
+      .send({ hostDiscovery: 'off' })
+      .expect(400);
+    expect((bad.body as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual([
+      'hostDiscovery',
+    ]);
+    const after = await http().get(`/api/v1/scopes/${id}`).set(auth).expect(200);
+    expect((after.body as { hostDiscovery: string }).hostDiscovery).toBe('none');
     await http().delete(`/api/v1/scopes/${id}`).set(auth).expect(204);
   });
 

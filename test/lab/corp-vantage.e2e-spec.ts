@@ -157,4 +157,36 @@ describe('network lab: scans from the corp vantage', () => {
     // Nothing else moved: the other ports kept their state.
     expect(changes.filter((c) => c.port !== 23)).toEqual([]);
   }, 180_000);
+
+  it('sees a host that drops every discovery probe only when its scope skips host discovery (-Pn)', async () => {
+    if (!lab) throw new Error('no lab');
+    const cde = lab.zones.cde.hostAddress;
+    // nmap's discovery probes (ICMP echo and timestamp, SYN to 443, ACK to 80) all dropped on the
+    // way from corp to cde; ssh on 22 stays reachable.
+    for (const rule of [
+      ['-p', 'icmp'],
+      ['-p', 'tcp', '--dport', '443'],
+      ['-p', 'tcp', '--dport', '80'],
+    ]) {
+      await lab.firewall(['-I', 'FORWARD', '-s', lab.zones.corp.subnet, '-d', cde, ...rule, '-j', 'DROP']);
+    }
+    const scope = await api.createScope({
+      name: 'corp-discovery',
+      targets: [cde],
+      ports: [22],
+      vantage: 'corp',
+      scripts: [],
+    });
+    const discovered = await snapshotOf(await api.requestScan(scope));
+    expect(portStates(discovered, cde)).toEqual({});
+
+    await api
+      .http()
+      .patch(`/api/v1/scopes/${scope}`)
+      .set(api.auth)
+      .send({ hostDiscovery: 'none' })
+      .expect(200);
+    const scanned = await snapshotOf(await api.requestScan(scope));
+    expect(portStates(scanned, cde)).toEqual({ 22: 'open' });
+  }, 240_000);
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-import { DriftwatchError, ErrorCode, type PortRange, type Target } from '@driftwatch/core';
+import { DriftwatchError, ErrorCode, type HostDiscovery, type PortRange, type Target } from '@driftwatch/core';
 import { AppConfig } from '@driftwatch/config';
 import {
   type NmapProgress,
@@ -11,10 +11,14 @@ import {
 } from '@driftwatch/nmap';
 import type { NseScript } from '@driftwatch/nmap/nmap-arguments';
 
-/** A scope's own limits; null or absent: the deployment's defaults (NMAP_HOST_TIMEOUT_SECONDS, SCAN_TIMEOUT_MS). */
+/**
+ * A scope's own settings for its scans; null or absent: the deployment's defaults
+ * (NMAP_HOST_TIMEOUT_SECONDS, SCAN_TIMEOUT_MS) and nmap's host discovery.
+ */
 export interface ScanLimits {
   hostTimeoutSeconds?: number | null;
   scanTimeoutSeconds?: number | null;
+  hostDiscovery?: HostDiscovery;
 }
 
 /** nmap behind an injectable class: flags come from configuration, never from users. */
@@ -93,7 +97,7 @@ export class NmapScanner {
         technique: nmap.technique,
         serviceDetection: true,
         reverseDns: nmap.reverseDns,
-        skipHostDiscovery: false,
+        skipHostDiscovery: limits.hostDiscovery === 'none',
         hostTimeoutSeconds: limits.hostTimeoutSeconds ?? nmap.hostTimeoutSeconds,
         timing: 4,
         scripts,

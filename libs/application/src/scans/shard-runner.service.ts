@@ -77,7 +77,11 @@ export class ShardRunner {
         scope.scripts.filter(isNseScript),
         AbortSignal.any(signals),
         onProgress,
-        { hostTimeoutSeconds: scope.hostTimeoutSeconds, scanTimeoutSeconds: scope.scanTimeoutSeconds },
+        {
+          hostTimeoutSeconds: scope.hostTimeoutSeconds,
+          scanTimeoutSeconds: scope.scanTimeoutSeconds,
+          hostDiscovery: scope.hostDiscovery,
+        },
       );
       await this.shards.markCompleted(scanId, seq, this.clock.now(), result.observation, result.warnings);
       return { kind: 'completed', hosts: result.observation.hosts.length };

@@ -5,6 +5,7 @@ import {
   parsePortSpec,
   parseSchedule,
   parseTarget,
+  HOST_DISCOVERY_MODES,
   type ScopeDefinition,
   targetWithinNetworks,
 } from '@driftwatch/core';
@@ -107,6 +108,9 @@ export function validateScope(input: ScopeInput, allowedNetworks: readonly strin
 
   if (!VANTAGE.test(input.vantage)) {
     errors.push({ field: 'vantage', reason: 'must be 1-32 characters: lower-case letters, digits and -' });
+  }
+  if (!(HOST_DISCOVERY_MODES as readonly string[]).includes(input.hostDiscovery)) {
+    errors.push({ field: 'hostDiscovery', reason: `must be one of: ${HOST_DISCOVERY_MODES.join(', ')}` });
   }
   return errors;
 }

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { IsArray, IsInt, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsOptional, IsString, ValidateIf } from 'class-validator';
 
-import type { PortSpecEntry } from '@driftwatch/core';
+import { HOST_DISCOVERY_MODES, type HostDiscovery, type PortSpecEntry } from '@driftwatch/core';
 import type { ScopeEntity } from '@driftwatch/persistence';
 
 import { PageMetaDto } from '@driftwatch/application/common/pagination';
@@ -26,6 +26,15 @@ const SCAN_TIMEOUT_DOC: ApiPropertyOptions = {
   nullable: true,
   type: Number,
   description: 'Hard limit of one shard scan in seconds (nmap is stopped), 10-604800; null: the default',
+};
+
+const HOST_DISCOVERY_DOC: ApiPropertyOptions = {
+  enum: HOST_DISCOVERY_MODES,
+  example: 'ping',
+  description:
+    "'ping' (default): nmap's host discovery first, only hosts that answer are port-scanned. " +
+    "'none' (-Pn): every address is port-scanned, so a host whose firewall drops discovery " +
+    'probes is still seen (slower on large ranges)',
 };
 
 /** An optional integer that may be set back to null (the deployment default). */
@@ -85,6 +94,10 @@ export class CreateScopeDto {
   scripts?: string[];
   @ApiPropertyOptional(HOST_TIMEOUT_DOC) @OptionalInteger() hostTimeoutSeconds?: number | null;
   @ApiPropertyOptional(SCAN_TIMEOUT_DOC) @OptionalInteger() scanTimeoutSeconds?: number | null;
+  @ApiPropertyOptional(HOST_DISCOVERY_DOC)
+  @IsOptional()
+  @IsIn(HOST_DISCOVERY_MODES)
+  hostDiscovery?: HostDiscovery;
 }
 
 export class UpdateScopeDto {
@@ -113,6 +126,10 @@ export class UpdateScopeDto {
   scripts?: string[];
   @ApiPropertyOptional(HOST_TIMEOUT_DOC) @OptionalInteger() hostTimeoutSeconds?: number | null;
   @ApiPropertyOptional(SCAN_TIMEOUT_DOC) @OptionalInteger() scanTimeoutSeconds?: number | null;
+  @ApiPropertyOptional(HOST_DISCOVERY_DOC)
+  @IsOptional()
+  @IsIn(HOST_DISCOVERY_MODES)
+  hostDiscovery?: HostDiscovery;
 }
 
 export class ScopeResponseDto {
@@ -126,6 +143,7 @@ export class ScopeResponseDto {
   @ApiProperty({ type: [String] }) scripts!: string[];
   @ApiProperty({ nullable: true, type: Number }) hostTimeoutSeconds!: number | null;
   @ApiProperty({ nullable: true, type: Number }) scanTimeoutSeconds!: number | null;
+  @ApiProperty(HOST_DISCOVERY_DOC) hostDiscovery!: HostDiscovery;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }
@@ -147,6 +165,7 @@ export function mapScope(entity: ScopeEntity): ScopeResponseDto {
     scripts: entity.scripts,
     hostTimeoutSeconds: entity.hostTimeoutSeconds,
     scanTimeoutSeconds: entity.scanTimeoutSeconds,
+    hostDiscovery: entity.hostDiscovery,
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
   };

@@ -42,6 +42,7 @@ export class ScopeService {
       scripts: dto.scripts ?? DEFAULT_SCOPE_SCRIPTS,
       hostTimeoutSeconds: dto.hostTimeoutSeconds ?? null,
       scanTimeoutSeconds: dto.scanTimeoutSeconds ?? null,
+      hostDiscovery: dto.hostDiscovery ?? 'ping',
     };
     this.assertValid(input);
     const entity = await this.uniqueName(input.name, () =>
@@ -94,6 +95,7 @@ export class ScopeService {
         dto.hostTimeoutSeconds === undefined ? entity.hostTimeoutSeconds : dto.hostTimeoutSeconds,
       scanTimeoutSeconds:
         dto.scanTimeoutSeconds === undefined ? entity.scanTimeoutSeconds : dto.scanTimeoutSeconds,
+      hostDiscovery: dto.hostDiscovery ?? entity.hostDiscovery,
     };
     this.assertValid(input);
     const before = auditedScope(entity);
@@ -176,6 +178,7 @@ function auditedScope(scope: ScopeEntity): Record<string, unknown> {
     scripts: scope.scripts,
     hostTimeoutSeconds: scope.hostTimeoutSeconds,
     scanTimeoutSeconds: scope.scanTimeoutSeconds,
+    hostDiscovery: scope.hostDiscovery,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-import type { PortSpecEntry } from '@driftwatch/core';
+import type { HostDiscovery, PortSpecEntry } from '@driftwatch/core';
 
 @Entity('scopes')
 export class ScopeEntity {
@@ -16,6 +16,7 @@ export class ScopeEntity {
   @Column('integer', { name: 'host_timeout_seconds', nullable: true }) hostTimeoutSeconds!: number | null;
   /** Hard limit per shard run (nmap is killed); null uses SCAN_TIMEOUT_MS. */
   @Column('integer', { name: 'scan_timeout_seconds', nullable: true }) scanTimeoutSeconds!: number | null;
+  @Column('text', { name: 'host_discovery', default: 'ping' }) hostDiscovery!: HostDiscovery;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt!: Date | null;

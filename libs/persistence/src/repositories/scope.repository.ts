@@ -14,6 +14,7 @@ export type NewScope = Pick<
   | 'scripts'
   | 'hostTimeoutSeconds'
   | 'scanTimeoutSeconds'
+  | 'hostDiscovery'
 >;
 
 @Injectable()
