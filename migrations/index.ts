@@ -12,6 +12,7 @@ import { AuditChain1764900000000 } from './1764900000000-audit-chain';
 import { Webhooks1765000000000 } from './1765000000000-webhooks';
 import { FindingQueryIndexes1765100000000 } from './1765100000000-finding-query-indexes';
 import { ScopeHostDiscovery1765200000000 } from './1765200000000-scope-host-discovery';
+import { WebhookConfigDrift1765300000000 } from './1765300000000-webhook-config-drift';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Webhooks1765000000000,
   FindingQueryIndexes1765100000000,
   ScopeHostDiscovery1765200000000,
+  WebhookConfigDrift1765300000000,
 ];

@@ -39,7 +39,7 @@ interface Received {
   body: { id: string; type: string; scopeId: string; occurredAt: string; data: Record<string, unknown> };
 }
 
-/** A real HTTP receiver on 127.0.0.1: /ok answers 204, /flaky 500 twice then 200, /down always 500. */
+/** A real HTTP receiver on 127.0.0.1: /ok and /ok/config answer 204, /flaky 500 twice then 200, /down always 500. */
 class Receiver {
   readonly received: Received[] = [];
   private readonly server: Server;
@@ -53,7 +53,7 @@ class Receiver {
         const raw = Buffer.concat(chunks).toString('utf8');
         const path = req.url ?? '';
         this.received.push({ path, headers: req.headers, raw, body: JSON.parse(raw) as Received['body'] });
-        if (path === '/ok') res.writeHead(204).end();
+        if (path === '/ok' || path === '/ok/config') res.writeHead(204).end();
         else if (path === '/flaky') res.writeHead(++this.flakyCalls <= 2 ? 500 : 200).end('ok');
         else res.writeHead(500).end('receiver is down');
       });
@@ -372,6 +372,54 @@ describe('webhooks: signed events on findings and drift, retried through the que
     const done = await settled(lost.id, delivery.id);
     expect(done).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(receiver.received.filter((r) => r.headers['driftwatch-delivery'] === delivery.id)).toHaveLength(1);
+  });
+
+  it('a configuration document that changes sends config.drift, naming the change but not its values', async () => {
+    const configScope = await newScope('webhooks-config');
+    const configHook = await createHook(configScope, '/ok/config', ['config.drift']);
+    const submit = async (content: string, secondsAgo: number) =>
+      (
+        await http()
+          .post(`/api/v1/scopes/${configScope}/config`)
+          .set(as(keys.scanner))
+          .send({
+            kind: 'sshd-config',
+            asset: '192.0.2.9',
+            collectedAt: new Date(Date.now() - secondsAgo * 1000).toISOString(),
+            content,
+          })
+          .expect(200)
+      ).body as { outcome: string; change: { id: string } | null };
+    expect((await submit('PasswordAuthentication no\nPermitRootLogin no\n', 60)).outcome).toBe('created');
+    const changed = await submit('PasswordAuthentication yes\nPermitRootLogin no\n', 30);
+    expect(changed.outcome).toBe('changed');
+    const [drift] = await arrived('/ok/config', 'config.drift');
+    if (!drift) throw new Error('no config.drift request');
+    expect(drift.body).toMatchObject({ type: 'config.drift', scopeId: configScope });
+    expect(drift.body.data).toMatchObject({
+      changeId: changed.change?.id,
+      asset: '192.0.2.9',
+      kind: 'sshd-config',
+      tag: '',
+      total: 1,
+      counts: { 'setting-changed': 1 },
+      changes: [
+        expect.objectContaining({
+          type: 'setting-changed',
+          path: expect.stringMatching(/passwordauthentication/i),
+        }),
+      ],
+      truncated: false,
+    });
+    expect(Object.keys((drift.body.data['changes'] as object[])[0] ?? {}).sort()).toEqual(['path', 'type']);
+    expect(drift.raw).not.toMatch(/\byes\b/);
+    expect(drift.headers['driftwatch-signature']).toBe(signatureOf(configHook.secret, drift));
+    // The same document again confirms the one in force: no drift, no event.
+    expect((await submit('PasswordAuthentication yes\nPermitRootLogin no\n', 10)).outcome).not.toBe(
+      'changed',
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.on('/ok/config', 'config.drift')).toHaveLength(1);
   });
 
   it('deleting a webhook stops its events; its deliveries stay readable', async () => {

@@ -22,6 +22,7 @@ import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { WebhookEvents } from '@driftwatch/application/webhooks/webhook-events.service';
 
 import {
   type ConfigChangeListResponseDto,
@@ -58,6 +59,7 @@ export class ConfigDocumentService {
     private readonly queue: ScanQueue,
     private readonly clock: Clock,
     private readonly audit: AuditTrail,
+    private readonly webhookEvents: WebhookEvents,
   ) {}
 
   async submit(scopeId: string, dto: SubmitConfigDto, principal: Principal): Promise<ConfigSubmittedDto> {
@@ -118,8 +120,12 @@ export class ConfigDocumentService {
           changeId: stored.change?.id ?? null,
         },
       });
-      return stored;
+      const deliveries = stored.change
+        ? await this.webhookEvents.recordConfigDrift(scope.id, stored.change, manager)
+        : [];
+      return { ...stored, deliveries };
     });
+    await this.webhookEvents.dispatch(result.deliveries);
     this.logger.log(
       { scopeId: scope.id, asset: key.asset, kind: key.kind, tag: key.tag, outcome: result.outcome },
       'config document received',

@@ -9,6 +9,8 @@ import { Clock } from '@driftwatch/application/common/clock';
 
 import {
   type ChangeSummary,
+  type ConfigDriftSummary,
+  configDriftEvent,
   driftEvent,
   findingEvents,
   type FindingSummary,
@@ -17,7 +19,7 @@ import {
 
 /**
  * The webhook outbox. `record*` run inside the transaction that changes findings or records
- * drift and write one pending delivery per subscribed webhook and event, so an event exists
+ * drift (of the network or of a configuration document) and write one pending delivery per subscribed webhook and event, so an event exists
  * exactly when its change was committed. `dispatch` runs after the commit and enqueues the
  * deliveries (job id = delivery id); if Redis is down then, the sweep enqueues them later.
  */
@@ -80,6 +82,19 @@ export class WebhookEvents {
     const now = this.clock.now();
     const event = driftEvent(scopeId, now, snapshot, changes);
     return this.deliveries.recordEvent(scopeId, 'drift.detected', event, now, manager);
+  }
+
+  /** A `config.drift` event for a configuration document that changed. Returns the delivery ids. */
+  async recordConfigDrift(
+    scopeId: string,
+    change: ConfigDriftSummary,
+    manager: EntityManager,
+  ): Promise<string[]> {
+    const types = await this.webhooks.subscribedTypes(scopeId, manager);
+    if (!types.has('config.drift')) return [];
+    const now = this.clock.now();
+    const event = configDriftEvent(scopeId, now, change);
+    return this.deliveries.recordEvent(scopeId, 'config.drift', event, now, manager);
   }
 
   /** After the commit: enqueue the deliveries. Never throws; the sweep enqueues what this could not. */

@@ -2,6 +2,7 @@ import type { FindingPlan, RuleResult } from '@driftwatch/core';
 
 import {
   CHANGES_PER_EVENT,
+  configDriftEvent,
   driftEvent,
   FINDINGS_PER_EVENT,
   findingEvents,
@@ -102,5 +103,40 @@ describe('webhook payloads', () => {
       truncated: true,
     });
     expect(event.data['changes']).toHaveLength(CHANGES_PER_EVENT);
+  });
+
+  it('caps a config drift event and leaves out values: counts for all changes, type and path for the first', () => {
+    const changes = Array.from({ length: CHANGES_PER_EVENT + 5 }, (_, i) => ({
+      type: i % 2 ? 'rule-added' : 'setting-changed',
+      path: `p${i}`,
+      from: 'secret-before',
+      to: 'secret-after',
+      description: `p${i} changed from secret-before to secret-after`,
+    }));
+    const event = configDriftEvent('s1', new Date('2026-11-24T00:00:00Z'), {
+      id: 'c1',
+      asset: '10.0.0.1',
+      kind: 'sshd-config',
+      tag: '',
+      fromDocumentId: 'd1',
+      toDocumentId: 'd2',
+      detectedAt: new Date('2026-11-23T23:59:00Z'),
+      changes,
+    });
+    expect(event).toMatchObject({
+      type: 'config.drift',
+      scopeId: 's1',
+      occurredAt: '2026-11-24T00:00:00.000Z',
+      data: {
+        changeId: 'c1',
+        detectedAt: '2026-11-23T23:59:00.000Z',
+        total: CHANGES_PER_EVENT + 5,
+        counts: { 'setting-changed': 53, 'rule-added': 52 },
+        truncated: true,
+      },
+    });
+    expect(event.data['changes']).toHaveLength(CHANGES_PER_EVENT);
+    expect((event.data['changes'] as unknown[])[1]).toEqual({ type: 'rule-added', path: 'p1' });
+    expect(JSON.stringify(event)).not.toContain('secret');
   });
 });

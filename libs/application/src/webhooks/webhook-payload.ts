@@ -136,3 +136,49 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** A configuration document that replaced a different one on its asset, as the config changes list shows it. */
+export interface ConfigDriftSummary {
+  id: string;
+  asset: string;
+  kind: string;
+  tag: string;
+  fromDocumentId: string;
+  toDocumentId: string;
+  detectedAt: Date;
+  changes: readonly { type: string; path: string }[];
+}
+
+/**
+ * The `config.drift` event of one changed configuration document: which document replaced which,
+ * the semantic changes counted by type, and the first CHANGES_PER_EVENT of them by type and path
+ * ("setting-changed", "passwordauthentication"). Values and readable lines are left out, since a
+ * document may hold any setting; the change's id leads to the full diff through the API.
+ */
+export function configDriftEvent(
+  scopeId: string,
+  occurredAt: Date,
+  change: ConfigDriftSummary,
+): WebhookEventPayload {
+  const counts: Record<string, number> = {};
+  for (const c of change.changes) counts[c.type] = (counts[c.type] ?? 0) + 1;
+  return {
+    id: '',
+    type: 'config.drift',
+    scopeId,
+    occurredAt: occurredAt.toISOString(),
+    data: {
+      changeId: change.id,
+      asset: change.asset,
+      kind: change.kind,
+      tag: change.tag,
+      fromDocumentId: change.fromDocumentId,
+      toDocumentId: change.toDocumentId,
+      detectedAt: change.detectedAt.toISOString(),
+      total: change.changes.length,
+      counts,
+      changes: change.changes.slice(0, CHANGES_PER_EVENT).map((c) => ({ type: c.type, path: c.path })),
+      truncated: change.changes.length > CHANGES_PER_EVENT,
+    },
+  };
+}

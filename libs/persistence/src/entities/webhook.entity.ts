@@ -1,7 +1,12 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** The event types a webhook can subscribe to; `ping` is sent only on request (POST …/test). */
-export const WEBHOOK_EVENT_TYPES = ['finding.opened', 'finding.reopened', 'drift.detected'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'finding.opened',
+  'finding.reopened',
+  'drift.detected',
+  'config.drift',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export type WebhookDeliveryEventType = WebhookEventType | 'ping';
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
