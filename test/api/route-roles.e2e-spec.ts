@@ -156,7 +156,7 @@ describe('access control: every route × every role', () => {
         .get(WebhookService)
         .create(
           await newScope(),
-          { url: 'https://hooks.example.com/route-roles', events: ['drift.detected'] },
+          { url: 'https://hooks.invalid/route-roles', events: ['drift.detected'] },
           ADMIN,
         );
       id = webhook.id;

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 
 import {
   Clock,
@@ -34,7 +35,7 @@ const DAY = 86_400;
 describe('finding lifecycle: baselines, waivers and the timeline', () => {
   let env: TestEnvironment;
   let app: INestApplication;
-  let keys: Record<'scanner' | 'analyst' | 'auditor', string>;
+  let keys: Record<'scanner' | 'analyst' | 'auditor' | 'admin', string>;
   let scopeId: string;
   let now: Date;
 
@@ -47,7 +48,7 @@ describe('finding lifecycle: baselines, waivers and the timeline', () => {
     // Every service shares this one Clock: the test decides what time it is.
     now = new Date('2026-11-01T12:00:00Z');
     jest.spyOn(app.get(Clock), 'now').mockImplementation(() => new Date(now));
-    keys = await keysForRoles(app, ['scanner', 'analyst', 'auditor']);
+    keys = await keysForRoles(app, ['scanner', 'analyst', 'auditor', 'admin']);
     const scope = await http()
       .post('/api/v1/scopes')
       .set('Authorization', `Bearer ${keys.analyst}`)
@@ -235,6 +236,13 @@ describe('finding lifecycle: baselines, waivers and the timeline', () => {
     );
     expect((await finding(23)).status).toBe('excepted');
 
+    // A webhook on reopened findings: the expiry writes its event in the sweep's transaction.
+    await http()
+      .post(`/api/v1/scopes/${scopeId}/webhooks`)
+      .set(as(keys.admin))
+      .send({ url: 'https://hooks.invalid/lifecycle', events: ['finding.reopened'] })
+      .expect(201);
+
     // Time passes beyond the expiry; nobody calls anything but reads.
     now = new Date('2026-11-01T13:00:05Z');
     const reopened = await waitFor(
@@ -248,6 +256,16 @@ describe('finding lifecycle: baselines, waivers and the timeline', () => {
     expect(reopened.waiver).toBeNull();
     const ended = await http().get(`/api/v1/waivers/${waiver.id}`).set(as(keys.auditor)).expect(200);
     expect(ended.body).toMatchObject({ state: 'expired', expiredAt: '2026-11-01T13:00:05.000Z' });
+    const events: { payload: { data: Record<string, unknown> } }[] = await app
+      .get(DataSource)
+      .query(`SELECT payload FROM webhook_deliveries WHERE event_type = 'finding.reopened'`);
+    expect(events.map((e) => e.payload.data)).toEqual([
+      expect.objectContaining({
+        cause: 'waiver-expired',
+        snapshotId: null,
+        findings: [expect.objectContaining({ id: telnet.id, waiverId: waiver.id, status: 'open' })],
+      }),
+    ]);
   });
 
   it('revokes a waiver on demand, reopening its finding', async () => {

@@ -422,6 +422,43 @@ describe('webhooks: signed events on findings and drift, retried through the que
     expect(receiver.on('/ok/config', 'config.drift')).toHaveLength(1);
   });
 
+  it('a revoked waiver reopens its finding with a finding.reopened event naming the waiver and why', async () => {
+    const open = (await findings()).find((f) => f.status === 'open');
+    if (!open) throw new Error('no open finding to waive');
+    const waiver = (
+      await http()
+        .post('/api/v1/waivers')
+        .set(as(keys.analyst))
+        .send({
+          findingId: open.id,
+          justification: 'Compensating control documented in CR-42',
+          approver: 'CISO',
+          expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        })
+        .expect(201)
+    ).body as { id: string };
+    await http().delete(`/api/v1/waivers/${waiver.id}`).set(as(keys.analyst)).expect(200);
+    // Other hooks of the scope also post to /ok: take the main hook's request by its signature.
+    const event = await waitFor('a finding.reopened event caused by the revocation', () =>
+      Promise.resolve(
+        receiver
+          .on('/ok', 'finding.reopened')
+          .find(
+            (r) =>
+              r.body.data['cause'] === 'waiver-revoked' &&
+              r.headers['driftwatch-signature'] === signatureOf(hook.secret, r),
+          ),
+      ),
+    );
+    expect(event.body.data).toMatchObject({
+      cause: 'waiver-revoked',
+      snapshotId: null,
+      policyVersion: null,
+      total: 1,
+      findings: [expect.objectContaining({ id: open.id, waiverId: waiver.id, status: 'open' })],
+    });
+  });
+
   it('deleting a webhook stops its events; its deliveries stay readable', async () => {
     const before = receiver.on('/ok').length;
     await http().delete(`/api/v1/webhooks/${hook.id}`).set(as(keys.analyst)).expect(403);

@@ -2,12 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { DriftwatchError, ErrorCode, TRANSITION_REASONS } from '@driftwatch/core';
-import { FindingRepository, WaiverRepository } from '@driftwatch/persistence';
+import { type FindingEntity, FindingRepository, WaiverRepository } from '@driftwatch/persistence';
 
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
 import { AuditTrail, keyActor, systemActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
+import { WebhookEvents } from '@driftwatch/application/webhooks/webhook-events.service';
 
 import {
   type CreateWaiverDto,
@@ -36,6 +37,7 @@ export class WaiverService {
     private readonly findings: FindingRepository,
     private readonly clock: Clock,
     private readonly audit: AuditTrail,
+    private readonly webhookEvents: WebhookEvents,
   ) {}
 
   async create(dto: CreateWaiverDto, principal: Principal): Promise<WaiverResponseDto> {
@@ -130,13 +132,13 @@ export class WaiverService {
   /** Ends a waiver before its expiry; an excepted finding becomes open again. */
   async revoke(id: string, principal: Principal): Promise<WaiverResponseDto> {
     const now = this.clock.now();
-    return this.dataSource.transaction(async (manager) => {
+    const { revoked, deliveries } = await this.dataSource.transaction(async (manager) => {
       const waiver = await this.waivers.findById(id, manager);
       if (!waiver) throw new DriftwatchError(ErrorCode.NotFound, `waiver ${id} not found`);
       if (waiver.revokedAt || waiver.expiredAt)
         throw new DriftwatchError(ErrorCode.Conflict, `waiver ${id} is no longer in force`);
       await this.waivers.markRevoked(id, now, principal.keyId, manager);
-      await this.reopen(
+      const finding = await this.reopen(
         waiver.findingId,
         waiver.id,
         now,
@@ -152,8 +154,19 @@ export class WaiverService {
         scopeId: waiver.scopeId,
         details: { findingId: waiver.findingId },
       });
-      return mapWaiver({ ...waiver, revokedAt: now, revokedBy: principal.keyId });
+      const reopened = finding ? [{ finding, waiverId: waiver.id }] : [];
+      return {
+        revoked: mapWaiver({ ...waiver, revokedAt: now, revokedBy: principal.keyId }),
+        deliveries: await this.webhookEvents.recordWaiverEnded(
+          waiver.scopeId,
+          'waiver-revoked',
+          reopened,
+          manager,
+        ),
+      };
     });
+    await this.webhookEvents.dispatch(deliveries);
+    return revoked;
   }
 
   /**
@@ -165,11 +178,12 @@ export class WaiverService {
     const now = this.clock.now();
     let expired = 0;
     for (;;) {
-      const batch = await this.dataSource.transaction(async (manager) => {
+      const { batch, deliveries } = await this.dataSource.transaction(async (manager) => {
         const due = await this.waivers.lockDue(now, SWEEP_BATCH, manager);
+        const reopenedByScope = new Map<string, { finding: FindingEntity; waiverId: string }[]>();
         for (const waiver of due) {
           await this.waivers.markExpired(waiver.id, now, manager);
-          await this.reopen(
+          const finding = await this.reopen(
             waiver.findingId,
             waiver.id,
             now,
@@ -177,6 +191,11 @@ export class WaiverService {
             null,
             manager,
           );
+          if (finding) {
+            const list = reopenedByScope.get(waiver.scopeId) ?? [];
+            list.push({ finding, waiverId: waiver.id });
+            reopenedByScope.set(waiver.scopeId, list);
+          }
         }
         await this.audit.record(
           manager,
@@ -189,8 +208,15 @@ export class WaiverService {
             details: { findingId: waiver.findingId, expiresAt: waiver.expiresAt.toISOString() },
           })),
         );
-        return due.length;
+        const ids: string[] = [];
+        for (const [scopeId, reopened] of reopenedByScope) {
+          ids.push(
+            ...(await this.webhookEvents.recordWaiverEnded(scopeId, 'waiver-expired', reopened, manager)),
+          );
+        }
+        return { batch: due.length, deliveries: ids };
       });
+      await this.webhookEvents.dispatch(deliveries);
       expired += batch;
       if (batch < SWEEP_BATCH) break;
     }
@@ -206,9 +232,9 @@ export class WaiverService {
     reason: string,
     actor: string | null,
     manager: EntityManager,
-  ): Promise<void> {
+  ): Promise<FindingEntity | null> {
     const finding = await this.findings.lockById(findingId, manager);
-    if (finding?.status !== 'excepted') return;
+    if (finding?.status !== 'excepted') return null;
     await this.findings.setStatus(findingId, 'open', manager);
     await this.findings.recordTransitions(
       [
@@ -226,5 +252,6 @@ export class WaiverService {
       ],
       manager,
     );
+    return finding;
   }
 }

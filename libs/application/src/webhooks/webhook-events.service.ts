@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import { errorChain, type FindingPlan } from '@driftwatch/core';
-import { FindingRepository, WebhookDeliveryRepository, WebhookRepository } from '@driftwatch/persistence';
+import {
+  type FindingEntity,
+  FindingRepository,
+  WebhookDeliveryRepository,
+  WebhookRepository,
+} from '@driftwatch/persistence';
 import { WebhookQueue } from '@driftwatch/queue';
 
 import { Clock } from '@driftwatch/application/common/clock';
@@ -62,9 +67,48 @@ export class WebhookEvents {
     if (wantReopened) batches.push(['finding.reopened', reopened]);
     const ids: string[] = [];
     for (const [type, summaries] of batches) {
-      for (const event of findingEvents(type, scopeId, now, evaluation, summaries)) {
+      for (const event of findingEvents(
+        type,
+        scopeId,
+        now,
+        { cause: 'evaluation', ...evaluation },
+        summaries,
+      )) {
         ids.push(...(await this.deliveries.recordEvent(scopeId, type, event, now, manager)));
       }
+    }
+    return ids;
+  }
+
+  /**
+   * `finding.reopened` events for findings that waivers had excepted, reopened because the
+   * waivers expired or were revoked. Returns the delivery ids.
+   */
+  async recordWaiverEnded(
+    scopeId: string,
+    cause: 'waiver-expired' | 'waiver-revoked',
+    reopened: readonly { finding: FindingEntity; waiverId: string }[],
+    manager: EntityManager,
+  ): Promise<string[]> {
+    if (reopened.length === 0) return [];
+    const types = await this.webhooks.subscribedTypes(scopeId, manager);
+    if (!types.has('finding.reopened')) return [];
+    const now = this.clock.now();
+    const summaries = reopened.map(({ finding, waiverId }) => ({
+      id: finding.id,
+      waiverId,
+      ruleId: finding.ruleId,
+      requirements: finding.requirements,
+      severity: finding.severity,
+      asset: finding.asset,
+      subject: finding.subject,
+      message: finding.message,
+      status: 'open' as const,
+    }));
+    const ids: string[] = [];
+    const origin = { cause, snapshotId: null, policyVersion: null };
+    for (const event of findingEvents('finding.reopened', scopeId, now, origin, summaries)) {
+      ids.push(...(await this.deliveries.recordEvent(scopeId, 'finding.reopened', event, now, manager)));
     }
     return ids;
   }

@@ -63,10 +63,11 @@ describe('webhook payloads', () => {
       'finding.opened',
       'scope-1',
       new Date(0),
-      { snapshotId: 's', policyVersion: 'v' },
+      { cause: 'evaluation', snapshotId: 's', policyVersion: 'v' },
       findings,
     );
     expect(events).toHaveLength(3);
+    expect(events[0]?.data).toMatchObject({ cause: 'evaluation', snapshotId: 's', policyVersion: 'v' });
     expect(events.map((e) => (e.data['findings'] as unknown[]).length)).toEqual([
       FINDINGS_PER_EVENT,
       FINDINGS_PER_EVENT,

@@ -17,6 +17,8 @@ export type WebhookEventPayload = {
 
 export interface FindingSummary {
   id: string;
+  /** The waiver whose end reopened the finding, in events caused by one. */
+  waiverId?: string;
   ruleId: string;
   requirements: string[];
   severity: Severity;
@@ -60,11 +62,20 @@ function summary(
  * Finding events of one evaluation: one per chunk of FINDINGS_PER_EVENT findings, each saying
  * which part of how many it is. The event id is filled in when the event is recorded.
  */
+/**
+ * Why findings opened or reopened: an evaluation of a snapshot under a policy version, or the end
+ * of the waivers that excepted them (then there is no snapshot or policy version, and each
+ * finding names its waiver).
+ */
+export type FindingEventCause =
+  | { cause: 'evaluation'; snapshotId: string; policyVersion: string }
+  | { cause: 'waiver-expired' | 'waiver-revoked'; snapshotId: null; policyVersion: null };
+
 export function findingEvents(
   type: 'finding.opened' | 'finding.reopened',
   scopeId: string,
   occurredAt: Date,
-  evaluation: { snapshotId: string; policyVersion: string },
+  origin: FindingEventCause,
   findings: readonly FindingSummary[],
 ): WebhookEventPayload[] {
   const parts = chunk(findings, FINDINGS_PER_EVENT);
@@ -74,8 +85,9 @@ export function findingEvents(
     scopeId,
     occurredAt: occurredAt.toISOString(),
     data: {
-      snapshotId: evaluation.snapshotId,
-      policyVersion: evaluation.policyVersion,
+      cause: origin.cause,
+      snapshotId: origin.snapshotId,
+      policyVersion: origin.policyVersion,
       part: { index: index + 1, count: parts.length },
       total: findings.length,
       findings: part,
