@@ -151,7 +151,7 @@ describe('access control: every route × every role', () => {
     else if (route.path.includes('/scopes/:id')) id = await newScope();
     else if (route.path.includes('/findings/:id')) id = await newFinding();
     else if (route.path.includes('/webhooks/:id')) {
-      // Nothing is sent: this app runs no worker, and port 9 (discard) would not answer anyway.
+      // Nothing is sent: this app runs no worker, and a .invalid host never resolves anyway.
       const webhook = await app
         .get(WebhookService)
         .create(
@@ -236,6 +236,7 @@ describe('access control: every route × every role', () => {
         url: 'https://hooks.example.com/driftwatch',
         events: ['finding.opened'],
       },
+      'PATCH /api/v1/webhooks/:id': { enabled: false },
     };
     const scoped = ['GET /api/v1/assets', 'GET /api/v1/exports/changes.csv', 'GET /api/v1/gate'];
     const query = scoped.includes(key) ? { scope: await newScope() } : undefined;

@@ -39,7 +39,7 @@ interface Received {
   body: { id: string; type: string; scopeId: string; occurredAt: string; data: Record<string, unknown> };
 }
 
-/** A real HTTP receiver on 127.0.0.1: /ok and /ok/config answer 204, /flaky 500 twice then 200, /down always 500. */
+/** A real HTTP receiver on 127.0.0.1: /ok and /ok/… answer 204, /flaky 500 twice then 200, /down always 500. */
 class Receiver {
   readonly received: Received[] = [];
   private readonly server: Server;
@@ -53,7 +53,7 @@ class Receiver {
         const raw = Buffer.concat(chunks).toString('utf8');
         const path = req.url ?? '';
         this.received.push({ path, headers: req.headers, raw, body: JSON.parse(raw) as Received['body'] });
-        if (path === '/ok' || path === '/ok/config') res.writeHead(204).end();
+        if (path === '/ok' || path.startsWith('/ok/')) res.writeHead(204).end();
         else if (path === '/flaky') res.writeHead(++this.flakyCalls <= 2 ? 500 : 200).end('ok');
         else res.writeHead(500).end('receiver is down');
       });
@@ -457,6 +457,79 @@ describe('webhooks: signed events on findings and drift, retried through the que
       total: 1,
       findings: [expect.objectContaining({ id: open.id, waiverId: waiver.id, status: 'open' })],
     });
+  });
+
+  it('an admin pauses, resumes, re-targets a webhook and rotates its secret; each is checked and audited', async () => {
+    const manageScope = await newScope('webhooks-manage');
+    const managed = await createHook(manageScope, '/ok/manage', ['drift.detected']);
+    let at = 600;
+    const changeConfig = async () => {
+      at -= 10;
+      await http()
+        .post(`/api/v1/scopes/${manageScope}/config`)
+        .set(as(keys.scanner))
+        .send({
+          kind: 'sshd-config',
+          asset: '192.0.2.10',
+          collectedAt: new Date(Date.now() - at * 1000).toISOString(),
+          content: `PasswordAuthentication no\nMaxAuthTries ${at}\n`,
+        })
+        .expect(200);
+    };
+    const patch = (body: object, key = keys.admin) =>
+      http().patch(`/api/v1/webhooks/${managed.id}`).set(as(key)).send(body);
+    await changeConfig();
+
+    // Paused: a config change records nothing for it.
+    const paused = await patch({ enabled: false, events: ['config.drift'] }).expect(200);
+    expect(paused.body).toMatchObject({ id: managed.id, enabled: false, events: ['config.drift'] });
+    await changeConfig();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiver.on('/ok/manage')).toHaveLength(0);
+    expect(await deliveries(managed.id)).toEqual([]);
+
+    // Resumed, with a new secret: the next event is signed with it, not with the old one.
+    await patch({ enabled: true }).expect(200);
+    const rotated = await http()
+      .post(`/api/v1/webhooks/${managed.id}/secret`)
+      .set(as(keys.admin))
+      .expect(201);
+    const secret = (rotated.body as { secret: string }).secret;
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(managed.secret);
+    await changeConfig();
+    const [event] = await arrived('/ok/manage', 'config.drift');
+    if (!event) throw new Error('no config.drift request');
+    expect(event.headers['driftwatch-signature']).toBe(signatureOf(secret, event));
+    expect(event.headers['driftwatch-signature']).not.toBe(signatureOf(managed.secret, event));
+
+    // Re-targeted to another path of the receiver.
+    await patch({ url: receiver.url('/ok/moved') }).expect(200);
+    await changeConfig();
+    await arrived('/ok/moved', 'config.drift');
+
+    // Refusals: a URL webhooks may not reach, nothing to change, an unknown event, another role.
+    const field = async (body: object) =>
+      ((await patch(body).expect(400)).body as { fields: { field: string }[] }).fields.map((f) => f.field);
+    expect(await field({ url: 'https://169.254.169.254/latest/' })).toEqual(['url']);
+    expect(await field({})).toEqual(['body']);
+    expect(await field({ events: ['finding.closed'] })).toContain('events');
+    await patch({ enabled: false }, keys.analyst).expect(403);
+    await http().post(`/api/v1/webhooks/${managed.id}/secret`).set(as(keys.analyst)).expect(403);
+    const after = await http().get(`/api/v1/scopes/${manageScope}/webhooks`).set(as(keys.admin)).expect(200);
+    expect((after.body as { items: { url: string; enabled: boolean }[] }).items).toEqual([
+      expect.objectContaining({ url: receiver.url('/ok/moved'), enabled: true, events: ['config.drift'] }),
+    ]);
+    expect(JSON.stringify(after.body)).not.toContain(secret);
+
+    const trail = await http()
+      .get('/api/v1/audit')
+      .query({ scope: manageScope })
+      .set(as(keys.auditor))
+      .expect(200);
+    const actions = (trail.body as { items: { action: string }[] }).items.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['webhook.updated', 'webhook.secret-rotated']));
+    expect(JSON.stringify(trail.body)).not.toContain(secret);
   });
 
   it('deleting a webhook stops its events; its deliveries stay readable', async () => {

@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 
 import {
   CreateWebhookDto,
   ListWebhookDeliveriesQueryDto,
   type Principal,
+  UpdateWebhookDto,
   WebhookCreatedResponseDto,
   WebhookDeliveryListResponseDto,
   WebhookDeliveryResponseDto,
@@ -42,6 +43,27 @@ export class WebhooksController {
   @Authorize('admin')
   list(@Param('id', ParseUuidPipe) scopeId: string): Promise<WebhookListResponseDto> {
     return this.webhooks.list(scopeId);
+  }
+
+  /** Change the URL or the events, or pause (enabled: false) and resume a webhook. */
+  @Patch('webhooks/:id')
+  @Authorize('admin')
+  update(
+    @Param('id', ParseUuidPipe) id: string,
+    @Body() dto: UpdateWebhookDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WebhookResponseDto> {
+    return this.webhooks.update(id, dto, principal);
+  }
+
+  /** A new signing secret, shown this once; the old one stops signing at once. */
+  @Post('webhooks/:id/secret')
+  @Authorize('admin')
+  rotateSecret(
+    @Param('id', ParseUuidPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<WebhookCreatedResponseDto> {
+    return this.webhooks.rotateSecret(id, principal);
   }
 
   /** Stop a webhook: it receives nothing more, pending deliveries fail, the history stays. */

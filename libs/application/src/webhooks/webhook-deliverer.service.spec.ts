@@ -31,6 +31,7 @@ function setup(answer: () => Promise<{ status: number }>, state: Partial<Webhook
     id: 'w1',
     url: 'https://hooks.example/x',
     secret: 'whsec_s',
+    enabled: true,
     deletedAt: null,
   } as WebhookEntity;
   const attempts: DeliveryAttempt[] = [];
@@ -123,7 +124,7 @@ describe('webhook deliverer', () => {
     ]);
   });
 
-  it('sends nothing for a delivery already settled, or whose webhook was deleted', async () => {
+  it('sends nothing for a delivery already settled, or whose webhook was deleted or disabled', async () => {
     const settled = setup(() => Promise.resolve({ status: 200 }), { status: 'delivered' });
     await expect(settled.deliverer.deliver('d1')).resolves.toMatchObject({ kind: 'skipped' });
     expect(settled.sent).toHaveLength(0);
@@ -133,5 +134,11 @@ describe('webhook deliverer', () => {
     await expect(gone.deliverer.deliver('d1')).resolves.toMatchObject({ kind: 'failed' });
     expect(gone.sent).toHaveLength(0);
     expect(gone.attempts[0]).toMatchObject({ status: 'failed', error: 'the webhook was deleted' });
+
+    const paused = setup(() => Promise.resolve({ status: 200 }));
+    paused.webhook.enabled = false;
+    await expect(paused.deliverer.deliver('d1')).resolves.toMatchObject({ kind: 'failed' });
+    expect(paused.sent).toHaveLength(0);
+    expect(paused.attempts[0]).toMatchObject({ status: 'failed', error: 'the webhook is disabled' });
   });
 });

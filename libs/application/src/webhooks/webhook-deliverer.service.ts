@@ -46,8 +46,8 @@ export class WebhookDeliverer {
     const { delivery, webhook } = found;
     if (delivery.status !== 'pending') return { kind: 'skipped', reason: `already ${delivery.status}` };
     const attempt = delivery.attempts + 1;
-    if (webhook.deletedAt) {
-      const reason = 'the webhook was deleted';
+    if (webhook.deletedAt || !webhook.enabled) {
+      const reason = webhook.deletedAt ? 'the webhook was deleted' : 'the webhook is disabled';
       await this.deliveries.recordAttempt(delivery.id, {
         status: 'failed',
         statusCode: null,

@@ -4,7 +4,9 @@ import {
   ArrayNotEmpty,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsIn,
+  IsOptional,
   IsString,
   MaxLength,
 } from 'class-validator';
@@ -40,6 +42,38 @@ export class CreateWebhookDto {
   @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
   @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
   events!: WebhookEventType[];
+}
+
+/** What may change on a webhook; members left out keep their value. */
+export class UpdateWebhookDto {
+  @ApiPropertyOptional({
+    description: 'A new receiver URL, checked as at creation',
+    maxLength: WEBHOOK_URL_MAX_LENGTH,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(WEBHOOK_URL_MAX_LENGTH)
+  url?: string;
+
+  @ApiPropertyOptional({
+    enum: WEBHOOK_EVENT_TYPES,
+    isArray: true,
+    description: 'The event types to receive',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayUnique()
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  events?: WebhookEventType[];
+
+  @ApiPropertyOptional({
+    description: 'false pauses the webhook: no new events, and deliveries not yet sent fail',
+  })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
 }
 
 export class WebhookResponseDto {

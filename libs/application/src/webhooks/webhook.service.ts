@@ -3,7 +3,12 @@ import { DataSource } from 'typeorm';
 
 import { AppConfig } from '@driftwatch/config';
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
-import { ScopeRepository, WebhookDeliveryRepository, WebhookRepository } from '@driftwatch/persistence';
+import {
+  ScopeRepository,
+  WebhookDeliveryRepository,
+  type WebhookEntity,
+  WebhookRepository,
+} from '@driftwatch/persistence';
 
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
 import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail';
@@ -14,6 +19,7 @@ import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
 
 import {
   type CreateWebhookDto,
+  type UpdateWebhookDto,
   type ListWebhookDeliveriesQueryDto,
   mapWebhook,
   mapWebhookDelivery,
@@ -56,13 +62,8 @@ export class WebhookService {
     dto: CreateWebhookDto,
     principal: Principal,
   ): Promise<WebhookCreatedResponseDto> {
-    const problem = webhookUrlProblem(
-      dto.url,
-      this.config.webhooks.allowHttpHosts,
-      parseNetworks(this.config.webhooks.allowedNetworks),
-    );
-    if (problem) throw DriftwatchError.validation([{ field: 'url', reason: problem }]);
-    const secret = `whsec_${this.secrets.token(SECRET_BYTES)}`;
+    this.checkUrl(dto.url);
+    const secret = this.newSecret();
     return this.dataSource.transaction(async (manager) => {
       // Lock the scope: concurrent creations count each other against the cap.
       const scope = await this.scopes.findLive(scopeId, manager);
@@ -105,6 +106,61 @@ export class WebhookService {
     return { items: (await this.webhooks.listLive(scopeId)).map(mapWebhook) };
   }
 
+  /**
+   * Changes a webhook's URL, events or state. Disabling pauses it: no new events, and its
+   * deliveries not yet sent fail (the deliverer checks at send time); enabling resumes it.
+   */
+  async update(id: string, dto: UpdateWebhookDto, principal: Principal): Promise<WebhookResponseDto> {
+    if (dto.url === undefined && dto.events === undefined && dto.enabled === undefined) {
+      throw DriftwatchError.validation([
+        { field: 'body', reason: 'must change at least one of url, events, enabled' },
+      ]);
+    }
+    if (dto.url !== undefined) this.checkUrl(dto.url);
+    return this.dataSource.transaction(async (manager) => {
+      const webhook = await this.webhooks.lockLive(id, manager);
+      if (!webhook) throw webhookNotFound(id);
+      const changes = {
+        ...(dto.url !== undefined ? { url: dto.url } : {}),
+        ...(dto.events !== undefined ? { events: [...dto.events] } : {}),
+        ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
+      };
+      await this.webhooks.update(id, changes, manager);
+      const updated = { ...webhook, ...changes };
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action: 'webhook.updated',
+        subjectType: 'webhook',
+        subjectId: id,
+        scopeId: webhook.scopeId,
+        details: { before: auditedWebhook(webhook), after: auditedWebhook(updated) },
+      });
+      return mapWebhook(updated);
+    });
+  }
+
+  /**
+   * A new signing secret, shown this once; the old one stops at once. Deliveries are signed when
+   * sent, so a retry after the rotation carries the new signature.
+   */
+  async rotateSecret(id: string, principal: Principal): Promise<WebhookCreatedResponseDto> {
+    const secret = this.newSecret();
+    return this.dataSource.transaction(async (manager) => {
+      const webhook = await this.webhooks.lockLive(id, manager);
+      if (!webhook) throw webhookNotFound(id);
+      await this.webhooks.update(id, { secret }, manager);
+      await this.audit.record(manager, {
+        actor: keyActor(principal),
+        action: 'webhook.secret-rotated',
+        subjectType: 'webhook',
+        subjectId: id,
+        scopeId: webhook.scopeId,
+        details: { origin: new URL(webhook.url).origin },
+      });
+      return { ...mapWebhook(webhook), secret };
+    });
+  }
+
   /** The webhook receives nothing more; its pending deliveries fail, its history stays readable. */
   async delete(id: string, principal: Principal): Promise<WebhookResponseDto> {
     const now = this.clock.now();
@@ -136,6 +192,19 @@ export class WebhookService {
     return { items: items.map(mapWebhookDelivery), page: { total, limit, offset } };
   }
 
+  private checkUrl(url: string): void {
+    const problem = webhookUrlProblem(
+      url,
+      this.config.webhooks.allowHttpHosts,
+      parseNetworks(this.config.webhooks.allowedNetworks),
+    );
+    if (problem) throw DriftwatchError.validation([{ field: 'url', reason: problem }]);
+  }
+
+  private newSecret(): string {
+    return `whsec_${this.secrets.token(SECRET_BYTES)}`;
+  }
+
   /** Sends a `ping` through the queue like any event; the answer is the pending delivery to follow. */
   async test(id: string): Promise<WebhookDeliveryResponseDto> {
     const now = this.clock.now();
@@ -147,4 +216,9 @@ export class WebhookService {
     await this.events.dispatch([delivery.id]);
     return mapWebhookDelivery(delivery);
   }
+}
+
+/** What the trail keeps of a webhook: the receiver by origin (a path or query may carry a token), never the secret. */
+function auditedWebhook(webhook: Pick<WebhookEntity, 'url' | 'events' | 'enabled'>): Record<string, unknown> {
+  return { origin: new URL(webhook.url).origin, events: [...webhook.events], enabled: webhook.enabled };
 }

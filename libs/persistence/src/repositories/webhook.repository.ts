@@ -45,6 +45,22 @@ export class WebhookRepository {
     return new Set(rows.map((r) => r.type));
   }
 
+  /** A live webhook, locked until the transaction ends. */
+  async lockLive(id: string, manager: EntityManager): Promise<WebhookEntity | null> {
+    return this.repo(manager).findOne({
+      where: { id, deletedAt: IsNull() },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  async update(
+    id: string,
+    changes: Partial<Pick<WebhookEntity, 'url' | 'events' | 'enabled' | 'secret'>>,
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.repo(manager).update({ id }, changes);
+  }
+
   async markDeleted(id: string, at: Date, by: string | null, manager: EntityManager): Promise<void> {
     await this.repo(manager).update({ id }, { deletedAt: at, deletedBy: by, enabled: false });
   }
