@@ -6,11 +6,12 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
-import type {
-  FindingResponseDto,
-  ScanResponseDto,
-  WebhookCreatedResponseDto,
-  WebhookDeliveryResponseDto,
+import {
+  type FindingResponseDto,
+  type ScanResponseDto,
+  type WebhookCreatedResponseDto,
+  WebhookDeliverer,
+  type WebhookDeliveryResponseDto,
 } from '@driftwatch/application';
 import { WebhookDeliveryRepository } from '@driftwatch/persistence';
 import { waitFor } from '@driftwatch/test/services';
@@ -106,6 +107,7 @@ describe('webhooks: signed events on findings and drift, retried through the que
       WEBHOOK_SWEEP_INTERVAL_MS: '1000',
       // The receiver listens on loopback, which webhooks may not reach by default (SSRF).
       WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+      WEBHOOK_DELIVERY_RETENTION_DAYS: '30',
     });
     receiver = new Receiver();
     await receiver.start();
@@ -544,5 +546,31 @@ describe('webhooks: signed events on findings and drift, retried through the que
     await new Promise((r) => setTimeout(r, 1000));
     expect(receiver.on('/ok').length).toBe(before);
     expect((await deliveries(hook.id)).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the sweep deletes settled deliveries past the retention, and only those', async () => {
+    const db = app.get(DataSource);
+    const ids = async (where = 'true'): Promise<string[]> =>
+      (await db.query<{ id: string }[]>(`SELECT id FROM webhook_deliveries WHERE ${where} ORDER BY id`)).map(
+        (r) => r.id,
+      );
+    const [delivered] = await ids(`status = 'delivered'`);
+    if (!delivered) throw new Error('no delivered delivery to age');
+    await db.query(`UPDATE webhook_deliveries SET created_at = now() - interval '31 days' WHERE id = $1`, [
+      delivered,
+    ]);
+    const all = await ids();
+    const old = await ids(`created_at < now() - interval '30 days'`);
+    const recentSettled = await ids(`status <> 'pending' AND created_at >= now() - interval '30 days'`);
+    expect(recentSettled.length).toBeGreaterThan(0);
+    // The app's own sweep runs every second too: compare what is gone, not one call's count.
+    await app.get(WebhookDeliverer).sweep();
+    const left = await ids();
+    const gone = all.filter((id) => !left.includes(id));
+    expect(gone).toContain(delivered);
+    expect(old).toEqual(expect.arrayContaining(gone));
+    // What is left past the retention is only what has not settled yet.
+    expect(await ids(`created_at < now() - interval '30 days' AND status <> 'pending'`)).toEqual([]);
+    expect(left).toEqual(expect.arrayContaining(recentSettled));
   });
 });

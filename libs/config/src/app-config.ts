@@ -43,7 +43,8 @@ export abstract class AppConfig {
    * plain http; every other URL must be https. allowedNetworks: networks (CIDRs) outside the
    * public internet a webhook may still connect to; loopback, private, link-local and other
    * special-purpose addresses are refused otherwise (SSRF). sweepIntervalMs: how often pending
-   * deliveries whose job was lost are enqueued again.
+   * deliveries whose job was lost are enqueued again. deliveryRetentionDays: settled deliveries
+   * older than this are deleted by the sweep; 0 keeps them all.
    */
   abstract readonly webhooks: {
     allowHttpHosts: string[];
@@ -52,5 +53,6 @@ export abstract class AppConfig {
     attempts: number;
     backoffMs: number;
     sweepIntervalMs: number;
+    deliveryRetentionDays: number;
   };
 }

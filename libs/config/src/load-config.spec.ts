@@ -69,6 +69,7 @@ describe('loadConfig', () => {
       attempts: 8,
       backoffMs: 10_000,
       sweepIntervalMs: 60_000,
+      deliveryRetentionDays: 0,
     });
     const custom = loadConfig({ ...base, WEBHOOK_ALLOW_HTTP_HOSTS: 'Hooks.Internal, 10.0.0.0/8' });
     expect(custom.webhooks.allowHttpHosts).toEqual(['hooks.internal', '10.0.0.0/8']);
@@ -76,6 +77,12 @@ describe('loadConfig', () => {
       /WEBHOOK_ALLOW_HTTP_HOSTS/,
     );
     expect(() => loadConfig({ ...base, WEBHOOK_ATTEMPTS: '0' })).toThrow(/WEBHOOK_ATTEMPTS/);
+    expect(
+      loadConfig({ ...base, WEBHOOK_DELIVERY_RETENTION_DAYS: '90' }).webhooks.deliveryRetentionDays,
+    ).toBe(90);
+    expect(() => loadConfig({ ...base, WEBHOOK_DELIVERY_RETENTION_DAYS: '-1' })).toThrow(
+      /WEBHOOK_DELIVERY_RETENTION_DAYS/,
+    );
     const internal = loadConfig({ ...base, WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16, fd00::/8' });
     expect(internal.webhooks.allowedNetworks).toEqual(['10.20.0.0/16', 'fd00::/8']);
     expect(() => loadConfig({ ...base, WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/33' })).toThrow(

@@ -44,6 +44,7 @@ interface RawConfig {
   WEBHOOK_ATTEMPTS: number;
   WEBHOOK_BACKOFF_MS: number;
   WEBHOOK_SWEEP_INTERVAL_MS: number;
+  WEBHOOK_DELIVERY_RETENTION_DAYS: number;
 }
 
 const URL_PATTERN = {
@@ -101,6 +102,7 @@ const schema = {
     WEBHOOK_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 30, default: 8 },
     WEBHOOK_BACKOFF_MS: { type: 'integer', minimum: 0, default: 10_000 },
     WEBHOOK_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
+    WEBHOOK_DELIVERY_RETENTION_DAYS: { type: 'integer', minimum: 0, maximum: 36_500, default: 0 },
   },
   required: ['DATABASE_URL', 'REDIS_URL'],
 } as const;
@@ -201,6 +203,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       attempts: raw.WEBHOOK_ATTEMPTS,
       backoffMs: raw.WEBHOOK_BACKOFF_MS,
       sweepIntervalMs: raw.WEBHOOK_SWEEP_INTERVAL_MS,
+      deliveryRetentionDays: raw.WEBHOOK_DELIVERY_RETENTION_DAYS,
     },
   });
 }

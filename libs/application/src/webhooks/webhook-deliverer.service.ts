@@ -20,6 +20,7 @@ const SWEEP_GRACE_MS = 30_000;
 const SWEEP_PAGE = 500;
 const SWEEP_MAX_PAGES = 20;
 const ERROR_MAX_LENGTH = 1000;
+const DAY_MS = 86_400_000;
 
 /**
  * Sends webhook deliveries (the worker's side): sign, POST, record the attempt on the delivery.
@@ -113,8 +114,9 @@ export class WebhookDeliverer {
   /**
    * Enqueues again the pending deliveries whose job is gone (Redis was down after their commit,
    * or the job ended without the row saying so). Idempotent: the job id is the delivery id.
+   * With WEBHOOK_DELIVERY_RETENTION_DAYS set, also deletes settled deliveries older than that.
    */
-  async sweep(): Promise<{ requeued: number }> {
+  async sweep(): Promise<{ requeued: number; pruned: number }> {
     const before = new Date(this.clock.now().getTime() - SWEEP_GRACE_MS);
     let requeued = 0;
     let cursor: { id: string; createdAt: Date } | undefined;
@@ -125,6 +127,22 @@ export class WebhookDeliverer {
       cursor = pending[pending.length - 1];
     }
     if (requeued > 0) this.logger.log({ requeued }, 'pending webhook deliveries enqueued again');
-    return { requeued };
+    return { requeued, pruned: await this.prune() };
+  }
+
+  /** Settled deliveries past the retention, a bounded number per sweep; the next sweep takes the rest. */
+  private async prune(): Promise<number> {
+    const days = this.config.webhooks.deliveryRetentionDays;
+    if (days === 0) return 0;
+    const before = new Date(this.clock.now().getTime() - days * DAY_MS);
+    let pruned = 0;
+    for (let page = 0; page < SWEEP_MAX_PAGES; page += 1) {
+      const deleted = await this.deliveries.deleteSettledBefore(before, SWEEP_PAGE);
+      pruned += deleted;
+      if (deleted < SWEEP_PAGE) break;
+    }
+    if (pruned > 0)
+      this.logger.log({ pruned, before: before.toISOString() }, 'old webhook deliveries deleted');
+    return pruned;
   }
 }

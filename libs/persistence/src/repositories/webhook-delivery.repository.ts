@@ -117,6 +117,19 @@ export class WebhookDeliveryRepository {
     return rows.map((r) => ({ id: r.id, createdAt: r.created_at }));
   }
 
+  /** Deletes up to `limit` settled (delivered or failed) deliveries created before `before`; returns how many. */
+  async deleteSettledBefore(before: Date, limit: number): Promise<number> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries
+         WHERE status IN ('delivered', 'failed') AND created_at < $1
+         ORDER BY created_at, id LIMIT $2)
+       RETURNING id`,
+      [before, limit],
+    );
+    return rows.length;
+  }
+
   async list(
     webhookId: string,
     page: { limit: number; offset: number },
