@@ -13,6 +13,7 @@ import { Webhooks1765000000000 } from './1765000000000-webhooks';
 import { FindingQueryIndexes1765100000000 } from './1765100000000-finding-query-indexes';
 import { ScopeHostDiscovery1765200000000 } from './1765200000000-scope-host-discovery';
 import { WebhookConfigDrift1765300000000 } from './1765300000000-webhook-config-drift';
+import { BaselineFingerprints1765400000000 } from './1765400000000-baseline-fingerprints';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   FindingQueryIndexes1765100000000,
   ScopeHostDiscovery1765200000000,
   WebhookConfigDrift1765300000000,
+  BaselineFingerprints1765400000000,
 ];

@@ -225,6 +225,39 @@ describe('finding queries, the changes feed and scope state', () => {
       expect(known.items.every((f) => f.asset !== '192.0.2.7' && f.newSinceBaseline === false)).toBe(true);
     });
 
+    it("keeps a baseline's fingerprints as rows the database derives, and refuses to change them", async () => {
+      const db = app.get(DataSource);
+      const [baseline] = await db.query<{ id: string; fingerprints: string[] }[]>(
+        'SELECT id, fingerprints FROM baselines WHERE scope_id = $1',
+        [scopeA],
+      );
+      expect(baseline?.fingerprints.length).toBeGreaterThan(0);
+      const rows = await db.query<{ fingerprint: string }[]>(
+        'SELECT fingerprint FROM baseline_fingerprints WHERE baseline_id = $1 ORDER BY fingerprint',
+        [baseline?.id],
+      );
+      expect(rows.map((r) => r.fingerprint)).toEqual([...new Set(baseline?.fingerprints)].sort());
+      await expect(
+        db.query("UPDATE baselines SET fingerprints = '{}' WHERE id = $1", [baseline?.id]),
+      ).rejects.toThrow(/immutable/);
+      // The note is not the approved set: it may still change.
+      await db.query("UPDATE baselines SET note = 'reviewed' WHERE id = $1", [baseline?.id]);
+    });
+
+    it('gives a finding read alone the same baseline verdict as the list', async () => {
+      const listed = await findings({ scope: scopeA, limit: 500 });
+      expect(listed.items.some((f) => f.newSinceBaseline === true)).toBe(true);
+      expect(listed.items.some((f) => f.newSinceBaseline === false)).toBe(true);
+      for (const item of listed.items) {
+        const one = (await http().get(`/api/v1/findings/${item.id}`).set(as(keys.auditor)).expect(200))
+          .body as FindingResponseDto;
+        expect({ newSinceBaseline: one.newSinceBaseline, baseline: one.baseline }).toEqual({
+          newSinceBaseline: item.newSinceBaseline,
+          baseline: item.baseline,
+        });
+      }
+    });
+
     it('counts every match only when asked', async () => {
       const page = await findings({ scope: scopeB, limit: 5 });
       expect(page).not.toHaveProperty('total');

@@ -33,6 +33,10 @@ export const API_PREFIX = 'api/v1';
 /** HTTP settings shared by `api` and single-machine mode (and the tests, which build the same app). */
 export function configureHttp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
+  // Express hashes every body it sends for a weak ETag: for a page of findings that is ~100 KB
+  // of SHA-1 per request, for a validator no client of this API sends (answers are per key and
+  // change with every scan). Static files (/docs) keep serve-static's own ETags.
+  (app as NestExpressApplication).set('etag', false);
   const config = app.get(AppConfig);
   answerClientErrorsAsProblems(app.getHttpServer() as Server);
   const apiKeys = app.get(ApiKeyService);

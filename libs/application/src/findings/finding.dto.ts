@@ -13,7 +13,6 @@ import {
 
 import { FINDING_STATUSES, type FindingStatus, SEVERITIES, type Severity } from '@driftwatch/core';
 import {
-  type BaselineEntity,
   type FindingEntity,
   FINDING_SORTS,
   type FindingSort,
@@ -240,10 +239,6 @@ export interface FindingBaselineRef {
   id: string;
   takenAt: Date;
   known: boolean;
-}
-
-export function baselineRef(baseline: BaselineEntity, fingerprint: string): FindingBaselineRef {
-  return { id: baseline.id, takenAt: baseline.takenAt, known: baseline.fingerprints.includes(fingerprint) };
 }
 
 export function mapFinding(

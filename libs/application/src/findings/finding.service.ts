@@ -17,7 +17,6 @@ import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 
 import { findingJson } from './finding-json';
 import {
-  baselineRef,
   type FindingListResponseDto,
   type FindingResponseDto,
   type FindingTimelineDto,
@@ -83,13 +82,10 @@ export class FindingService {
   private async withLifecycle(items: FindingEntity[]): Promise<FindingResponseDto[]> {
     if (items.length === 0) return [];
     const [baselines, waivers] = await Promise.all([
-      this.baselines.latestOf(items.map((f) => f.scopeId)),
+      this.baselines.verdictsFor(items),
       this.waivers.inForceForFindings(items.map((f) => f.id)),
     ]);
-    return items.map((f) => {
-      const baseline = baselines.get(f.scopeId);
-      return mapFinding(f, baseline && baselineRef(baseline, f.fingerprint), waivers.get(f.id));
-    });
+    return items.map((f) => mapFinding(f, baselines.get(f.id), waivers.get(f.id)));
   }
 }
 

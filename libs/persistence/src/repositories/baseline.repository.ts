@@ -3,6 +3,13 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { BaselineEntity } from '@driftwatch/persistence/entities';
 
+/** A scope's latest baseline as one finding sees it: known means it was failing there too. */
+export interface BaselineVerdict {
+  id: string;
+  takenAt: Date;
+  known: boolean;
+}
+
 @Injectable()
 export class BaselineRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -19,18 +26,25 @@ export class BaselineRepository {
     return this.repo().findOne({ where: { scopeId }, order: { createdAt: 'DESC', id: 'DESC' } });
   }
 
-  /** The latest baseline of each scope given. */
-  async latestOf(scopeIds: readonly string[]): Promise<Map<string, BaselineEntity>> {
-    if (scopeIds.length === 0) return new Map();
-    const rows = await this.repo()
-      .createQueryBuilder('b')
-      .distinctOn(['b.scope_id'])
-      .where('b.scope_id = ANY(:ids)', { ids: [...new Set(scopeIds)] })
-      .orderBy('b.scope_id')
-      .addOrderBy('b.created_at', 'DESC')
-      .addOrderBy('b.id', 'DESC')
-      .getMany();
-    return new Map(rows.map((b) => [b.scopeId, b]));
+  /**
+   * For each finding, its scope's latest baseline and whether the finding failed there (one probe
+   * of baseline_fingerprints each; the fingerprint arrays are never read). Findings whose scope
+   * has no baseline are absent.
+   */
+  async verdictsFor(
+    findings: readonly { id: string; scopeId: string; fingerprint: string }[],
+  ): Promise<Map<string, BaselineVerdict>> {
+    if (findings.length === 0) return new Map();
+    const rows: (BaselineVerdict & { findingId: string })[] = await this.dataSource.query(
+      `SELECT x.finding_id AS "findingId", b.id, b.taken_at AS "takenAt",
+              EXISTS (SELECT 1 FROM baseline_fingerprints bf
+                      WHERE bf.baseline_id = b.id AND bf.fingerprint = x.fingerprint) AS known
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x (finding_id, scope_id, fingerprint)
+         JOIN LATERAL (SELECT id, taken_at FROM baselines WHERE scope_id = x.scope_id
+                       ORDER BY created_at DESC, id DESC LIMIT 1) b ON true`,
+      [findings.map((f) => f.id), findings.map((f) => f.scopeId), findings.map((f) => f.fingerprint)],
+    );
+    return new Map(rows.map(({ findingId, ...verdict }) => [findingId, verdict]));
   }
 
   async list(scopeId: string): Promise<BaselineEntity[]> {

@@ -120,6 +120,10 @@ export interface RawFindingRow {
 
 const utc = (column: string): string => `${column} AT TIME ZONE 'UTC'`;
 
+/** Whether the finding failed at its scope's latest baseline (`b`): null when there is none. */
+const BASELINE_KNOWN = `CASE WHEN b.id IS NOT NULL THEN EXISTS (SELECT 1 FROM baseline_fingerprints bf
+  WHERE bf.baseline_id = b.id AND bf.fingerprint = f.fingerprint) END`;
+
 const RAW_FINDING_COLUMNS = `f.id, f.scope_id AS "scopeId", f.fingerprint, f.rule_id AS "ruleId", f.title,
   array_to_json(f.requirements) AS requirements, f.severity, f.asset, f.subject, f.port, f.protocol, f.message,
   f.remediation, f.evidence, f.status, ${utc('f.first_seen_at')} AS "firstSeenAt",
@@ -128,7 +132,7 @@ const RAW_FINDING_COLUMNS = `f.id, f.scope_id AS "scopeId", f.fingerprint, f.rul
   f.resolved_snapshot_id AS "resolvedSnapshotId", f.policy_version AS "policyVersion",
   w.id AS "waiverId", w.approver AS "waiverApprover", w.justification AS "waiverJustification",
   ${utc('w.expires_at')} AS "waiverExpiresAt",
-  b.id AS "baselineId", ${utc('b.taken_at')} AS "baselineTakenAt", b.known AS "baselineKnown"`;
+  b.id AS "baselineId", ${utc('b.taken_at')} AS "baselineTakenAt", ${BASELINE_KNOWN} AS "baselineKnown"`;
 
 interface ListRow extends FindingEntity {
   sortKey: string;
@@ -201,8 +205,8 @@ function filterSql(filter: FindingFilter): { where: string[]; params: unknown[] 
   if (filter.lastSeenFrom) where.push(`f.last_seen_at >= ${param(filter.lastSeenFrom)}`);
   if (filter.lastSeenTo) where.push(`f.last_seen_at < ${param(filter.lastSeenTo)}`);
   if (filter.newSinceBaseline !== undefined) {
-    const known = `EXISTS (SELECT 1 FROM baselines b WHERE b.id = (SELECT id FROM baselines WHERE scope_id = f.scope_id
-        ORDER BY created_at DESC, id DESC LIMIT 1) AND f.fingerprint = ANY(b.fingerprints))`;
+    const known = `EXISTS (SELECT 1 FROM baseline_fingerprints bf WHERE bf.baseline_id = (SELECT id FROM baselines
+        WHERE scope_id = f.scope_id ORDER BY created_at DESC, id DESC LIMIT 1) AND bf.fingerprint = f.fingerprint)`;
     where.push(filter.newSinceBaseline ? `NOT ${known}` : known);
   }
   return { where, params };
@@ -407,7 +411,7 @@ export class FindingRepository {
       `${FINDING_COLUMNS},
        w.id AS "waiverId", w.approver AS "waiverApprover", w.justification AS "waiverJustification",
        w.expires_at AS "waiverExpiresAt",
-       b.id AS "baselineId", b.taken_at AS "baselineTakenAt", b.known AS "baselineKnown"`,
+       b.id AS "baselineId", b.taken_at AS "baselineTakenAt", ${BASELINE_KNOWN} AS "baselineKnown"`,
     );
     return { items: rows.map(toListRow), next };
   }
@@ -449,14 +453,15 @@ export class FindingRepository {
         : `${order.column}::text`;
     // One statement per page: the waiver in force and the baseline verdict come from lateral
     // joins evaluated for the page's rows only (the scan stops at LIMIT), so a page costs one
-    // round trip and the baseline's fingerprint array never leaves the database.
+    // round trip. The latest baseline depends on the scope alone (PostgreSQL memoizes it per
+    // scope); whether the finding failed there is one probe of baseline_fingerprints.
     const sql = `SELECT ${select}, ${keyText} AS "sortKey"
        FROM findings f
        LEFT JOIN LATERAL (
          SELECT id, approver, justification, expires_at FROM waivers
          WHERE finding_id = f.id AND revoked_at IS NULL AND expired_at IS NULL) w ON true
        LEFT JOIN LATERAL (
-         SELECT id, taken_at, f.fingerprint = ANY(fingerprints) AS known FROM baselines
+         SELECT id, taken_at FROM baselines
          WHERE scope_id = f.scope_id ORDER BY created_at DESC, id DESC LIMIT 1) b ON true
        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${order.column} ${direction}, f.id ${direction}
