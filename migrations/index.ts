@@ -14,6 +14,7 @@ import { FindingQueryIndexes1765100000000 } from './1765100000000-finding-query-
 import { ScopeHostDiscovery1765200000000 } from './1765200000000-scope-host-discovery';
 import { WebhookConfigDrift1765300000000 } from './1765300000000-webhook-config-drift';
 import { BaselineFingerprints1765400000000 } from './1765400000000-baseline-fingerprints';
+import { WebhookSecretOverlap1765500000000 } from './1765500000000-webhook-secret-overlap';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ScopeHostDiscovery1765200000000,
   WebhookConfigDrift1765300000000,
   BaselineFingerprints1765400000000,
+  WebhookSecretOverlap1765500000000,
 ];

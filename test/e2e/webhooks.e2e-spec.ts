@@ -12,6 +12,7 @@ import {
   type WebhookCreatedResponseDto,
   WebhookDeliverer,
   type WebhookDeliveryResponseDto,
+  type WebhookResponseDto,
 } from '@driftwatch/application';
 import { WebhookDeliveryRepository } from '@driftwatch/persistence';
 import { waitFor } from '@driftwatch/test/services';
@@ -504,6 +505,42 @@ describe('webhooks: signed events on findings and drift, retried through the que
     if (!event) throw new Error('no config.drift request');
     expect(event.headers['driftwatch-signature']).toBe(signatureOf(secret, event));
     expect(event.headers['driftwatch-signature']).not.toBe(signatureOf(managed.secret, event));
+
+    // Rotated with an overlap: for an hour every delivery carries both signatures, the new first.
+    const rotate = (body?: object) => {
+      const req = http().post(`/api/v1/webhooks/${managed.id}/secret`).set(as(keys.admin));
+      return body ? req.send(body) : req;
+    };
+    const overlapping = await rotate({ overlapHours: 1 }).expect(201);
+    const { secret: newest, rotationOverlapEndsAt } = overlapping.body as {
+      secret: string;
+      rotationOverlapEndsAt: string;
+    };
+    const hourAhead = Date.parse(rotationOverlapEndsAt) - Date.now();
+    expect(hourAhead).toBeGreaterThan(3_500_000);
+    expect(hourAhead).toBeLessThanOrEqual(3_600_000);
+    await changeConfig();
+    const both = (await arrived('/ok/manage', 'config.drift', 2))[1];
+    if (!both) throw new Error('no config.drift request during the overlap');
+    expect(both.headers['driftwatch-signature']).toBe(
+      `${signatureOf(newest, both)},${signatureOf(secret, both)}`,
+    );
+    for (const bad of [
+      { overlapHours: 169 },
+      { overlapHours: -1 },
+      { overlapHours: 1.5 },
+      { overlapHours: 'x' },
+    ]) {
+      const refused = await rotate(bad).expect(400);
+      const fields = (refused.body as { fields: { field: string }[] }).fields.map((f) => f.field);
+      expect([...new Set(fields)]).toEqual(['overlapHours']);
+    }
+    await rotate({ overlap: 1 }).expect(400);
+    const listed = await http().get(`/api/v1/scopes/${manageScope}/webhooks`).set(as(keys.admin)).expect(200);
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
+    expect((listed.body as { items: WebhookResponseDto[] }).items[0]?.rotationOverlapEndsAt).toBe(
+      rotationOverlapEndsAt,
+    );
 
     // Re-targeted to another path of the receiver.
     await patch({ url: receiver.url('/ok/moved') }).expect(200);

@@ -5,6 +5,7 @@ import {
   CreateWebhookDto,
   ListWebhookDeliveriesQueryDto,
   type Principal,
+  RotateWebhookSecretDto,
   UpdateWebhookDto,
   WebhookCreatedResponseDto,
   WebhookDeliveryListResponseDto,
@@ -56,14 +57,15 @@ export class WebhooksController {
     return this.webhooks.update(id, dto, principal);
   }
 
-  /** A new signing secret, shown this once; the old one stops signing at once. */
+  /** A new signing secret, shown this once; the old one stops at once, or after `overlapHours`. */
   @Post('webhooks/:id/secret')
   @Authorize('admin')
   rotateSecret(
     @Param('id', ParseUuidPipe) id: string,
+    @Body() dto: RotateWebhookSecretDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<WebhookCreatedResponseDto> {
-    return this.webhooks.rotateSecret(id, principal);
+    return this.webhooks.rotateSecret(id, dto, principal);
   }
 
   /** Stop a webhook: it receives nothing more, pending deliveries fail, the history stays. */

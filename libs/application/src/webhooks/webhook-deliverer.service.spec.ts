@@ -83,6 +83,33 @@ describe('webhook deliverer', () => {
     ]);
   });
 
+  it('signs with the previous secret too while its overlap runs, and with the current one alone after', async () => {
+    const signer = new WebhookSigner();
+    const during = setup(() => Promise.resolve({ status: 204 }));
+    Object.assign(during.webhook, {
+      previousSecret: 'whsec_old',
+      previousSecretExpiresAt: new Date(NOW.getTime() + 1000),
+    });
+    await during.deliverer.deliver('d1');
+    const timestamp = NOW.getTime() / 1000;
+    const [sentDuring] = during.sent;
+    const body = sentDuring?.body ?? '';
+    const header = sentDuring?.headers['Driftwatch-Signature'] ?? '';
+    expect(header).toBe(
+      `${signer.sign('whsec_s', timestamp, body)},${signer.sign('whsec_old', timestamp, body)}`,
+    );
+    expect(signer.verify('whsec_s', timestamp, body, header)).toBe(true);
+    expect(signer.verify('whsec_old', timestamp, body, header)).toBe(true);
+
+    const after = setup(() => Promise.resolve({ status: 204 }));
+    Object.assign(after.webhook, { previousSecret: 'whsec_old', previousSecretExpiresAt: NOW });
+    await after.deliverer.deliver('d1');
+    const [sentAfter] = after.sent;
+    expect(sentAfter?.headers['Driftwatch-Signature']).toBe(
+      signer.sign('whsec_s', timestamp, sentAfter?.body ?? ''),
+    );
+  });
+
   it('records a failed attempt with its next time and throws, so the queue retries with backoff', async () => {
     const { deliverer, attempts } = setup(() => Promise.resolve({ status: 503 }), { attempts: 1 });
     await expect(deliverer.deliver('d1')).rejects.toBeInstanceOf(DriftwatchError);

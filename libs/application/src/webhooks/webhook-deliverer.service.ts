@@ -60,14 +60,20 @@ export class WebhookDeliverer {
     }
 
     const body = JSON.stringify(delivery.payload);
-    const timestamp = Math.floor(this.clock.now().getTime() / 1000);
+    const now = this.clock.now();
+    const timestamp = Math.floor(now.getTime() / 1000);
+    // A rotated secret still in its overlap signs too, after the current one.
+    const secrets =
+      webhook.previousSecret && webhook.previousSecretExpiresAt && now < webhook.previousSecretExpiresAt
+        ? [webhook.secret, webhook.previousSecret]
+        : [webhook.secret];
     const headers = {
       'Content-Type': 'application/json',
       'User-Agent': 'Driftwatch-Webhooks',
       'Driftwatch-Event': delivery.eventType,
       'Driftwatch-Delivery': delivery.id,
       'Driftwatch-Timestamp': String(timestamp),
-      'Driftwatch-Signature': this.signer.sign(webhook.secret, timestamp, body),
+      'Driftwatch-Signature': this.signer.signatures(secrets, timestamp, body),
     };
     let statusCode: number | null = null;
     let error: string;

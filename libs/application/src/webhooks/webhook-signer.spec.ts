@@ -20,4 +20,15 @@ describe('webhook signer', () => {
     expect(signer.verify('s2', 100, body, signature)).toBe(false);
     expect(signer.verify('s1', 100, body, 'sha256=00')).toBe(false);
   });
+
+  it('lists one signature per signing secret, the current first, and a receiver accepts any of them', () => {
+    const body = '{"a":1}';
+    const header = signer.signatures(['new', 'old'], 100, body);
+    expect(header).toBe(`${signer.sign('new', 100, body)},${signer.sign('old', 100, body)}`);
+    expect(signer.verify('new', 100, body, header)).toBe(true);
+    expect(signer.verify('old', 100, body, header)).toBe(true);
+    expect(signer.verify('other', 100, body, header)).toBe(false);
+    expect(signer.verify('new', 101, body, header)).toBe(false);
+    expect(signer.signatures(['only'], 100, body)).toBe(signer.sign('only', 100, body));
+  });
 });

@@ -6,9 +6,12 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsOptional,
   IsString,
+  Max,
   MaxLength,
+  Min,
 } from 'class-validator';
 
 import {
@@ -76,6 +79,25 @@ export class UpdateWebhookDto {
   enabled?: boolean;
 }
 
+/** The previous secret may keep signing for up to a week next to the new one. */
+export const MAX_SECRET_OVERLAP_HOURS = 168;
+
+export class RotateWebhookSecretDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_SECRET_OVERLAP_HOURS,
+    default: 0,
+    description:
+      'Hours the previous secret keeps signing next to the new one (each delivery then carries both ' +
+      'signatures), so the receiver can switch without refusing deliveries. 0: it stops at once.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_SECRET_OVERLAP_HOURS)
+  overlapHours?: number;
+}
+
 export class WebhookResponseDto {
   @ApiProperty() id!: string;
   @ApiProperty() scopeId!: string;
@@ -85,6 +107,13 @@ export class WebhookResponseDto {
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) createdBy!: string | null;
   @ApiProperty({ nullable: true, type: String }) deletedAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'When the previous secret stops (or stopped) signing next to the current one after a rotation with an overlap; null when the last rotation had none',
+  })
+  rotationOverlapEndsAt!: string | null;
 }
 
 /** Only the creation answer carries the secret: it is never shown again. */
@@ -134,6 +163,7 @@ export function mapWebhook(w: WebhookEntity): WebhookResponseDto {
     createdAt: w.createdAt.toISOString(),
     createdBy: w.createdBy,
     deletedAt: w.deletedAt?.toISOString() ?? null,
+    rotationOverlapEndsAt: w.previousSecretExpiresAt?.toISOString() ?? null,
   };
 }
 

@@ -22,6 +22,7 @@ import {
   type UpdateWebhookDto,
   type ListWebhookDeliveriesQueryDto,
   mapWebhook,
+  type RotateWebhookSecretDto,
   mapWebhookDelivery,
   type WebhookCreatedResponseDto,
   type WebhookDeliveryListResponseDto,
@@ -37,6 +38,7 @@ import { webhookUrlProblem } from './webhook-url';
 /** Webhooks per scope: enough for a few receivers per team, few enough that one event stays cheap. */
 export const MAX_WEBHOOKS_PER_SCOPE = 20;
 const SECRET_BYTES = 32;
+const HOUR_MS = 3_600_000;
 
 function webhookNotFound(id: string): DriftwatchError {
   return new DriftwatchError(ErrorCode.NotFound, `webhook ${id} not found`);
@@ -80,6 +82,8 @@ export class WebhookService {
           url: dto.url,
           events: [...dto.events],
           secret,
+          previousSecret: null,
+          previousSecretExpiresAt: null,
           enabled: true,
           createdAt: this.clock.now(),
           createdBy: principal.keyId,
@@ -140,24 +144,42 @@ export class WebhookService {
   }
 
   /**
-   * A new signing secret, shown this once; the old one stops at once. Deliveries are signed when
-   * sent, so a retry after the rotation carries the new signature.
+   * A new signing secret, shown this once. Without an overlap the old one stops at once; with
+   * `overlapHours` it keeps signing next to the new one until then (each delivery carries both
+   * signatures), so a receiver can switch without refusing anything. A rotation ends any earlier
+   * overlap: at most two secrets ever sign. Deliveries are signed when sent, so a retry after the
+   * rotation carries the new signature.
    */
-  async rotateSecret(id: string, principal: Principal): Promise<WebhookCreatedResponseDto> {
+  async rotateSecret(
+    id: string,
+    dto: RotateWebhookSecretDto,
+    principal: Principal,
+  ): Promise<WebhookCreatedResponseDto> {
     const secret = this.newSecret();
+    const overlapHours = dto.overlapHours ?? 0;
     return this.dataSource.transaction(async (manager) => {
       const webhook = await this.webhooks.lockLive(id, manager);
       if (!webhook) throw webhookNotFound(id);
-      await this.webhooks.update(id, { secret }, manager);
+      const previousSecretExpiresAt =
+        overlapHours > 0 ? new Date(this.clock.now().getTime() + overlapHours * HOUR_MS) : null;
+      const changes = {
+        secret,
+        previousSecret: previousSecretExpiresAt ? webhook.secret : null,
+        previousSecretExpiresAt,
+      };
+      await this.webhooks.update(id, changes, manager);
       await this.audit.record(manager, {
         actor: keyActor(principal),
         action: 'webhook.secret-rotated',
         subjectType: 'webhook',
         subjectId: id,
         scopeId: webhook.scopeId,
-        details: { origin: new URL(webhook.url).origin },
+        details: {
+          origin: new URL(webhook.url).origin,
+          overlapEndsAt: previousSecretExpiresAt?.toISOString() ?? null,
+        },
       });
-      return { ...mapWebhook(webhook), secret };
+      return { ...mapWebhook({ ...webhook, ...changes }), secret };
     });
   }
 

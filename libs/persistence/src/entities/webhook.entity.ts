@@ -20,6 +20,10 @@ export class WebhookEntity {
   @Column('text', { array: true }) events!: WebhookEventType[];
   /** Kept retrievable: the server signs every delivery with it (see ADR 0015). */
   @Column('text') secret!: string;
+  /** After a rotation with an overlap, the old secret also signs deliveries until it expires. */
+  @Column('text', { name: 'previous_secret', nullable: true }) previousSecret!: string | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true })
+  previousSecretExpiresAt!: Date | null;
   @Column('boolean') enabled!: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('uuid', { name: 'created_by', nullable: true }) createdBy!: string | null;

@@ -55,7 +55,12 @@ export class WebhookRepository {
 
   async update(
     id: string,
-    changes: Partial<Pick<WebhookEntity, 'url' | 'events' | 'enabled' | 'secret'>>,
+    changes: Partial<
+      Pick<
+        WebhookEntity,
+        'url' | 'events' | 'enabled' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt'
+      >
+    >,
     manager: EntityManager,
   ): Promise<void> {
     await this.repo(manager).update({ id }, changes);
