@@ -416,6 +416,66 @@ describe('tamper-evident audit trail', () => {
     expect((await verify()).valid).toBe(true);
   });
 
+  it('with an anchor kept outside, reports a cut tail and a rewritten prefix, which links alone cannot show', async () => {
+    const verifyWith = async (query: Record<string, unknown>) =>
+      (await http().get('/api/v1/audit/verify').query(query).set(as('auditor')).expect(200))
+        .body as AuditVerificationDto;
+    const head = (await verify()).head;
+    if (!head) throw new Error('no head');
+    // Two more audited actions after the head an auditor wrote down.
+    for (const ports of [[22], [22, 443]]) {
+      await http()
+        .patch(`/api/v1/scopes/${scopeId}`)
+        .set(as('analyst'))
+        .send({ approvedPorts: ports })
+        .expect(200);
+    }
+    const [anchored] = await entries(`&after=${head.seq}`);
+    if (!anchored) throw new Error('no entry after the head');
+    const anchor = { anchorSeq: anchored.seq, anchorHash: anchored.hash };
+    expect(await verifyWith(anchor)).toMatchObject({
+      valid: true,
+      anchor: { seq: anchored.seq, hash: anchored.hash, matched: true },
+      firstBroken: null,
+    });
+
+    // An attacker with the tables' owner deletes everything after the head: the links still hold.
+    const tail = (
+      await db.query<Record<string, unknown>>('SELECT * FROM audit_entries WHERE seq > $1', [head.seq])
+    ).rows;
+    expect(tail.length).toBeGreaterThanOrEqual(2);
+    await asAttacker('audit_entries', 'DELETE FROM audit_entries WHERE seq > $1', [head.seq]);
+    try {
+      expect((await verify()).valid).toBe(true);
+      expect(await verifyWith(anchor)).toMatchObject({
+        valid: false,
+        anchor: { seq: anchored.seq, matched: false },
+        firstBroken: { seq: head.seq + 1, reason: 'tail-cut' },
+      });
+    } finally {
+      for (const row of tail.sort((a, b) => Number(a.seq) - Number(b.seq)))
+        await reinsert('audit_entries', row);
+    }
+    expect((await verifyWith(anchor)).valid).toBe(true);
+
+    // An anchor the chain does not hold at its seq: the prefix up to it is not what was recorded.
+    const forged = { anchorSeq: anchored.seq, anchorHash: 'f'.repeat(64) };
+    expect(await verifyWith(forged)).toMatchObject({
+      valid: false,
+      firstBroken: { seq: anchored.seq, reason: 'anchor-mismatch' },
+    });
+
+    const refused = async (query: Record<string, unknown>) => {
+      const res = await http().get('/api/v1/audit/verify').query(query).set(as('auditor')).expect(400);
+      return (res.body as { fields: { field: string }[] }).fields.map((f) => f.field);
+    };
+    expect(await refused({ anchorSeq: anchored.seq })).toEqual(['anchorHash']);
+    expect(await refused({ anchorHash: anchored.hash })).toEqual(['anchorSeq']);
+    expect(await refused({ anchorSeq: 0, anchorHash: anchored.hash })).toContain('anchorSeq');
+    expect(await refused({ anchorSeq: 'x', anchorHash: anchored.hash })).toContain('anchorSeq');
+    expect(await refused({ anchorSeq: 1, anchorHash: anchored.hash.toUpperCase() })).toEqual(['anchorHash']);
+  });
+
   it('keeps an action and its entry together: a refused action leaves no entry', async () => {
     const before = (await entries()).length;
     await http()

@@ -2,6 +2,7 @@ import {
   AUDIT_GENESIS_HASH,
   type AuditEntry,
   auditEntryHash,
+  type ChainAnchor,
   ChainVerifier,
   chainEntry,
 } from './audit-chain';
@@ -25,13 +26,13 @@ function chainOf(n: number): AuditEntry[] {
   return entries;
 }
 
-function verify(entries: AuditEntry[]) {
-  const verifier = new ChainVerifier();
+function verify(entries: AuditEntry[], anchor?: ChainAnchor) {
+  const verifier = new ChainVerifier(anchor);
   for (const entry of entries) {
     const broken = verifier.next(entry);
     if (broken) return broken;
   }
-  return undefined;
+  return verifier.end();
 }
 
 describe('audit chain', () => {
@@ -86,5 +87,37 @@ describe('audit chain', () => {
       entries[i] = { ...moved, hash: auditEntryHash(moved.prevHash, moved) };
     }
     expect(verify(entries)).toMatchObject({ seq: 3, reason: 'link-broken' });
+  });
+
+  describe('with an anchor kept outside the database', () => {
+    it('accepts a chain that still holds the anchored entry unchanged, however long it grew', () => {
+      const chain = chainOf(8);
+      const anchor = { seq: 5, hash: chain[4].hash };
+      const verifier = new ChainVerifier(anchor);
+      for (const entry of chain) expect(verifier.next(entry)).toBeUndefined();
+      expect(verifier.end()).toBeUndefined();
+      expect(verifier.anchorMatched).toBe(true);
+    });
+
+    it('names a tail cut before the anchor, which the links alone cannot show', () => {
+      const chain = chainOf(8);
+      const cut = chain.slice(0, 3);
+      expect(verify(cut)).toBeUndefined();
+      expect(verify(cut, { seq: 5, hash: chain[4].hash })).toMatchObject({ seq: 4, reason: 'tail-cut' });
+      expect(verify([], { seq: 1, hash: chain[0].hash })).toMatchObject({ seq: 1, reason: 'tail-cut' });
+    });
+
+    it('names a chain rewritten up to the anchor, even with every link recomputed', () => {
+      const chain = chainOf(6);
+      const anchor = { seq: 4, hash: chain[3].hash };
+      const forged: AuditEntry[] = [];
+      for (const entry of chain) {
+        const { prevHash: _p, hash: _h, ...content } = entry;
+        const details = entry.seq === 2 ? { ...content.details, n: 99 } : content.details;
+        forged.push(chainEntry(forged.at(-1), { ...content, details }));
+      }
+      expect(verify(forged)).toBeUndefined();
+      expect(verify(forged, anchor)).toMatchObject({ seq: 4, reason: 'anchor-mismatch' });
+    });
   });
 });

@@ -56,7 +56,18 @@ export function chainEntry(
   return { ...full, prevHash, hash: auditEntryHash(prevHash, full) };
 }
 
-export type ChainBreakReason = 'content-altered' | 'link-broken' | 'entries-missing';
+export type ChainBreakReason =
+  'content-altered' | 'link-broken' | 'entries-missing' | 'anchor-mismatch' | 'tail-cut';
+
+/**
+ * An entry recorded outside the database (a head from an earlier verify, kept in a ticket or a
+ * signed mail): its hash commits to every entry up to it, so a chain still holding it unchanged
+ * has lost nothing up to there — and a chain that ends before it was cut.
+ */
+export interface ChainAnchor {
+  seq: number;
+  hash: string;
+}
 
 export interface ChainBreak {
   /** The first entry that no longer proves what it did. */
@@ -72,6 +83,8 @@ export interface ChainBreak {
 export class ChainVerifier {
   private previous: Pick<AuditEntry, 'seq' | 'hash'> | undefined;
   private count = 0;
+
+  constructor(private readonly anchor?: ChainAnchor) {}
 
   /** Checks the next entry; returns the break it shows, if any. */
   next(entry: AuditEntry): ChainBreak | undefined {
@@ -102,8 +115,31 @@ export class ChainVerifier {
         detail: `entry ${entry.seq} links to ${entry.prevHash.slice(0, 12)}…, not to the hash of the entry before it (${expectedLink.slice(0, 12)}…)`,
       };
     }
+    if (this.anchor && entry.seq === this.anchor.seq && entry.hash !== this.anchor.hash) {
+      return {
+        seq: entry.seq,
+        reason: 'anchor-mismatch',
+        detail: `entry ${entry.seq} hashes to ${entry.hash.slice(0, 12)}…, not to the anchored ${this.anchor.hash.slice(0, 12)}…: the chain up to it was rewritten`,
+      };
+    }
     this.previous = entry;
     return undefined;
+  }
+
+  /** After the last entry: the break a chain that ends before its anchor shows, if any. */
+  end(): ChainBreak | undefined {
+    const last = this.previous?.seq ?? 0;
+    if (!this.anchor || last >= this.anchor.seq) return undefined;
+    return {
+      seq: last + 1,
+      reason: 'tail-cut',
+      detail: `the chain ends at entry ${last}, before the anchored entry ${this.anchor.seq}: entries ${last + 1}–${this.anchor.seq} or more were removed`,
+    };
+  }
+
+  /** Whether the anchor was met unchanged (false without one). */
+  get anchorMatched(): boolean {
+    return this.anchor !== undefined && this.previous !== undefined && this.previous.seq >= this.anchor.seq;
   }
 
   get checked(): number {

@@ -6,6 +6,7 @@ import {
   AuditService,
   AuditVerificationDto,
   ListAuditQueryDto,
+  VerifyAuditQueryDto,
 } from '@driftwatch/application';
 
 import { Authorize } from '@driftwatch/api/auth/authorize.decorator';
@@ -23,10 +24,14 @@ export class AuditController {
     return this.audit.list(query);
   }
 
-  /** Recomputes the whole chain and re-hashes the snapshots it records; names the first broken entry. */
+  /**
+   * Recomputes the whole chain and re-hashes the snapshots it records; names the first broken
+   * entry. With `anchorSeq` and `anchorHash` (a head kept outside), also proves nothing up to
+   * that entry was cut or rewritten.
+   */
   @Get('verify')
   @Authorize('admin', 'auditor')
-  verify(): Promise<AuditVerificationDto> {
-    return this.audit.verify();
+  verify(@Query() query: VerifyAuditQueryDto): Promise<AuditVerificationDto> {
+    return this.audit.verify(query);
   }
 }

@@ -70,6 +70,25 @@ export class ListAuditQueryDto {
   limit?: number;
 }
 
+export class VerifyAuditQueryDto {
+  @ApiPropertyOptional({
+    description:
+      "The seq of an entry recorded outside the database (e.g. an earlier verify's head); with anchorHash",
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  anchorSeq?: number;
+
+  @ApiPropertyOptional({ description: "That entry's hash (64 lowercase hex); with anchorSeq" })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex digits' })
+  anchorHash?: string;
+}
+
 export class AuditEntryDto {
   @ApiProperty() seq!: number;
   @ApiProperty() at!: string;
@@ -99,10 +118,16 @@ export class ChainHeadDto {
   @ApiProperty() hash!: string;
 }
 
+export class ChainAnchorDto extends ChainHeadDto {
+  @ApiProperty() matched!: boolean;
+}
+
 export const AUDIT_BREAK_REASONS = [
   'content-altered',
   'link-broken',
   'entries-missing',
+  'anchor-mismatch',
+  'tail-cut',
   'snapshot-missing',
   'snapshot-altered',
   'snapshot-content-altered',
@@ -132,6 +157,12 @@ export class AuditVerificationDto {
     description: 'The last entry: record it elsewhere (a ticket, a signed mail) to detect a cut tail later',
   })
   head!: ChainHeadDto | null;
+  @ApiProperty({
+    type: ChainAnchorDto,
+    nullable: true,
+    description: 'The anchor given, and whether the chain still holds it unchanged',
+  })
+  anchor!: ChainAnchorDto | null;
   @ApiProperty({ type: AuditBreakDto, nullable: true }) firstBroken!: AuditBreakDto | null;
   @ApiProperty() verifiedAt!: string;
 }

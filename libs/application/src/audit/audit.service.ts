@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 
-import { type AuditEntry, ChainVerifier, snapshotContentHash } from '@driftwatch/core';
+import {
+  type AuditEntry,
+  type ChainAnchor,
+  ChainVerifier,
+  DriftwatchError,
+  type FieldError,
+  snapshotContentHash,
+} from '@driftwatch/core';
 import { AuditRepository, EvaluationRepository, SnapshotRepository } from '@driftwatch/persistence';
 
 import { Clock } from '@driftwatch/application/common/clock';
@@ -13,6 +20,7 @@ import {
   type AuditVerificationDto,
   type ListAuditQueryDto,
   mapAuditEntry,
+  type VerifyAuditQueryDto,
 } from './audit.dto';
 
 const DEFAULT_LIMIT = 100;
@@ -54,9 +62,12 @@ export class AuditService {
    * Recomputes every link of the chain in order and, for each snapshot and evaluation entry,
    * compares what it recorded with the row as it is now, hashing the snapshot's content again
    * from its stored intervals. Stops at the first entry that no longer proves what it recorded.
+   * With an anchor (an entry's seq and hash kept outside the database), the chain must still hold
+   * that entry unchanged: a chain cut before it, or rewritten up to it, is broken too.
    */
-  async verify(): Promise<AuditVerificationDto> {
-    const verifier = new ChainVerifier();
+  async verify(query: VerifyAuditQueryDto = {}): Promise<AuditVerificationDto> {
+    const anchor = anchorOf(query);
+    const verifier = new ChainVerifier(anchor);
     let snapshotsChecked = 0;
     let evaluationsChecked = 0;
     let after = 0;
@@ -82,6 +93,7 @@ export class AuditService {
       }
       after = batch[batch.length - 1].seq;
     }
+    broken ??= verifier.end();
     const head = broken ? await this.audit.head() : verifier.head;
     return {
       valid: broken === undefined,
@@ -89,6 +101,7 @@ export class AuditService {
       snapshotsChecked,
       evaluationsChecked,
       head: head ? { seq: head.seq, hash: head.hash } : null,
+      anchor: anchor ? { ...anchor, matched: broken === undefined && verifier.anchorMatched } : null,
       firstBroken: broken ?? null,
       verifiedAt: this.clock.now().toISOString(),
     };
@@ -158,4 +171,15 @@ export class AuditService {
     }
     return undefined;
   }
+}
+
+/** The anchor of a verify query: both parts or neither. */
+function anchorOf(query: VerifyAuditQueryDto): ChainAnchor | undefined {
+  const { anchorSeq, anchorHash } = query;
+  if (anchorSeq === undefined && anchorHash === undefined) return undefined;
+  const errors: FieldError[] = [];
+  if (anchorSeq === undefined) errors.push({ field: 'anchorSeq', reason: 'must be given with anchorHash' });
+  if (anchorHash === undefined) errors.push({ field: 'anchorHash', reason: 'must be given with anchorSeq' });
+  if (anchorSeq === undefined || anchorHash === undefined) throw DriftwatchError.validation(errors);
+  return { seq: anchorSeq, hash: anchorHash };
 }
