@@ -131,7 +131,7 @@ export function isRelational(rule: PolicyRule): rule is RelationalRule {
 
 function conditionOf(rule: ConditionRule, parts: CompiledConditionParts): CompiledCondition {
   const render = compileMessage(rule.message);
-  const judged = Object.freeze({ rule, expect: parts.expect });
+  const judged = Object.freeze({ rule, explain: parts.explain });
   return Object.freeze({
     rule,
     selects: parts.selects,

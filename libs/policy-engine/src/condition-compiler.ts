@@ -13,6 +13,11 @@ export interface CompiledConditionParts {
   readonly holds: (subject: Subject) => boolean;
   /** Necessary conditions `selects` checks first (where-guard.ts). */
   readonly guards: readonly WhereGuard[];
+  /**
+   * `expect` compiled to report every failing fact (ajv's allErrors), for evidence: compiled on
+   * first use, since only a failing subject's evidence reads it, and evaluation never does.
+   */
+  readonly explain: () => ValidateFunction;
 }
 
 /**
@@ -21,14 +26,16 @@ export interface CompiledConditionParts {
  * $data lets a condition compare against context such as the approved ports.
  */
 export function createConditionCompiler(): (rule: ConditionRule) => CompiledConditionParts {
-  const ajvFor = (messages: boolean): Ajv => {
-    const ajv = new Ajv({ allErrors: false, strict: true, $data: true, messages });
+  const ajvFor = (messages: boolean, allErrors = false): Ajv => {
+    const ajv = new Ajv({ allErrors, strict: true, $data: true, messages });
     addFormats(ajv);
     addCustomKeywords(ajv);
     return ajv;
   };
   // `where` only selects: its errors are never read, so ajv need not word them.
-  const compilers = { where: ajvFor(false), expect: ajvFor(true) };
+  // Evidence names every failing fact (each weak cipher, not the first): a validator that goes on
+  // after the first error, slower, so never the one evaluation calls.
+  const compilers = { where: ajvFor(false), expect: ajvFor(true), explain: ajvFor(true, true) };
   const compile = (
     rule: ConditionRule,
     member: 'where' | 'expect',
@@ -74,7 +81,9 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
     // `expect: false` (no selected subject may exist) holds for none: no need to ask ajv, whose
     // error objects for it would be thrown away (evidence validates again when it is read).
     const holds = rule.expect === false ? () => false : withContext(expect);
-    return Object.freeze({ selects, expect, holds, guards });
+    let explained: ValidateFunction | undefined;
+    const explain = () => (explained ??= compilers.explain.compile(rule.expect));
+    return Object.freeze({ selects, expect, holds, guards, explain });
   };
 }
 

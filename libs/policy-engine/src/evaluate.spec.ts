@@ -137,6 +137,40 @@ describe('evaluate', () => {
     ]);
   });
 
+  it('names every failing fact in the evidence, not only the first: each weak SSH cipher', () => {
+    const weakCiphers = compilePolicy({
+      name: 'ssh',
+      rules: shipped.rules.filter((r) => r.id === 'pci-dss-v4.2.2.7-ssh-weak-ciphers'),
+    });
+    const ssh = {
+      kexAlgorithms: ['curve25519-sha256'],
+      hostKeyAlgorithms: ['ssh-ed25519'],
+      encryptionAlgorithms: [
+        '3des-cbc',
+        'aes128-ctr',
+        'blowfish-cbc',
+        'arcfour256',
+        'chacha20-poly1305@openssh.com',
+      ],
+      macAlgorithms: ['hmac-sha2-256'],
+      compressionAlgorithms: ['none'],
+      errors: [],
+    };
+    const hostsOf = [host('10.0.0.9', [{ ...port('tcp', 22, { name: 'ssh', cpe: [] }), ssh }])];
+    const [result, ...rest] = evaluate(weakCiphers, {
+      snapshot: { scope, hosts: hostsOf },
+      now: NOW,
+    }).results;
+    expect(rest).toEqual([]);
+    expect(result?.evidence.facts).toEqual(
+      [
+        ['/ssh/encryptionAlgorithms/0', '3des-cbc'],
+        ['/ssh/encryptionAlgorithms/2', 'blowfish-cbc'],
+        ['/ssh/encryptionAlgorithms/3', 'arcfour256'],
+      ].map(([pointer, value]) => ({ pointer, value, reason: 'must NOT be valid' })),
+    );
+  });
+
   it('approves ports per zone and per role from the context, as "protocol/port" keys', () => {
     const hostsOf = [host('10.1.0.5', [port('tcp', 5432, { name: 'postgresql', cpe: [] }), port('udp', 53)])];
     const context = {

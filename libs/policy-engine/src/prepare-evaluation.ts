@@ -221,7 +221,13 @@ const SCTP_KEYS = new Array<string | undefined>(65536);
 function portKeyOf(port: PortObservation): string {
   const { protocol, port: number } = port;
   const keys =
-    protocol === 'tcp' ? TCP_KEYS : protocol === 'udp' ? UDP_KEYS : protocol === 'sctp' ? SCTP_KEYS : undefined;
+    protocol === 'tcp'
+      ? TCP_KEYS
+      : protocol === 'udp'
+        ? UDP_KEYS
+        : protocol === 'sctp'
+          ? SCTP_KEYS
+          : undefined;
   if (keys === undefined || !Number.isInteger(number) || number < 0 || number > 65535) {
     return `${protocol}/${number}`;
   }

@@ -55,10 +55,10 @@ export function subjectIdentity(subject: Subject): string {
  * evaluation is pure. A class, so that tens of thousands of results share one shape and one
  * `evidence` accessor; `toJSON` keeps the evidence in serialised results.
  */
-/** What judged a result: its rule (whose subject kind it was) and the rule's `expect`. */
+/** What judged a result: its rule (whose subject kind it was) and its `expect`, reporting every failing fact. */
 export interface JudgedBy {
   readonly rule: ConditionRule;
-  readonly expect: ValidateFunction;
+  readonly explain: () => ValidateFunction;
 }
 
 // Evidence once built (or set), kept beside the result rather than in a slot each result carries.
@@ -75,7 +75,7 @@ class ConditionResult implements RuleResult {
   readonly protocol: string | undefined;
   readonly message: string;
   readonly remediation: string | undefined;
-  /** The rule's subject kind and its `expect` validator. */
+  /** The rule's subject kind and its `expect`, for evidence. */
   readonly #judged: JudgedBy;
   readonly #host: HostObservation | undefined;
   readonly #port: PortObservation | undefined;
@@ -107,7 +107,8 @@ class ConditionResult implements RuleResult {
     let evidence = EVIDENCE.get(this);
     if (evidence === undefined) {
       const source = this.#source;
-      const { rule, expect } = this.#judged;
+      const { rule, explain } = this.#judged;
+      const expect = explain();
       const subject =
         'subjectAt' in source
           ? source.subjectAt(rule.subject, this.#host as HostObservation, this.#port)
