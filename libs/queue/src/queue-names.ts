@@ -19,6 +19,7 @@ export enum JobName {
   ScanShard = 'scan-shard',
   EvaluateSnapshot = 'evaluate-snapshot',
   EvaluateScopeConfig = 'evaluate-scope-config',
+  EvaluateScanFailure = 'evaluate-scan-failure',
   ExpireWaivers = 'expire-waivers',
   DeliverWebhook = 'deliver-webhook',
   SweepWebhooks = 'sweep-webhooks',
@@ -54,6 +55,12 @@ export interface EvaluateScopeConfigPayload {
   stateId: string;
 }
 
+/** A scan failed for good: judge the scope's latest snapshot again, with that failure in its scan history. */
+export interface EvaluateScanFailurePayload {
+  scanId: string;
+  failure: true;
+}
+
 export interface ExpireWaiversPayload {
   /** ISO time of the sweep slot. */
   slot: string;
@@ -81,6 +88,7 @@ export const jobIds = {
   shard: (scanId: string, seq: number): string => `shard-${scanId}-${seq}`,
   evaluation: (snapshotId: string): string => `evaluate-${snapshotId}`,
   configEvaluation: (scopeId: string, stateId: string): string => `evaluate-config-${scopeId}-${stateId}`,
+  failureEvaluation: (scanId: string): string => `evaluate-failure-${scanId}`,
   waiverSweep: (slot: Date): string => `expire-waivers-${slot.getTime()}`,
   /** The delivery id itself: a retried or repeated enqueue of one delivery adds one job. */
   webhookDelivery: (deliveryId: string): string => deliveryId,

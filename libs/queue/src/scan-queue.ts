@@ -6,6 +6,7 @@ import { AppConfig } from '@driftwatch/config';
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
 import {
+  type EvaluateScanFailurePayload,
   type EvaluateScopeConfigPayload,
   type EvaluateSnapshotPayload,
   type ExpireWaiversPayload,
@@ -96,6 +97,12 @@ export class ScanQueue implements OnApplicationShutdown {
       payload,
       jobIds.configEvaluation(scopeId, stateId),
     );
+  }
+
+  /** One job per failed scan, however often its failure is recorded. */
+  async enqueueFailureEvaluation(scanId: string): Promise<void> {
+    const payload: EvaluateScanFailurePayload = { scanId, failure: true };
+    await this.add(this.evaluations, JobName.EvaluateScanFailure, payload, jobIds.failureEvaluation(scanId));
   }
 
   /** One waiver sweep per slot, however many schedulers run: the job id is the slot. */

@@ -10,6 +10,7 @@ import {
 } from '@driftwatch/application';
 import { errorChain } from '@driftwatch/core';
 import {
+  type EvaluateScanFailurePayload,
   type EvaluateScopeConfigPayload,
   type EvaluateSnapshotPayload,
   type ExpireWaiversPayload,
@@ -22,10 +23,12 @@ import { isFinal, toJobError } from './job-errors';
 export const EVALUATE_JOB_NAMES = [
   JobName.EvaluateSnapshot,
   JobName.EvaluateScopeConfig,
+  JobName.EvaluateScanFailure,
   JobName.ExpireWaivers,
 ] as const;
 
-type EvaluateJobPayload = EvaluateSnapshotPayload | EvaluateScopeConfigPayload | ExpireWaiversPayload;
+type EvaluateJobPayload =
+  EvaluateSnapshotPayload | EvaluateScopeConfigPayload | EvaluateScanFailurePayload | ExpireWaiversPayload;
 
 @Processor(QueueName.Evaluate)
 export class EvaluateProcessor extends WorkerHost {
@@ -50,6 +53,11 @@ export class EvaluateProcessor extends WorkerHost {
       if (name === JobName.EvaluateScopeConfig) {
         return await this.evaluation.evaluateScopeConfig((job.data as EvaluateScopeConfigPayload).scopeId);
       }
+      if (name === JobName.EvaluateScanFailure) {
+        return await this.evaluation.evaluateAfterScanFailure(
+          (job.data as EvaluateScanFailurePayload).scanId,
+        );
+      }
       const { scanId, snapshotId } = job.data as EvaluateSnapshotPayload;
       return await this.evaluation.evaluateSnapshot(scanId, snapshotId);
     } catch (error: unknown) {
@@ -64,6 +72,14 @@ export class EvaluateProcessor extends WorkerHost {
       this.logger.warn(
         { scopeId: job.data.scopeId, attempt: job.attemptsMade, reason: errorChain(error) },
         "configuration evaluation failed; the scope's next scan judges the documents again",
+      );
+      return;
+    }
+    if ('failure' in job.data) {
+      // The scan is failed already: this only told its scope's findings, and the next scan will.
+      this.logger.warn(
+        { scanId: job.data.scanId, attempt: job.attemptsMade, reason: errorChain(error) },
+        'evaluation after a failed scan failed',
       );
       return;
     }

@@ -116,6 +116,7 @@ export class ScanProcessor implements OnModuleInit, OnApplicationShutdown {
       case JobName.ScanShard:
       case JobName.EvaluateSnapshot:
       case JobName.EvaluateScopeConfig:
+      case JobName.EvaluateScanFailure:
       case JobName.ExpireWaivers:
       case JobName.DeliverWebhook:
       case JobName.SweepWebhooks:

@@ -118,20 +118,45 @@ export class EvaluationService {
   }
 
   /**
+   * A scan failed for good: the scope is not being watched, which coverage rules judge (10.7.2)
+   * from the scan history. No snapshot came of it, so the scope's latest snapshot is judged
+   * again as of the failure, the failure its latest scan; the next completed scan's evaluation
+   * resolves what this opens. Before the scope's first snapshot there is nothing to attach a
+   * finding to: the failed scan and driftwatch_scans_total{outcome="failure"} show it.
+   */
+  async evaluateAfterScanFailure(scanId: string): Promise<EvaluationOutcome> {
+    const scan = await this.scans.findById(scanId);
+    if (!scan || scan.status !== 'failed' || !scan.finishedAt) {
+      return { kind: 'skipped', reason: `scan ${scanId} is not a failed scan` };
+    }
+    const scope = await this.scopes.findLive(scan.scopeId);
+    if (!scope) return { kind: 'skipped', reason: 'the scope no longer exists' };
+    const snapshot = await this.snapshots.latestForScope(scope.id, this.dataSource.manager);
+    if (!snapshot) {
+      return { kind: 'skipped', reason: 'the scope has no snapshot yet to attach a finding to' };
+    }
+    return this.evaluateState(scope, snapshot, null, scan.finishedAt);
+  }
+
+  /**
    * Judges a snapshot with the configuration documents in force, as of the later of the snapshot
-   * and the newest document; `scanId` is the scan to mark completed (none when re-judging).
+   * and the newest document (and of the failed scan, when `failedAt` is given); `scanId` is the
+   * scan to mark completed (none when re-judging).
    */
   private async evaluateState(
     scope: ScopeEntity,
     snapshot: SnapshotEntity,
     scanId: string | null,
+    failedAt?: Date,
   ): Promise<EvaluationOutcome> {
     const policy = await this.policy.active();
     const [{ contextVersion, context, changes }, states] = await Promise.all([
-      this.contexts.load(snapshot, scanId ?? snapshot.scanId),
+      this.contexts.load(snapshot, scanId ?? snapshot.scanId, failedAt),
       this.configDocuments.states(scope.id),
     ]);
-    const { documents, at } = documentFacts(states, snapshot.takenAt);
+    const facts = documentFacts(states, snapshot.takenAt);
+    const { documents } = facts;
+    const at = failedAt && failedAt > facts.at ? failedAt : facts.at;
     const { results } = evaluate(policy, {
       snapshot: {
         id: snapshot.id,

@@ -13,6 +13,8 @@ import { PolicyContextService } from './policy-context.service';
 
 /** How many of the scope's earlier scans coverage rules see. */
 export const SCAN_HISTORY_LIMIT = 100;
+// No scan id: a history that leaves none out.
+const NO_SCAN = '00000000-0000-0000-0000-000000000000';
 
 export interface EvaluationContext {
   /** The context version used (null: none was ever stored). */
@@ -37,10 +39,16 @@ export class EvaluationContextLoader {
     private readonly changes: ChangeRepository,
   ) {}
 
-  async load(snapshot: SnapshotEntity, scanId: string): Promise<EvaluationContext> {
+  /**
+   * `failedAt`: the snapshot is judged again after a scan that failed then, so the scan history
+   * runs to that moment (the failure its latest entry) rather than to the snapshot's own scan.
+   */
+  async load(snapshot: SnapshotEntity, scanId: string, failedAt?: Date): Promise<EvaluationContext> {
     const [{ version, context }, history, changes] = await Promise.all([
       this.contexts.current(),
-      this.inputs.scanHistory(snapshot.scopeId, snapshot.takenAt, scanId, SCAN_HISTORY_LIMIT - 1),
+      failedAt
+        ? this.inputs.scanHistory(snapshot.scopeId, failedAt, NO_SCAN, SCAN_HISTORY_LIMIT)
+        : this.inputs.scanHistory(snapshot.scopeId, snapshot.takenAt, scanId, SCAN_HISTORY_LIMIT - 1),
       this.changes.changesOf(snapshot.id),
     ]);
     const inventory =
@@ -48,7 +56,7 @@ export class EvaluationContextLoader {
         ? context.inventory
         : withLastSeen(context.inventory, await this.inputs.lastSeenUp(snapshot.scopeId, snapshot.seq));
     const scans: ScanRecord[] = [
-      { id: scanId, at: snapshot.takenAt.toISOString(), status: 'completed' },
+      ...(failedAt ? [] : [{ id: scanId, at: snapshot.takenAt.toISOString(), status: 'completed' as const }]),
       ...history.map((s) => ({
         id: s.id,
         at: s.at.toISOString(),

@@ -137,6 +137,8 @@ export class ScanExecutor {
   async markFailed(scanId: string, reason: string): Promise<void> {
     await this.scans.markFailed(scanId, this.clock.now(), reason);
     this.metrics.scanFailed();
+    // The scope's findings learn of it (10.7.2) from an evaluation of its latest snapshot.
+    await this.queue.enqueueFailureEvaluation(scanId);
   }
 
   async markRetrying(scanId: string, reason: string): Promise<void> {
