@@ -1,5 +1,6 @@
 import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 
+import { AUDIT_USAGE, auditCommand } from './commands/audit.command';
 import { COLLECT_USAGE, collectCommand } from './commands/collect.command';
 import { DIFF_USAGE, diffCommand } from './commands/diff.command';
 import { EVALUATE_USAGE, evaluateCommand } from './commands/evaluate.command';
@@ -24,9 +25,12 @@ commands:
   ${GATE_USAGE.split('\n').join('\n  ')}
                                may this deploy go? the API's verdict on a scope or a candidate, or an
                                nmap XML file judged offline (exit 0 pass, 1 fail, 2 error)
+  ${AUDIT_USAGE.split('\n').join('\n  ')}
+                               recompute the audit trail through the API, against the head the last run
+                               kept in --anchor-file (exit 0 intact, 1 broken, 2 error)
 
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.
-diff, policy, evaluate, collect and gate need none of it.`;
+diff, policy, evaluate, collect, gate and audit need none of it.`;
 
 async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -42,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'evaluate') return evaluateCommand(args, out, new Date());
   if (command === 'collect') return collectCommand(args, out, new Date());
   if (command === 'gate') return gateCommand(args, out, (s) => process.stderr.write(`${s}\n`), new Date());
+  if (command === 'audit') return auditCommand(args, out, (s) => process.stderr.write(`${s}\n`));
   if (command !== 'migrate' && command !== 'api-keys')
     throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   // Admin commands load Nest, TypeORM and the config only when used: `diff` starts faster without them.

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import {
@@ -10,6 +10,7 @@ import {
   type Severity,
 } from '@driftwatch/core';
 
+import { readToken, timeoutSeconds } from '@driftwatch/cli/api/api-request';
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 import { readCandidates } from '@driftwatch/cli/gate/candidates';
 import { apiBase, requestGate } from '@driftwatch/cli/gate/gate-client';
@@ -106,13 +107,14 @@ function parse(args: string[]) {
 async function online(values: Values, api: string): Promise<GateResult> {
   const base = apiBase(api);
   if (values.scope === undefined || values.scope === '') usage('--api needs --scope ID');
-  const token = readToken(values);
-  const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600)
-    usage('--timeout must be a number of seconds between 0 and 3600');
+  const token = readToken(values, usage, 'gate');
+  const client = {
+    base,
+    token,
+    timeoutSeconds: timeoutSeconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
+  };
   const failOn = values['fail-on'];
   const mode = values.mode ?? 'all';
-  const client = { base, token, timeoutSeconds };
   if (values.candidate === undefined)
     return requestGate(client, { kind: 'gate', scope: values.scope, failOn, mode });
   const candidate = readCandidates(values.candidate);
@@ -144,23 +146,6 @@ async function offline(values: Values, now: Date): Promise<GateResult> {
     xmlFile,
     failOn: values['fail-on'] as Severity,
   });
-}
-
-/** --token or --token-file (pipelines keep secrets in files), never both. */
-function readToken(values: Values): string {
-  if ((values.token === undefined) === (values['token-file'] === undefined))
-    usage('--api needs exactly one of --token and --token-file');
-  let token = values.token;
-  if (token === undefined) {
-    const file = values['token-file'] as string;
-    try {
-      token = readFileSync(file, 'utf8').trim();
-    } catch (error: unknown) {
-      throw new CliUsageError(`gate: cannot read the token file ${file}: ${errorChain(error)}`);
-    }
-  }
-  if (token === '' || /\s/.test(token)) usage('the token is empty or holds whitespace');
-  return token;
 }
 
 function usage(reason: string): never {
