@@ -113,6 +113,20 @@ describe('CI gate: GET /api/v1/gate', () => {
       .expect(201);
     expect((await gate({ scope: scopeId, failOn: 'high', mode: 'new' })).verdict).toBe('pass');
     expect((await gate({ scope: scopeId, failOn: 'high', mode: 'all' })).verdict).toBe('fail');
+    // A dry run of the same state (nmap XML of it) reads the baseline's approved fingerprints too.
+    const sameState = openPortsXml([{ addr: HOST, ports: [[TELNET_PORT, 'telnet']] }]);
+    const dryRun = async (mode: string) =>
+      (
+        await http()
+          .post('/api/v1/evaluate')
+          .set('Authorization', `Bearer ${keys.ci}`)
+          .send({ scope: scopeId, failOn: 'high', mode, nmapXml: sameState })
+          .expect(200)
+      ).body as GateResponseDto;
+    expect((await dryRun('new')).verdict).toBe('pass');
+    const all = await dryRun('all');
+    expect(all.verdict).toBe('fail');
+    expect(all.findings.every((f) => f.newSinceBaseline === false)).toBe(true);
     // A threshold above every finding passes.
     expect((await gate({ scope: scopeId, failOn: 'critical' })).verdict).toBe('pass');
     await new Promise<void>((resolve) => listener?.close(() => resolve()));

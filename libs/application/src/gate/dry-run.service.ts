@@ -90,7 +90,7 @@ export class DryRunService {
       this.policies.active(),
       current ? this.contexts.load(current, current.scanId) : Promise.resolve(undefined),
       this.configDocuments.states(scope.id),
-      this.baselines.latest(scope.id),
+      this.baselines.latestRef(scope.id),
       this.findings.knownForScope(scope.id, this.dataSource.manager),
     ]);
     // The documents in force, with the candidates in place of those they replace.
@@ -130,13 +130,17 @@ export class DryRunService {
       documents,
       now,
     });
-    const known = new Set(baseline?.fingerprints ?? []);
+    const unique = uniqueResults(results);
+    // Only the candidate's own fingerprints are looked up: a baseline can hold a hundred thousand.
+    const known = baseline
+      ? await this.baselines.approvedOf(baseline.id, [...new Set(unique.map(findingFingerprint))])
+      : new Set<string>();
     const excepted = new Set(statuses.filter((k) => k.status === 'excepted').map((k) => k.fingerprint));
     return judgeGate({
       scope: { id: scope.id, name: scope.name },
       failOn: dto.failOn ?? 'high',
       mode: dto.mode ?? 'all',
-      findings: uniqueResults(results).map((r) => ({
+      findings: unique.map((r) => ({
         ...gateFindingOf(r, baseline ? !known.has(findingFingerprint(r)) : null),
         excepted: excepted.has(findingFingerprint(r)),
       })),

@@ -41,7 +41,7 @@ export class GateService {
     const [latest] = await this.evaluations.listForScope(scope.id, 1);
     const [snapshot, baseline, failing] = await Promise.all([
       latest ? this.snapshots.findById(latest.snapshotId) : Promise.resolve(null),
-      this.baselines.latest(scope.id),
+      this.baselines.latestRef(scope.id),
       this.failingFindings(scope.id),
     ]);
     // The rules of the policy the scope was last judged with (the active one before any evaluation).

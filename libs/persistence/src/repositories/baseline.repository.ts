@@ -22,8 +22,27 @@ export class BaselineRepository {
     return this.repo(manager).save(this.repo(manager).create(baseline));
   }
 
-  async latest(scopeId: string): Promise<BaselineEntity | null> {
-    return this.repo().findOne({ where: { scopeId }, order: { createdAt: 'DESC', id: 'DESC' } });
+  /** The scope's latest baseline by id and time, without its fingerprints (they can be megabytes). */
+  async latestRef(scopeId: string): Promise<{ id: string; takenAt: Date } | null> {
+    const [row]: { id: string; takenAt: Date }[] = await this.dataSource.query(
+      `SELECT id, taken_at AS "takenAt" FROM baselines WHERE scope_id = $1
+       ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [scopeId],
+    );
+    return row ?? null;
+  }
+
+  /** Which of these fingerprints the baseline approved (probes of baseline_fingerprints). */
+  async approvedOf(baselineId: string, fingerprints: readonly string[]): Promise<Set<string>> {
+    const approved = new Set<string>();
+    for (let i = 0; i < fingerprints.length; i += 10_000) {
+      const rows: { fingerprint: string }[] = await this.dataSource.query(
+        `SELECT fingerprint FROM baseline_fingerprints WHERE baseline_id = $1 AND fingerprint = ANY($2::char(64)[])`,
+        [baselineId, fingerprints.slice(i, i + 10_000)],
+      );
+      for (const row of rows) approved.add(row.fingerprint);
+    }
+    return approved;
   }
 
   /**
