@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 
 import { ApiClient } from '@driftwatch/test/api-client';
+import { type CliOutcome, requireBuiltCli, runCli } from '@driftwatch/test/cli';
 import {
   createHttpApp,
   createTestEnvironment,
@@ -16,15 +15,6 @@ import {
   keysForRoles,
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
-
-const run = promisify(execFile);
-const CLI = resolve(__dirname, '../../dist/apps/cli/main.js');
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * `driftwatch audit verify` as an auditor's cron job runs it: the built CLI against a live API,
@@ -42,7 +32,7 @@ describe('driftwatch audit verify (built CLI against a live API)', () => {
   let scopeId: string;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx nest build cli\` first`);
+    requireBuiltCli();
     dir = mkdtempSync(join(tmpdir(), 'dw-audit-'));
     env = await createTestEnvironment();
     app = await createHttpApp(env.config, 'standalone');
@@ -65,17 +55,7 @@ describe('driftwatch audit verify (built CLI against a live API)', () => {
   });
 
   /** The CLI as a cron job starts it: argument array, no shell, no Driftwatch environment. */
-  async function audit(...args: string[]): Promise<Outcome> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, 'audit', ...args], {
-        env: { PATH: process.env.PATH },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error: unknown) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const audit = (...args: string[]): Promise<CliOutcome> => runCli(['audit', ...args]);
 
   const verify = (...args: string[]) => audit('verify', '--api', base, '--token', keys.auditor, ...args);
   const changeScope = (ports: number[]) =>

@@ -1,12 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
-
+import { requireBuiltCli, runCli } from '@driftwatch/test/cli';
 import { createTestEnvironment, type TestEnvironment } from '@driftwatch/test/test-app';
-
-const run = promisify(execFile);
-const CLI = resolve(__dirname, '../../dist/apps/cli/main.js');
 
 /** The built CLI (`npm run -s cli -- ...`, `driftwatch ...`) against a real database. */
 describe('driftwatch CLI', () => {
@@ -14,8 +7,7 @@ describe('driftwatch CLI', () => {
   let cliEnv: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    if (!existsSync(CLI))
-      throw new Error(`${CLI} is missing: npm test builds it; run \`npm run build\` first`);
+    requireBuiltCli();
     env = await createTestEnvironment();
     cliEnv = { PATH: process.env.PATH, DATABASE_URL: env.db.url, REDIS_URL: env.config.redis.url };
   });
@@ -24,15 +16,7 @@ describe('driftwatch CLI', () => {
     await env?.cleanup();
   });
 
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: cliEnv });
-      return { code: 0, stdout, stderr };
-    } catch (error: unknown) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const cli = (...args: string[]) => runCli(args, { env: cliEnv });
 
   it('migrate reports the schema up to date on a migrated database', async () => {
     const { code, stdout } = await cli('migrate');

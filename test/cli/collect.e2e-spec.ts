@@ -1,15 +1,14 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { ApiKeyService } from '@driftwatch/application';
+import { type CliOutcome, requireBuiltCli, runCli } from '@driftwatch/test/cli';
 import { freePort } from '@driftwatch/test/private-redis';
 import {
   createHttpApp,
@@ -20,17 +19,9 @@ import {
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
 
-const run = promisify(execFile);
-const CLI = resolve(__dirname, '../../dist/apps/cli/main.js');
 const ASSET = '192.0.2.5';
 const ASSET_RE = ASSET.replace(/\./g, '\\.');
 const USAGE = /usage: driftwatch collect --kind KIND \(--file FILE \| --from-host\) --asset ASSET/;
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** `sshd -T` output as Debian's openssh-server prints it (abridged). */
 function sshdT(passwords: 'yes' | 'no'): string {
@@ -100,8 +91,7 @@ describe('driftwatch collect (built CLI against a live API)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CLI))
-      throw new Error(`${CLI} is missing: npm test builds it; run \`npm run build\` first`);
+    requireBuiltCli();
     dir = mkdtempSync(join(tmpdir(), 'dw-collect-'));
     env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
     app = await createHttpApp(env.config, 'standalone');
@@ -123,17 +113,7 @@ describe('driftwatch collect (built CLI against a live API)', () => {
   });
 
   /** The CLI as a user starts it: argument array, no shell, no database environment. */
-  async function collect(...args: string[]): Promise<Outcome> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, 'collect', ...args], {
-        env: { PATH: process.env.PATH },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error: unknown) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const collect = (...args: string[]): Promise<CliOutcome> => runCli(['collect', ...args]);
 
   function write(name: string, text: string): string {
     const path = join(dir, name);

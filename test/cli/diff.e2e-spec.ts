@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 
-const run = promisify(execFile);
-const CLI = resolve(__dirname, '../../dist/apps/cli/main.js');
+import { requireBuiltCli, runCli } from '@driftwatch/test/cli';
 
 interface PortSpec {
   port: number;
@@ -47,8 +44,7 @@ describe('driftwatch diff (built CLI)', () => {
   const file = (name: string) => join(dir, name);
 
   beforeAll(() => {
-    if (!existsSync(CLI))
-      throw new Error(`${CLI} is missing: npm test builds it; run \`npm run build\` first`);
+    requireBuiltCli();
     dir = mkdtempSync(join(tmpdir(), 'driftwatch-diff-'));
     writeFileSync(
       file('old.xml'),
@@ -85,18 +81,7 @@ describe('driftwatch diff (built CLI)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH ?? '' },
-        cwd: dir,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error: unknown) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const cli = (...args: string[]) => runCli(args, { cwd: dir });
 
   it('prints one line per change and exits 1 when the scans differ', async () => {
     const { code, stdout, stderr } = await cli('diff', 'old.xml', 'new.xml');

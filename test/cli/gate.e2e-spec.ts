@@ -1,15 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 
 import type { INestApplication } from '@nestjs/common';
 
 import { ApiKeyService } from '@driftwatch/application';
 import type { GateResult } from '@driftwatch/core';
 import { scopeWithSnapshot } from '@driftwatch/test/api-client';
+import { type CliOutcome, requireBuiltCli, runCli } from '@driftwatch/test/cli';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { freePort } from '@driftwatch/test/private-redis';
 import {
@@ -21,18 +20,10 @@ import {
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
 
-const run = promisify(execFile);
-const CLI = resolve(__dirname, '../../dist/apps/cli/main.js');
 const BIN = resolve(__dirname, '../../bin/driftwatch.js');
 const POLICY = resolve(__dirname, '../../policies/pci-dss-v4');
 const HOST = '192.0.2.5';
 const UNKNOWN_SCOPE = '00000000-0000-4000-8000-000000000000';
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * `driftwatch gate` as a CI pipeline runs it: the built CLI against a live API (or offline on a
@@ -53,7 +44,7 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     openPortsXml([{ addr: HOST, ports }], Math.floor(Date.now() / 1000) - 60);
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx nest build cli\` first`);
+    requireBuiltCli();
     dir = mkdtempSync(join(tmpdir(), 'dw-gate-'));
     env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
     app = await createHttpApp(env.config, 'standalone');
@@ -82,22 +73,10 @@ describe('driftwatch gate (built CLI against a live API)', () => {
   });
 
   /** The CLI as a pipeline starts it: argument array, no shell, no Driftwatch environment. */
-  async function gate(...args: string[]): Promise<Outcome> {
-    return runCli(CLI, ...args);
-  }
+  const gate = (...args: string[]): Promise<CliOutcome> => runCli(['gate', ...args]);
 
-  /** `entry` is the built CLI, or the installed package's `driftwatch` binary (bin/driftwatch.js). */
-  async function runCli(entry: string, ...args: string[]): Promise<Outcome> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [entry, 'gate', ...args], {
-        env: { PATH: process.env.PATH },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error: unknown) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  /** The installed package's `driftwatch` binary (bin/driftwatch.js) instead of the built CLI. */
+  const gateViaBin = (...args: string[]): Promise<CliOutcome> => runCli(['gate', ...args], { entry: BIN });
 
   const online = (scope: string, ...args: string[]) =>
     gate('--api', base, '--token', ciKey, '--scope', scope, ...args);
@@ -234,7 +213,7 @@ describe('driftwatch gate (built CLI against a live API)', () => {
 
   it('answers the same through the installed `driftwatch` binary', async () => {
     const telnet = write('bin-telnet.xml', xml([[23, 'telnet']]));
-    const viaBin = await runCli(BIN, '--nmap-xml', telnet, '--policy', POLICY, '--format', 'json');
+    const viaBin = await gateViaBin('--nmap-xml', telnet, '--policy', POLICY, '--format', 'json');
     const viaCli = await gate('--nmap-xml', telnet, '--policy', POLICY, '--format', 'json');
     expect(viaBin.code).toBe(1);
     const verdict = (out: string) => {
@@ -243,7 +222,7 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     };
     expect(verdict(viaBin.stdout)).toEqual(verdict(viaCli.stdout));
     const nobody = `http://127.0.0.1:${await freePort()}`;
-    const unreachable = await runCli(BIN, '--api', nobody, '--token', 'x', '--scope', UNKNOWN_SCOPE);
+    const unreachable = await gateViaBin('--api', nobody, '--token', 'x', '--scope', UNKNOWN_SCOPE);
     expect(unreachable.code).toBe(2);
   });
 });

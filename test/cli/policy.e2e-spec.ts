@@ -1,27 +1,13 @@
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 
-const execFileAsync = promisify(execFile);
-const CLI = resolve(__dirname, '../../dist/apps/cli/main.js');
+import { type CliOutcome, runCli } from '@driftwatch/test/cli';
+
 const PACK = resolve(__dirname, '../../policies/pci-dss-v4');
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error: unknown) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(...args: string[]): Promise<CliOutcome> {
+  return runCli(args, { env: process.env });
 }
 
 const GOOD_RULE = `id: test.telnet

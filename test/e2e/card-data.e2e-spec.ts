@@ -1,8 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
@@ -17,13 +16,13 @@ import {
   randomDigits,
   seededRandom,
 } from '@driftwatch/config-state/pan/testing/pan-generator';
+import { BUILT_CLI, type CliOutcome, runCli } from '@driftwatch/test/cli';
 import { freePort } from '@driftwatch/test/private-redis';
 import { waitFor } from '@driftwatch/test/services';
 import { createTestEnvironment, type TestEnvironment } from '@driftwatch/test/test-app';
 
 const ROOT = resolve(__dirname, '../..');
 const SERVER = join(ROOT, 'dist/apps/standalone/main.js');
-const CLI = join(ROOT, 'dist/apps/cli/main.js');
 const RULE = 'pci-dss-v4.3.2.1-card-data-outside-declared-stores';
 const ASSET = '192.0.2.20';
 const ASSET_RE = ASSET.replace(/\./g, '\\.');
@@ -235,22 +234,15 @@ describe('card data: pan-scan finds planted card numbers and no full PAN is stor
   const apiOutput: string[] = [];
   const cliOutput: string[] = [];
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let outcome: { code: number; stdout: string; stderr: string };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: env.db.url,
-          REDIS_URL: env.config.redis.url,
-          REDIS_PREFIX: env.redisPrefix,
-        },
-      });
-      outcome = { code: 0, stdout, stderr };
-    } catch (error: unknown) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      outcome = { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+  async function cli(...args: string[]): Promise<CliOutcome> {
+    const outcome = await runCli(args, {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: env.db.url,
+        REDIS_URL: env.config.redis.url,
+        REDIS_PREFIX: env.redisPrefix,
+      },
+    });
     cliOutput.push(outcome.stdout, outcome.stderr);
     return outcome;
   }
@@ -283,7 +275,7 @@ describe('card data: pan-scan finds planted card numbers and no full PAN is stor
   }
 
   beforeAll(async () => {
-    for (const file of [SERVER, CLI]) {
+    for (const file of [SERVER, BUILT_CLI]) {
       if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
     }
     dir = mkdtempSync(join(tmpdir(), 'dw-card-data-'));
