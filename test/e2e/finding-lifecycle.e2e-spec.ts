@@ -130,6 +130,9 @@ describe('finding lifecycle: baselines, waivers and the timeline', () => {
       note: 'QSA sign-off',
       takenAt: new Date((T1 + 10) * 1000).toISOString(),
     });
+    // The listing counts the approved set in SQL and shows the baseline as its creation did.
+    const listed = await http().get(`/api/v1/scopes/${scopeId}/baselines`).set(as(keys.analyst)).expect(200);
+    expect(listed.body).toEqual([baseline.body]);
 
     // Two days later FTP appears on another host.
     await importScan(

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 
-import type { BaselineEntity } from '@driftwatch/persistence';
+import type { BaselineSummary } from '@driftwatch/persistence';
 
 export class CreateBaselineDto {
   @ApiPropertyOptional({
@@ -33,14 +33,14 @@ export class BaselineResponseDto {
   @ApiProperty() createdAt!: string;
 }
 
-export function mapBaseline(b: BaselineEntity): BaselineResponseDto {
+export function mapBaseline(b: BaselineSummary): BaselineResponseDto {
   return {
     id: b.id,
     scopeId: b.scopeId,
     snapshotId: b.snapshotId,
     takenAt: b.takenAt.toISOString(),
     policyVersion: b.policyVersion,
-    findingCount: b.fingerprints.length,
+    findingCount: b.findingCount,
     note: b.note,
     approvedBy: b.approvedBy,
     createdAt: b.createdAt.toISOString(),

@@ -86,7 +86,7 @@ export class BaselineService {
           fingerprintsHash: contentHash([...fingerprints].sort()),
         },
       });
-      return mapBaseline(baseline);
+      return mapBaseline({ ...baseline, findingCount: fingerprints.length });
     });
   }
 

@@ -10,6 +10,9 @@ export interface BaselineVerdict {
   known: boolean;
 }
 
+/** A baseline as a listing shows it: the size of its approved set, never the set. */
+export type BaselineSummary = Omit<BaselineEntity, 'fingerprints'> & { findingCount: number };
+
 @Injectable()
 export class BaselineRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -66,7 +69,14 @@ export class BaselineRepository {
     return new Map(rows.map(({ findingId, ...verdict }) => [findingId, verdict]));
   }
 
-  async list(scopeId: string): Promise<BaselineEntity[]> {
-    return this.repo().find({ where: { scopeId }, order: { createdAt: 'DESC', id: 'DESC' } });
+  /** The scope's baselines, newest first; each counts its fingerprints in SQL (a set can be megabytes). */
+  async list(scopeId: string): Promise<BaselineSummary[]> {
+    return this.dataSource.query(
+      `SELECT id, scope_id AS "scopeId", snapshot_id AS "snapshotId", taken_at AS "takenAt",
+              policy_version AS "policyVersion", cardinality(fingerprints) AS "findingCount", note,
+              approved_by AS "approvedBy", created_at AS "createdAt"
+         FROM baselines WHERE scope_id = $1 ORDER BY created_at DESC, id DESC`,
+      [scopeId],
+    );
   }
 }
