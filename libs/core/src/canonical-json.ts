@@ -28,3 +28,26 @@ export function sha256Hex(text: string): string {
 export function contentHash(value: unknown): string {
   return sha256Hex(canonicalJson(value));
 }
+
+/**
+ * `contentHash` of a list, fed one item at a time: the same sha256 as `contentHash(items)`, but
+ * without the whole list's canonical JSON as one string. That string is what a large snapshot
+ * cannot afford: it can pass V8's maximum string length, and building it holds the thread.
+ */
+export class ListContentHash {
+  private readonly hash = createHash('sha256').update('[', 'utf8');
+  private count = 0;
+
+  add(item: unknown): this {
+    this.hash.update(
+      `${this.count++ === 0 ? '' : ','}${item === undefined ? 'null' : canonicalJson(item)}`,
+      'utf8',
+    );
+    return this;
+  }
+
+  /** The hash of the items added so far; the builder is spent afterwards. */
+  digest(): string {
+    return this.hash.update(']', 'utf8').digest('hex');
+  }
+}

@@ -7,3 +7,4 @@ export * from './csv';
 export * from './oscal/assessment-results';
 export * from './oscal/assessment-results.types';
 export * from './uuid-v5';
+export * from './json/pretty-json-parts';

@@ -13,7 +13,7 @@ export type {
   NmapXmlObservers,
   NmapXmlParseResult,
 } from './nmap-xml.parser';
-export { renderNmapXml } from './nmap-xml.writer';
+export { nmapXmlParts, renderNmapXml } from './nmap-xml.writer';
 export type { NmapXmlRenderOptions } from './nmap-xml.writer';
 export { NmapNotFoundError, NmapRunner } from './nmap.runner';
 export type {

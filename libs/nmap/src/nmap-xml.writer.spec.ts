@@ -19,7 +19,7 @@ import {
 } from '@driftwatch/core';
 import { withPortFacts } from './facts';
 import { parseNmapXml, parseNmapXmlWithSax } from './nmap-xml.parser';
-import { renderNmapXml } from './nmap-xml.writer';
+import { nmapXmlParts, renderNmapXml } from './nmap-xml.writer';
 import { parserDocument, parserHost, scannerDocument, scannerHost, SSH_PORT } from './testing/nmap-documents';
 
 const COMMENT = 'Rendered by Driftwatch from stored snapshot 42 -- not a live nmap run';
@@ -490,6 +490,14 @@ describe('renderNmapXml', () => {
       await expectRoundTrip(generated);
       // Generated observations are already in the parser's own shape: the parse is exact.
       expect(await parseNmapXml(renderNmapXml(generated))).toEqual(generated);
+    });
+
+    it.each(SEEDS.slice(0, 5))('seed %d: the parts, one per host, join to the rendered document', (seed) => {
+      const generated = generateObservation(seed);
+      const parts = [...nmapXmlParts(generated, { comment: 'parts' })];
+      expect(parts).toHaveLength(generated.hosts.length + 2);
+      expect(parts.join('')).toBe(renderNmapXml(generated, { comment: 'parts' }));
+      parts.slice(1, -1).forEach((part) => expect(part).toMatch(/^<host[ >][\s\S]*<\/host>\n$/));
     });
 
     it('generates the hard cases the property is about', () => {

@@ -38,11 +38,23 @@ export interface NmapXmlRenderOptions {
  * well-formed and the loss stays visible.
  */
 export function renderNmapXml(observation: NetworkObservation, options: NmapXmlRenderOptions = {}): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n'];
-  if (options.comment !== undefined) out.push(`<!-- ${commentText(options.comment)} -->\n`);
+  return [...nmapXmlParts(observation, options)].join('');
+}
+
+/**
+ * renderNmapXml's text in parts whose concatenation is that text: the prologue and <nmaprun>, one
+ * part per host, then <runstats> and the end. A large snapshot can then be written without its
+ * whole document as one string, and its writer can yield between hosts.
+ */
+export function* nmapXmlParts(
+  observation: NetworkObservation,
+  options: NmapXmlRenderOptions = {},
+): Generator<string, void, undefined> {
+  const head: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n'];
+  if (options.comment !== undefined) head.push(`<!-- ${commentText(options.comment)} -->\n`);
   const { run } = observation;
   const started = epochSeconds(run.startedAt);
-  out.push(
+  head.push(
     `<nmaprun${attributes([
       ['scanner', 'nmap'],
       ['args', run.args],
@@ -52,10 +64,16 @@ export function renderNmapXml(observation: NetworkObservation, options: NmapXmlR
       ['xmloutputversion', '1.05'],
     ])}>\n`,
   );
-  observation.hosts.forEach((host, i) => renderHost(out, host, `hosts[${i}]`));
-  renderRunStats(out, run, started);
-  out.push('</nmaprun>\n');
-  return out.join('');
+  yield head.join('');
+  for (const [i, host] of observation.hosts.entries()) {
+    const out: string[] = [];
+    renderHost(out, host, `hosts[${i}]`);
+    yield out.join('');
+  }
+  const tail: string[] = [];
+  renderRunStats(tail, run, started);
+  tail.push('</nmaprun>\n');
+  yield tail.join('');
 }
 
 type AttributeValue = string | number | undefined;

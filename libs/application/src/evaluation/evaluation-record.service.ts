@@ -1,14 +1,17 @@
+import type { Readable } from 'node:stream';
+
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { canonicalContent, contentHash, DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { canonicalContent, DriftwatchError, ErrorCode, ListContentHash } from '@driftwatch/core';
 import {
   evidenceBundle,
   type OscalAssessmentResultsDocument,
   oscalAssessmentResults,
   type OscalFindingInput,
+  prettyJsonParts,
 } from '@driftwatch/export';
-import { renderNmapXml } from '@driftwatch/nmap';
+import { nmapXmlParts } from '@driftwatch/nmap';
 import {
   AuditRepository,
   EvaluationRepository,
@@ -20,6 +23,7 @@ import {
 } from '@driftwatch/persistence';
 
 import { decodeCursor, encodeCursor, TIMESTAMP_KEY } from '@driftwatch/application/common/cursor';
+import { eachCooperatively, encodeParts } from '@driftwatch/application/common/cooperative';
 import { PolicyProvider } from '@driftwatch/application/evaluation/policy.provider';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
@@ -121,8 +125,11 @@ export class EvaluationRecordService {
   /**
    * A reproducible tar.gz of the evidence: the snapshot's content, the evaluation, the findings it
    * saw failing, the policy version and the audit entries that prove them, with a manifest of hashes.
+   * The snapshot's files are written host by host, yielding between batches, and the archive is
+   * compressed as it streams: a snapshot of tens of thousands of hosts (hundreds of megabytes of
+   * JSON and XML) neither holds the API nor has to fit in one string.
    */
-  async evidence(id: string): Promise<{ fileName: string; archive: Buffer }> {
+  async evidence(id: string): Promise<{ fileName: string; archive: Readable }> {
     const gathered = await this.gather(id);
     const { evaluation, snapshot, failing } = gathered;
     const policyFiles = await this.versions.findByVersion(evaluation.policyVersion);
@@ -146,32 +153,37 @@ export class EvaluationRecordService {
         ? await this.audit.range(snapshotEntry.seq, evaluationEntry.seq)
         : proving;
     const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+    const recomputed = new ListContentHash();
+    await eachCooperatively(hosts, (host) => recomputed.add(host));
+    const snapshotJson = await encodeParts(
+      prettyJsonParts(
+        {
+          id: snapshot.id,
+          scopeId: snapshot.scopeId,
+          takenAt: snapshot.takenAt.toISOString(),
+          contentHash: snapshot.contentHash,
+          recomputedContentHash: recomputed.digest(),
+          run: snapshot.run,
+        },
+        'hosts',
+        hosts,
+      ),
+    );
+    const snapshotXml = await encodeParts(
+      nmapXmlParts(
+        { run: snapshot.run, hosts: stored },
+        {
+          comment: `Rendered by Driftwatch from stored snapshot ${snapshot.id} (content ${snapshot.contentHash})`,
+        },
+      ),
+    );
     const archive = evidenceBundle({
       mtime: evaluation.evaluatedAt,
       files: [
         { name: 'README.txt', content: VERIFY_README },
         { name: 'evaluation.json', content: json(mapEvaluation(evaluation)) },
-        {
-          name: 'snapshot.json',
-          content: json({
-            id: snapshot.id,
-            scopeId: snapshot.scopeId,
-            takenAt: snapshot.takenAt.toISOString(),
-            contentHash: snapshot.contentHash,
-            recomputedContentHash: contentHash(hosts),
-            run: snapshot.run,
-            hosts,
-          }),
-        },
-        {
-          name: 'snapshot.nmap.xml',
-          content: renderNmapXml(
-            { run: snapshot.run, hosts: stored },
-            {
-              comment: `Rendered by Driftwatch from stored snapshot ${snapshot.id} (content ${snapshot.contentHash})`,
-            },
-          ),
-        },
+        { name: 'snapshot.json', content: snapshotJson },
+        { name: 'snapshot.nmap.xml', content: snapshotXml },
         { name: 'findings.json', content: json(failing) },
         {
           name: 'policy.json',

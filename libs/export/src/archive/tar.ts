@@ -1,4 +1,5 @@
-import { gzipSync } from 'node:zlib';
+import { pipeline, Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 
 /**
  * A minimal POSIX ustar writer (IEEE Std 1003.1, pax "ustar Interchange Format"): regular files
@@ -8,7 +9,8 @@ import { gzipSync } from 'node:zlib';
 export interface ArchiveFile {
   /** Relative path with `/` separators, e.g. "evidence/snapshot.xml". */
   name: string;
-  content: Buffer | string;
+  /** The bytes, or the buffers they are made of, in order: a large file need not be one string. */
+  content: Buffer | string | readonly Buffer[];
 }
 
 export interface TarOptions {
@@ -34,6 +36,23 @@ export class ArchiveNameError extends Error {
 
 /** An uncompressed ustar archive of `files`, in the given order. */
 export function tar(files: readonly ArchiveFile[], options: TarOptions): Buffer {
+  return Buffer.concat(tarBuffers(files, options));
+}
+
+/**
+ * `tar` compressed with gzip (RFC 1952; node's zlib writes no name and mtime 0 in the gzip header),
+ * as a stream: zlib compresses on libuv's threads, so a large archive never holds the event loop,
+ * and the archive is never one buffer. Every check (names, sizes, mtime) runs before it is returned.
+ */
+export function tarGz(files: readonly ArchiveFile[], options: TarOptions): Readable {
+  const gzip = createGzip({ level: 9 });
+  // An array source cannot fail; a failing gzip is reported to the reader by the gzip stream.
+  pipeline(Readable.from(tarBuffers(files, options)), gzip, () => undefined);
+  return gzip;
+}
+
+/** The archive as the buffers it is made of: headers, the files' own buffers, padding. */
+function tarBuffers(files: readonly ArchiveFile[], options: TarOptions): Buffer[] {
   const mtime = Math.floor(options.mtime.getTime() / 1000);
   if (!Number.isFinite(mtime) || mtime < 0 || mtime > MAX_SIZE) {
     throw new RangeError(`tar: mtime ${options.mtime.toString()} cannot be written`);
@@ -43,19 +62,21 @@ export function tar(files: readonly ArchiveFile[], options: TarOptions): Buffer 
   for (const file of files) {
     if (seen.has(file.name)) throw new ArchiveNameError(file.name, 'is given twice');
     seen.add(file.name);
-    const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
-    if (content.length > MAX_SIZE) throw new RangeError(`tar: ${file.name} is larger than ustar allows`);
-    parts.push(header(file.name, content.length, mtime), content, Buffer.alloc(padding(content.length)));
+    const chunks = contentChunks(file.content);
+    const length = chunks.reduce((n, c) => n + c.length, 0);
+    if (length > MAX_SIZE) throw new RangeError(`tar: ${file.name} is larger than ustar allows`);
+    parts.push(header(file.name, length, mtime), ...chunks, Buffer.alloc(padding(length)));
   }
   parts.push(Buffer.alloc(2 * BLOCK));
   const size = parts.reduce((n, p) => n + p.length, 0);
   parts.push(Buffer.alloc((RECORD - (size % RECORD)) % RECORD));
-  return Buffer.concat(parts);
+  return parts;
 }
 
-/** `tar` compressed with gzip (RFC 1952; node's zlib writes no name and mtime 0 in the gzip header). */
-export function tarGz(files: readonly ArchiveFile[], options: TarOptions): Buffer {
-  return gzipSync(tar(files, options), { level: 9 });
+/** A file's content as buffers, in order. */
+export function contentChunks(content: ArchiveFile['content']): readonly Buffer[] {
+  if (typeof content === 'string') return [Buffer.from(content, 'utf8')];
+  return Buffer.isBuffer(content) ? [content] : content;
 }
 
 function padding(length: number): number {

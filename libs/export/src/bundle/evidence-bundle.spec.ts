@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 
 import { canonicalJson, sha256Hex } from '@driftwatch/core';
@@ -29,9 +31,9 @@ describe('evidence bundle', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function extract(bundle: Buffer): Promise<string> {
+  async function extract(bundle: Readable): Promise<string> {
     const archive = path.join(dir, 'bundle.tar.gz');
-    await writeFile(archive, bundle);
+    await writeFile(archive, await buffer(bundle));
     const out = path.join(dir, 'out');
     await run('mkdir', [out]);
     await run('tar', ['-xzf', archive, '-C', out]);
@@ -60,7 +62,7 @@ describe('evidence bundle', () => {
 
   it('lists the manifest first, then the files by name', async () => {
     const archive = path.join(dir, 'bundle.tar.gz');
-    await writeFile(archive, evidenceBundle({ files, mtime: MTIME }));
+    await writeFile(archive, await buffer(evidenceBundle({ files, mtime: MTIME })));
     const { stdout } = await run('tar', ['-tzf', archive]);
     expect(stdout.trim().split('\n')).toEqual([
       'manifest.json',
@@ -71,14 +73,23 @@ describe('evidence bundle', () => {
     ]);
   });
 
-  it('is byte-identical for the same files in any order', () => {
-    const a = evidenceBundle({ files, mtime: MTIME });
-    const b = evidenceBundle({ files: [...files].reverse(), mtime: MTIME });
+  it('is byte-identical for the same files in any order', async () => {
+    const a = await buffer(evidenceBundle({ files, mtime: MTIME }));
+    const b = await buffer(evidenceBundle({ files: [...files].reverse(), mtime: MTIME }));
     expect(sha256(a)).toBe(sha256(b));
   });
 
+  it('is byte-identical when a file is given as its buffers rather than whole', async () => {
+    const whole = await buffer(evidenceBundle({ files, mtime: MTIME }));
+    const split = files.map((f) => {
+      const bytes = Buffer.from(f.content);
+      return { name: f.name, content: [bytes.subarray(0, 3), bytes.subarray(3)] };
+    });
+    expect((await buffer(evidenceBundle({ files: split, mtime: MTIME }))).equals(whole)).toBe(true);
+  });
+
   it('changes its manifest hash when any file changes', async () => {
-    const read = async (bundle: Buffer) => {
+    const read = async (bundle: Readable) => {
       const out = await extract(bundle);
       const manifest = JSON.parse(await readFile(path.join(out, MANIFEST_NAME), 'utf8')) as EvidenceManifest;
       await rm(out, { recursive: true });

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 
 import { canonicalJson, sha256Hex } from '@driftwatch/core';
 
-import { ArchiveNameError, type ArchiveFile, tarGz, ustarName } from '@driftwatch/export/archive/tar';
+import {
+  ArchiveNameError,
+  type ArchiveFile,
+  contentChunks,
+  tarGz,
+  ustarName,
+} from '@driftwatch/export/archive/tar';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const EVIDENCE_BUNDLE_FORMAT = 'driftwatch-evidence-bundle/1';
@@ -30,12 +37,13 @@ export interface EvidenceManifest {
 export function evidenceManifest(files: readonly ArchiveFile[]): EvidenceManifest {
   const entries = [...files]
     .map((f) => {
-      const content = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
-      return {
-        name: f.name,
-        size: content.length,
-        sha256: createHash('sha256').update(content).digest('hex'),
-      };
+      const hash = createHash('sha256');
+      let size = 0;
+      for (const chunk of contentChunks(f.content)) {
+        hash.update(chunk);
+        size += chunk.length;
+      }
+      return { name: f.name, size, sha256: hash.digest('hex') };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { format: EVIDENCE_BUNDLE_FORMAT, files: entries, filesSha256: sha256Hex(canonicalJson(entries)) };
@@ -44,8 +52,9 @@ export function evidenceManifest(files: readonly ArchiveFile[]): EvidenceManifes
 /**
  * A reproducible evidence archive (tar.gz): `manifest.json` first, listing every file's name,
  * size and sha256, then the files sorted by name. The same files and mtime give the same bytes.
+ * It is streamed as it is compressed (see tarGz); a bad file name is refused at the call.
  */
-export function evidenceBundle(input: EvidenceBundleInput): Buffer {
+export function evidenceBundle(input: EvidenceBundleInput): Readable {
   for (const f of input.files) {
     if (f.name === MANIFEST_NAME) throw new ArchiveNameError(f.name, 'is reserved for the manifest');
     ustarName(f.name); // refuse unsafe names before any work
