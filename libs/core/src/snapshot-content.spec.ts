@@ -73,6 +73,28 @@ describe('snapshot content', () => {
     expect(rebuilt).toEqual(JSON.parse(JSON.stringify(hosts)));
   });
 
+  it('hashes the stored hosts, host by host, to the sha256 of their canonical JSON as one list', () => {
+    const withFacts = { ...port(443), tls: { versions: ['TLSv1.0'] } } as unknown as PortObservation;
+    const { hosts } = canonicalContent([
+      host('10.0.0.2', [withFacts, port(22)]),
+      host('10.0.0.1', [port(80)]),
+    ]);
+    const stored = hosts.map((h) => ({
+      ...h,
+      ports: h.ports.map(({ protocol, port: n, state, reason, service, scripts }) => ({
+        protocol,
+        port: n,
+        state,
+        reason,
+        service,
+        scripts,
+      })),
+    }));
+    // The value every stored snapshot's audit entry holds: derived facts are not part of it.
+    expect(snapshotContentHash(hosts)).toBe(contentHash(stored));
+    expect(snapshotContentHash([])).toBe(contentHash([]));
+  });
+
   it('hashes host attributes without ports or timing', () => {
     const [a] = hostRecords([host('10.0.0.1', [port(22)])]);
     const [b] = hostRecords([host('10.0.0.1', [], { startTime: '1', endTime: '2' })]);

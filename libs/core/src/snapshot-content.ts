@@ -1,5 +1,5 @@
 import { compareAddresses } from './address-order';
-import { contentHash } from './canonical-json';
+import { contentHash, ListContentHash } from './canonical-json';
 import { DriftwatchError } from './errors';
 import { comparableOutput } from './script-output';
 import type { ObservationRecord } from './observation-intervals';
@@ -98,19 +98,26 @@ export function assembleHosts(
  * can always be checked against what storage holds, whichever parser version derived the facts.
  */
 export function snapshotContentHash(hosts: readonly HostObservation[]): string {
-  return contentHash(
-    hosts.map((host) => ({
-      ...host,
-      ports: host.ports.map(({ protocol, port, state, reason, service, scripts }) => ({
-        protocol,
-        port,
-        state,
-        reason,
-        service,
-        scripts,
-      })),
+  // Host by host: the same sha256 as contentHash of the list, without its canonical JSON as one
+  // string (hundreds of megabytes for tens of thousands of hosts with script output).
+  const hash = new ListContentHash();
+  for (const host of hosts) hash.add(storedHost(host));
+  return hash.digest();
+}
+
+/** A host as its content is stored and hashed: each port without the derived TLS, SSH and HTTP facts. */
+export function storedHost(host: HostObservation): HostObservation {
+  return {
+    ...host,
+    ports: host.ports.map(({ protocol, port, state, reason, service, scripts }) => ({
+      protocol,
+      port,
+      state,
+      reason,
+      service,
+      scripts,
     })),
-  );
+  };
 }
 
 /** The primary address (as `primaryAddress`) with its family, for ordering. */

@@ -6,11 +6,11 @@ import {
   ChainVerifier,
   DriftwatchError,
   type FieldError,
-  snapshotContentHash,
 } from '@driftwatch/core';
 import { AuditRepository, EvaluationRepository, SnapshotRepository } from '@driftwatch/persistence';
 
 import { Clock } from '@driftwatch/application/common/clock';
+import { snapshotContentHashCooperatively } from '@driftwatch/application/common/cooperative';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 
 import { evaluationProof, proofDifferences, snapshotProof } from './audit-proofs';
@@ -137,7 +137,7 @@ export class AuditService {
         detail: `snapshot ${row.id} differs from what entry ${entry.seq} recorded: ${differences.join(', ')}`,
       };
     }
-    const rehashed = snapshotContentHash(await this.content.hostsOf(row));
+    const rehashed = await snapshotContentHashCooperatively(await this.content.hostsOf(row));
     if (rehashed !== entry.details.contentHash) {
       return {
         ...at,

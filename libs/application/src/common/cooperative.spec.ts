@@ -1,4 +1,6 @@
-import { eachCooperatively, encodeParts } from './cooperative';
+import { snapshotContentHash, type HostObservation } from '@driftwatch/core';
+
+import { eachCooperatively, encodeParts, snapshotContentHashCooperatively } from './cooperative';
 
 describe('cooperative batches', () => {
   it('encodes the parts, in order, as UTF-8 buffers of a batch each', async () => {
@@ -31,5 +33,18 @@ describe('cooperative batches', () => {
     );
     await Promise.all([encodeParts(parts(), 2), other]);
     expect(seen).toEqual(['part 0', 'part 1', 'other', 'part 2', 'part 3']);
+  });
+
+  it('hashes a snapshot to snapshotContentHash, across batches', async () => {
+    const hosts = Array.from({ length: 600 }, (_, i): HostObservation => ({
+      status: 'up',
+      addresses: [{ addr: `10.0.${i >> 8}.${i & 255}`, type: 'ipv4' }],
+      hostnames: [],
+      extraPorts: [],
+      os: [],
+      scripts: [],
+      ports: [{ protocol: 'tcp', port: 22, state: 'open', reason: 'syn-ack', scripts: [] }],
+    }));
+    await expect(snapshotContentHashCooperatively(hosts)).resolves.toBe(snapshotContentHash(hosts));
   });
 });

@@ -1,5 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
+import { type HostObservation, ListContentHash, storedHost } from '@driftwatch/core';
+
 // Long CPU work in the API process (a large snapshot's evidence) is cut into batches with a turn
 // of the event loop between them, so the requests arriving meanwhile are served, not held.
 
@@ -30,4 +32,11 @@ export async function encodeParts(parts: Iterable<string>, partsPerBatch = 256):
   }
   if (batch.length > 0) buffers.push(Buffer.from(batch.join(''), 'utf8'));
   return buffers;
+}
+
+/** snapshotContentHash of `hosts`, host by host, cooperatively: the same value. */
+export async function snapshotContentHashCooperatively(hosts: readonly HostObservation[]): Promise<string> {
+  const hash = new ListContentHash();
+  await eachCooperatively(hosts, (host) => hash.add(storedHost(host)));
+  return hash.digest();
 }

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { canonicalContent, DriftwatchError, ErrorCode, ListContentHash } from '@driftwatch/core';
+import { canonicalContent, DriftwatchError, ErrorCode, storedHost } from '@driftwatch/core';
 import {
   evidenceBundle,
   type OscalAssessmentResultsDocument,
@@ -23,7 +23,7 @@ import {
 } from '@driftwatch/persistence';
 
 import { decodeCursor, encodeCursor, TIMESTAMP_KEY } from '@driftwatch/application/common/cursor';
-import { eachCooperatively, encodeParts } from '@driftwatch/application/common/cooperative';
+import { encodeParts, snapshotContentHashCooperatively } from '@driftwatch/application/common/cooperative';
 import { PolicyProvider } from '@driftwatch/application/evaluation/policy.provider';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
@@ -134,17 +134,7 @@ export class EvaluationRecordService {
     const { evaluation, snapshot, failing } = gathered;
     const policyFiles = await this.versions.findByVersion(evaluation.policyVersion);
     const stored = canonicalContent(await this.content.hostsOf(snapshot)).hosts;
-    const hosts = stored.map((host) => ({
-      ...host,
-      ports: host.ports.map(({ protocol, port, state, reason, service, scripts }) => ({
-        protocol,
-        port,
-        state,
-        reason,
-        service,
-        scripts,
-      })),
-    }));
+    const hosts = stored.map(storedHost);
     const [snapshotEntry] = await this.audit.forSubjects('snapshot', [snapshot.id]);
     const [evaluationEntry] = await this.audit.forSubjects('evaluation', [evaluation.id]);
     const proving = [snapshotEntry, evaluationEntry].filter((e) => e !== undefined);
@@ -153,8 +143,6 @@ export class EvaluationRecordService {
         ? await this.audit.range(snapshotEntry.seq, evaluationEntry.seq)
         : proving;
     const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-    const recomputed = new ListContentHash();
-    await eachCooperatively(hosts, (host) => recomputed.add(host));
     const snapshotJson = await encodeParts(
       prettyJsonParts(
         {
@@ -162,7 +150,7 @@ export class EvaluationRecordService {
           scopeId: snapshot.scopeId,
           takenAt: snapshot.takenAt.toISOString(),
           contentHash: snapshot.contentHash,
-          recomputedContentHash: recomputed.digest(),
+          recomputedContentHash: await snapshotContentHashCooperatively(hosts),
           run: snapshot.run,
         },
         'hosts',
