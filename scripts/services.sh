@@ -6,7 +6,8 @@
 #   scripts/services.sh status  # exit 0 when every needed service is up, 3 otherwise
 #
 # Both listen on 127.0.0.1 only, keep data under .run/ and log to .run/*.log. A URL already set
-# in the environment (DATABASE_URL / REDIS_URL) means "use that server": we do not start ours.
+# in the environment (DATABASE_URL / REDIS_URL) means "use that server": we do not start ours,
+# unless it is ours (a shell that sourced .run/services.env).
 # See docs/decisions/0004-local-services.md.
 set -euo pipefail
 
@@ -368,17 +369,30 @@ lock() {
   flock -w 300 9 || die "timed out waiting for another scripts/services.sh (lock .run/services.lock)"
 }
 
+# Is the URL one this checkout's own services serve? A shell that sourced .run/services.env has
+# them in its environment; they are not "another server", and treating them so would rewrite
+# services.env without them. Ours: PostgreSQL with our generated password on loopback, Redis on
+# loopback at the port recorded in .run/redis.port.
+own_database_url() {
+  [[ -s "$PG_PASSWORD_FILE" ]] || return 1
+  [[ "$1" == "postgres://driftwatch:$(cat "$PG_PASSWORD_FILE")@127.0.0.1:"*"/driftwatch" ]]
+}
+own_redis_url() {
+  [[ -s "$REDIS_PORT_FILE" ]] || return 1
+  [[ "$1" == "redis://127.0.0.1:$(tr -d ' \n' <"$REDIS_PORT_FILE")" ]]
+}
+
 cmd_start() {
   ensure_tools
   lock
   PG_PORT=''
   REDIS_PORT=''
-  if [[ -n "${DATABASE_URL:-}" ]]; then
+  if [[ -n "${DATABASE_URL:-}" ]] && ! own_database_url "$DATABASE_URL"; then
     log "DATABASE_URL is set; not starting local PostgreSQL"
   else
     pg_start
   fi
-  if [[ -n "${REDIS_URL:-}" ]]; then
+  if [[ -n "${REDIS_URL:-}" ]] && ! own_redis_url "$REDIS_URL"; then
     log "REDIS_URL is set; not starting local Redis"
   else
     redis_start
