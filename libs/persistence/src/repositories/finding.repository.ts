@@ -118,6 +118,9 @@ export interface RawFindingRow {
   sortKey: string;
 }
 
+/** Rows per statement when an evaluation writes its findings: a few megabytes of parameters at most. */
+const WRITE_CHUNK = 5000;
+
 const utc = (column: string): string => `${column} AT TIME ZONE 'UTC'`;
 
 /** Whether the finding failed at its scope's latest baseline (`b`): null when there is none. */
@@ -255,7 +258,6 @@ export class FindingRepository {
     context: { snapshotId: string; at: Date; policyVersion: string },
     manager: EntityManager,
   ): Promise<void> {
-    const repo = this.repo(manager);
     const transitions: Partial<FindingTransitionEntity>[] = [];
     const transition = (
       findingId: string,
@@ -274,59 +276,81 @@ export class FindingRepository {
         actor: null,
         policyVersion: context.policyVersion,
       });
-    if (plan.create.length > 0) {
-      const created = await repo.save(
-        plan.create.map(({ fingerprint, result }) =>
-          repo.create({
-            scopeId,
-            fingerprint,
-            ruleId: result.ruleId,
-            title: result.title,
-            requirements: result.requirements,
-            severity: result.severity,
-            asset: result.asset,
-            subject: result.subject,
-            port: result.port ?? null,
-            protocol: result.protocol ?? null,
-            message: result.message,
-            remediation: result.remediation ?? null,
-            evidence: result.evidence,
-            status: 'open',
-            firstSeenAt: context.at,
-            lastSeenAt: context.at,
-            resolvedAt: null,
-            firstSnapshotId: context.snapshotId,
-            lastSnapshotId: context.snapshotId,
-            resolvedSnapshotId: null,
-            policyVersion: context.policyVersion,
-          }),
-        ),
-      );
-      for (const f of created) transition(f.id, null, 'open', TRANSITION_REASONS.firstFailed);
-    }
-    for (const { id, to, reopened, result } of plan.seen) {
-      await manager.query(
-        `UPDATE findings SET status = $11, title = $2, requirements = $3, severity = $4, message = $5,
-           remediation = $6, evidence = $7, last_seen_at = $8, last_snapshot_id = $9, resolved_at = NULL,
-           resolved_snapshot_id = NULL, policy_version = $10, port = $12, protocol = $13
-         WHERE id = $1`,
+    // Thousands of findings per evaluation are normal (a /16 with script output gives >100,000):
+    // each step is one statement per chunk of rows, never a round trip or an ORM subject per
+    // finding (TypeORM's save of ~120,000 entities overflows the stack).
+    for (let i = 0; i < plan.create.length; i += WRITE_CHUNK) {
+      const chunk = plan.create.slice(i, i + WRITE_CHUNK);
+      const rows: { id: string; fingerprint: string }[] = await manager.query(
+        `INSERT INTO findings (scope_id, fingerprint, rule_id, title, requirements, severity, asset, subject,
+           port, protocol, message, remediation, evidence, status, first_seen_at, last_seen_at,
+           first_snapshot_id, last_snapshot_id, policy_version)
+         SELECT $1, x.fingerprint, x.rule_id, x.title, ARRAY(SELECT jsonb_array_elements_text(x.requirements)),
+                x.severity, x.asset, x.subject, x.port, x.protocol, x.message, x.remediation, x.evidence,
+                'open', $2, $2, $3, $3, $4
+           FROM unnest($5::text[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::text[],
+                       $12::int[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
+                AS x (fingerprint, rule_id, title, requirements, severity, asset, subject, port, protocol,
+                      message, remediation, evidence)
+         RETURNING id, fingerprint`,
         [
-          id,
-          result.title,
-          result.requirements,
-          result.severity,
-          result.message,
-          result.remediation ?? null,
-          JSON.stringify(result.evidence),
+          scopeId,
           context.at,
           context.snapshotId,
           context.policyVersion,
-          to,
-          result.port ?? null,
-          result.protocol ?? null,
+          chunk.map((c) => c.fingerprint),
+          chunk.map((c) => c.result.ruleId),
+          chunk.map((c) => c.result.title),
+          chunk.map((c) => JSON.stringify(c.result.requirements)),
+          chunk.map((c) => c.result.severity),
+          chunk.map((c) => c.result.asset),
+          chunk.map((c) => c.result.subject),
+          chunk.map((c) => c.result.port ?? null),
+          chunk.map((c) => c.result.protocol ?? null),
+          chunk.map((c) => c.result.message),
+          chunk.map((c) => c.result.remediation ?? null),
+          chunk.map((c) => JSON.stringify(c.result.evidence)),
         ],
       );
-      if (reopened) transition(id, 'resolved', to, TRANSITION_REASONS.failsAgain);
+      const ids = new Map(rows.map((r) => [r.fingerprint, r.id]));
+      for (const { fingerprint } of chunk) {
+        const id = ids.get(fingerprint);
+        if (id === undefined) throw new Error(`finding ${fingerprint} was not inserted`);
+        transition(id, null, 'open', TRANSITION_REASONS.firstFailed);
+      }
+    }
+    for (let i = 0; i < plan.seen.length; i += WRITE_CHUNK) {
+      const chunk = plan.seen.slice(i, i + WRITE_CHUNK);
+      await manager.query(
+        `UPDATE findings f
+            SET status = x.status, title = x.title,
+                requirements = ARRAY(SELECT jsonb_array_elements_text(x.requirements)), severity = x.severity,
+                message = x.message, remediation = x.remediation, evidence = x.evidence, last_seen_at = $1,
+                last_snapshot_id = $2, resolved_at = NULL, resolved_snapshot_id = NULL, policy_version = $3,
+                port = x.port, protocol = x.protocol
+           FROM unnest($4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[],
+                       $11::jsonb[], $12::int[], $13::text[])
+                AS x (id, status, title, requirements, severity, message, remediation, evidence, port, protocol)
+          WHERE f.id = x.id`,
+        [
+          context.at,
+          context.snapshotId,
+          context.policyVersion,
+          chunk.map((c) => c.id),
+          chunk.map((c) => c.to),
+          chunk.map((c) => c.result.title),
+          chunk.map((c) => JSON.stringify(c.result.requirements)),
+          chunk.map((c) => c.result.severity),
+          chunk.map((c) => c.result.message),
+          chunk.map((c) => c.result.remediation ?? null),
+          chunk.map((c) => JSON.stringify(c.result.evidence)),
+          chunk.map((c) => c.result.port ?? null),
+          chunk.map((c) => c.result.protocol ?? null),
+        ],
+      );
+      for (const { id, to, reopened } of chunk) {
+        if (reopened) transition(id, 'resolved', to, TRANSITION_REASONS.failsAgain);
+      }
     }
     if (plan.resolve.length > 0) {
       await manager.query(
