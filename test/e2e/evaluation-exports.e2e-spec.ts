@@ -215,8 +215,19 @@ describe('evaluations and their exports', () => {
       id: string;
       contentHash: string;
       recomputedContentHash: string;
+      hosts: { ports: Record<string, unknown>[] }[];
     };
     expect(snapshot.recomputedContentHash).toBe(snapshot.contentHash);
+    // Each port as stored and hashed, members in one fixed order (the file's bytes are evidence).
+    const ports = snapshot.hosts.flatMap((h) => h.ports);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) {
+      expect(Object.keys(port)).toEqual(
+        ['protocol', 'port', 'state', 'reason', 'service', 'scripts'].filter((k) => k in port),
+      );
+      expect(port).not.toHaveProperty('tls');
+      expect(port).not.toHaveProperty('ssh');
+    }
     // The nmap XML, parsed again as an import would be, is the same content.
     const rendered = await parseNmapXml(Readable.from([read('snapshot.nmap.xml')]), { maxBytes: 1 << 20 });
     expect(snapshotContentHash(canonicalContent(rendered.hosts).hosts)).toBe(snapshot.contentHash);

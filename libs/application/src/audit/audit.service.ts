@@ -137,7 +137,7 @@ export class AuditService {
         detail: `snapshot ${row.id} differs from what entry ${entry.seq} recorded: ${differences.join(', ')}`,
       };
     }
-    const rehashed = await snapshotContentHashCooperatively(await this.content.hostsOf(row));
+    const rehashed = await snapshotContentHashCooperatively(await this.content.storedHostsOf(row));
     if (rehashed !== entry.details.contentHash) {
       return {
         ...at,

@@ -3,12 +3,13 @@ import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { canonicalContent, DriftwatchError, ErrorCode, storedHost } from '@driftwatch/core';
+import { DriftwatchError, ErrorCode, storedHost } from '@driftwatch/core';
 import {
   evidenceBundle,
   type OscalAssessmentResultsDocument,
   oscalAssessmentResults,
   type OscalFindingInput,
+  prettyJsonArrayParts,
   prettyJsonParts,
 } from '@driftwatch/export';
 import { nmapXmlParts } from '@driftwatch/nmap';
@@ -133,8 +134,8 @@ export class EvaluationRecordService {
     const gathered = await this.gather(id);
     const { evaluation, snapshot, failing } = gathered;
     const policyFiles = await this.versions.findByVersion(evaluation.policyVersion);
-    const stored = canonicalContent(await this.content.hostsOf(snapshot)).hosts;
-    const hosts = stored.map(storedHost);
+    // Canonical already (assembleHosts sorts); storedHost fixes each port's member order.
+    const hosts = (await this.content.storedHostsOf(snapshot)).map(storedHost);
     const [snapshotEntry] = await this.audit.forSubjects('snapshot', [snapshot.id]);
     const [evaluationEntry] = await this.audit.forSubjects('evaluation', [evaluation.id]);
     const proving = [snapshotEntry, evaluationEntry].filter((e) => e !== undefined);
@@ -159,7 +160,7 @@ export class EvaluationRecordService {
     );
     const snapshotXml = await encodeParts(
       nmapXmlParts(
-        { run: snapshot.run, hosts: stored },
+        { run: snapshot.run, hosts },
         {
           comment: `Rendered by Driftwatch from stored snapshot ${snapshot.id} (content ${snapshot.contentHash})`,
         },
@@ -172,7 +173,7 @@ export class EvaluationRecordService {
         { name: 'evaluation.json', content: json(mapEvaluation(evaluation)) },
         { name: 'snapshot.json', content: snapshotJson },
         { name: 'snapshot.nmap.xml', content: snapshotXml },
-        { name: 'findings.json', content: json(failing) },
+        { name: 'findings.json', content: await encodeParts(prettyJsonArrayParts(failing)) },
         {
           name: 'policy.json',
           content: json({

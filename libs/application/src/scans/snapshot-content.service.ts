@@ -25,6 +25,18 @@ export class SnapshotContent {
     snapshot: Pick<SnapshotEntity, 'scopeId' | 'seq' | 'missingTargets'>,
     manager?: EntityManager,
   ): Promise<HostObservation[]> {
+    return withPortFacts(await this.storedHostsOf(snapshot, manager));
+  }
+
+  /**
+   * The snapshot's content exactly as stored and hashed: canonical hosts without the facts derived
+   * from script output (what a re-hash and the evidence bundle read; deriving them costs seconds
+   * on a large snapshot).
+   */
+  async storedHostsOf(
+    snapshot: Pick<SnapshotEntity, 'scopeId' | 'seq' | 'missingTargets'>,
+    manager?: EntityManager,
+  ): Promise<HostObservation[]> {
     const [hosts, ports] = await Promise.all([
       this.hostIntervals.rowsAt(snapshot.scopeId, snapshot.seq, manager),
       this.portIntervals.rowsAt(snapshot.scopeId, snapshot.seq, manager),
@@ -32,7 +44,7 @@ export class SnapshotContent {
     const missing = snapshot.missingTargets.map(parseNetwork);
     const observed = (row: { address: string }) =>
       missing.length === 0 || !addressWithinNetworks(row.address, missing);
-    return withPortFacts(assembleHosts(hosts.filter(observed), ports.filter(observed)));
+    return assembleHosts(hosts.filter(observed), ports.filter(observed));
   }
 
   /** The scope's current state for some addresses (all when null), as of the latest snapshot. */

@@ -1,4 +1,4 @@
-import { prettyJsonParts } from './pretty-json-parts';
+import { prettyJsonArrayParts, prettyJsonParts } from './pretty-json-parts';
 
 describe('prettyJsonParts', () => {
   const fields = { id: 'a1', run: { hostsUp: 2, args: 'nmap -p 22\n"x"' }, note: null, skipped: undefined };
@@ -26,4 +26,16 @@ describe('prettyJsonParts', () => {
   it('refuses a list key that is already a field', () => {
     expect(() => [...prettyJsonParts({ hosts: 1 }, 'hosts', [])]).toThrow(/already a field/);
   });
+
+  it.each([
+    ['no items', []],
+    ['items of every JSON kind', [{ a: 'x\ny "q"', b: [{}, []] }, 'text', 0, null, undefined, [[1]]]],
+  ])(
+    'writes a top-level list as JSON.stringify(list, null, 2) and a newline: %s',
+    (_label, items: unknown[]) => {
+      const parts = [...prettyJsonArrayParts(items)];
+      expect(parts.join('')).toBe(`${JSON.stringify(items, null, 2)}\n`);
+      expect(parts).toHaveLength(items.length === 0 ? 1 : items.length + 2);
+    },
+  );
 });

@@ -28,3 +28,18 @@ export function* prettyJsonParts(
 
 const WRAPPER_TAIL = '\n  ]\n}';
 const wrapperHead = (key: string): string => `{\n  ${JSON.stringify(key)}: [\n`;
+
+/** `${JSON.stringify(items, null, 2)}\n` in parts whose concatenation is exactly that text: one per item. */
+export function* prettyJsonArrayParts(items: readonly unknown[]): Generator<string, void, undefined> {
+  if (items.length === 0) {
+    yield '[]\n';
+    return;
+  }
+  yield '[\n';
+  for (let i = 0; i < items.length; i++) {
+    // As a one-item list, the item comes out indented by two spaces: cut off "[\n" and "\n]".
+    const wrapped = JSON.stringify([items[i]], null, 2);
+    yield `${i === 0 ? '' : ',\n'}${wrapped.slice(2, -2)}`;
+  }
+  yield '\n]\n';
+}
