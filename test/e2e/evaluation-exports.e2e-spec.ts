@@ -146,6 +146,8 @@ describe('evaluations and their exports', () => {
     expect(first.headers['content-type']).toMatch(/^application\/json/);
     const again = await http().get(`/api/v1/evaluations/${latest.id}/oscal`).set(as('auditor')).expect(200);
     expect(again.text).toBe(first.text);
+    // Written in parts, read as one: two-space indented JSON, as JSON.stringify writes it.
+    expect(first.text).toBe(JSON.stringify(JSON.parse(first.text), null, 2));
     const document = JSON.parse(first.text) as {
       'assessment-results': {
         results: {

@@ -38,8 +38,7 @@ export class EvaluationsController {
   @Authorize(...READERS)
   @Header('Content-Type', 'application/json; charset=utf-8')
   async oscal(@Param('id', ParseUuidPipe) id: string): Promise<StreamableFile> {
-    const document = await this.evaluations.oscal(id);
-    return new StreamableFile(Buffer.from(JSON.stringify(document, null, 2)), {
+    return new StreamableFile(await this.evaluations.oscalJson(id), {
       type: 'application/json; charset=utf-8',
       disposition: `attachment; filename="driftwatch-oscal-${id}.json"`,
     });

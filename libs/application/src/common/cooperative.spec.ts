@@ -1,6 +1,14 @@
+import { buffer } from 'node:stream/consumers';
+
 import { snapshotContentHash, type HostObservation } from '@driftwatch/core';
 
-import { eachCooperatively, encodeParts, snapshotContentHashCooperatively } from './cooperative';
+import {
+  eachCooperatively,
+  encodedStream,
+  encodeParts,
+  runCooperatively,
+  snapshotContentHashCooperatively,
+} from './cooperative';
 
 describe('cooperative batches', () => {
   it('encodes the parts, in order, as UTF-8 buffers of a batch each', async () => {
@@ -46,5 +54,62 @@ describe('cooperative batches', () => {
       ports: [{ protocol: 'tcp', port: 22, state: 'open', reason: 'syn-ack', scripts: [] }],
     }));
     await expect(snapshotContentHashCooperatively(hosts)).resolves.toBe(snapshotContentHash(hosts));
+  });
+
+  it('runs steps to their result, letting other work run at each pause', async () => {
+    const seen: string[] = [];
+    function* steps(): Generator<void, number, undefined> {
+      seen.push('step 1');
+      yield;
+      seen.push('step 2');
+      return 42;
+    }
+    const other = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        seen.push('other');
+        resolve();
+      }),
+    );
+    const [result] = await Promise.all([runCooperatively(steps()), other]);
+    expect(result).toBe(42);
+    expect(seen).toEqual(['step 1', 'other', 'step 2']);
+  });
+
+  it('streams parts as UTF-8 chunks of about the chunk size, encoding only as they are read', async () => {
+    let written = 0;
+    function* parts() {
+      for (let i = 0; i < 1000; i++) {
+        written++;
+        yield `"é${i}",`;
+      }
+    }
+    const stream = encodedStream(parts(), 40);
+    const first = (await stream[Symbol.asyncIterator]().next()).value as Buffer;
+    // Parts of 5 characters (up to i = 9): the first chunk ends with the part that reaches 40.
+    expect(first.toString('utf8')).toBe(Array.from({ length: 8 }, (_, i) => `"é${i}",`).join(''));
+    expect(written).toBeLessThan(1000);
+    stream.destroy();
+    const all = await buffer(encodedStream(parts(), 7));
+    expect(all.toString('utf8')).toBe(Array.from({ length: 1000 }, (_, i) => `"é${i}",`).join(''));
+  });
+
+  it('lets other work run between chunks even when the reader takes every chunk at once', async () => {
+    const parts = Array.from({ length: 100 }, (_, i) => `part ${i};`);
+    let chunksRead = 0;
+    let chunksReadWhenOtherRan = -1;
+    const other = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        chunksReadWhenOtherRan = chunksRead;
+        resolve();
+      }),
+    );
+    for await (const chunk of encodedStream(parts, 1)) {
+      expect(chunk).toBeInstanceOf(Buffer);
+      chunksRead++;
+    }
+    await other;
+    expect(chunksRead).toBe(100);
+    expect(chunksReadWhenOtherRan).toBeGreaterThan(0);
+    expect(chunksReadWhenOtherRan).toBeLessThan(100);
   });
 });

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import { type HostObservation, ListContentHash, storedHost } from '@driftwatch/core';
@@ -39,4 +40,38 @@ export async function snapshotContentHashCooperatively(hosts: readonly HostObser
   const hash = new ListContentHash();
   await eachCooperatively(hosts, (host) => hash.add(storedHost(host)));
   return hash.digest();
+}
+
+/** Runs work written as steps (a generator that pauses between batches) with a turn of the event loop at each pause. */
+export async function runCooperatively<T>(steps: Generator<unknown, T, undefined>): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await nextTurn();
+  }
+}
+
+/**
+ * Text parts as a byte stream of about `chunkChars` characters per chunk, encoded only as the
+ * reader asks for more, with a turn of the event loop after each chunk: a response of a gigabyte
+ * is never held whole, and a fast reader on loopback (whose socket accepts every write at once,
+ * so the stream never has to wait) cannot keep other requests waiting until the last byte.
+ */
+export function encodedStream(parts: Iterable<string>, chunkChars = 64 * 1024): Readable {
+  async function* chunks(): AsyncGenerator<Buffer, void, undefined> {
+    let batch: string[] = [];
+    let chars = 0;
+    for (const part of parts) {
+      batch.push(part);
+      chars += part.length;
+      if (chars >= chunkChars) {
+        yield Buffer.from(batch.join(''), 'utf8');
+        batch = [];
+        chars = 0;
+        await nextTurn();
+      }
+    }
+    if (batch.length > 0) yield Buffer.from(batch.join(''), 'utf8');
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }

@@ -7,9 +7,8 @@ import { DriftwatchError, ErrorCode, storedHost } from '@driftwatch/core';
 import {
   evidenceBundle,
   type OscalAssessmentResultsDocument,
-  oscalAssessmentResults,
+  oscalAssessmentResultsSteps,
   type OscalFindingInput,
-  prettyJsonArrayParts,
   prettyJsonParts,
 } from '@driftwatch/export';
 import { nmapXmlParts } from '@driftwatch/nmap';
@@ -24,7 +23,12 @@ import {
 } from '@driftwatch/persistence';
 
 import { decodeCursor, encodeCursor, TIMESTAMP_KEY } from '@driftwatch/application/common/cursor';
-import { encodeParts, snapshotContentHashCooperatively } from '@driftwatch/application/common/cooperative';
+import {
+  encodedStream,
+  encodeParts,
+  runCooperatively,
+  snapshotContentHashCooperatively,
+} from '@driftwatch/application/common/cooperative';
 import { PolicyProvider } from '@driftwatch/application/evaluation/policy.provider';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
@@ -103,24 +107,35 @@ export class EvaluationRecordService {
     return mapEvaluation(await this.find(id));
   }
 
+  /**
+   * The evaluation's OSCAL assessment-results document as JSON text (two-space indented),
+   * streamed as it is written: with 100,000 failing findings it is a gigabyte, past V8's
+   * string limit.
+   */
+  async oscalJson(id: string): Promise<Readable> {
+    return encodedStream(prettyJsonParts(await this.oscal(id)));
+  }
+
   /** The evaluation as an OSCAL assessment-results document. */
   async oscal(id: string): Promise<OscalAssessmentResultsDocument> {
     const { evaluation, scopeName, snapshot, rules, failing } = await this.gather(id);
-    return oscalAssessmentResults({
-      evaluation: {
-        id: evaluation.id,
-        scope: { id: evaluation.scopeId, name: scopeName },
-        snapshot: {
-          id: snapshot.id,
-          contentHash: snapshot.contentHash,
-          takenAt: snapshot.takenAt.toISOString(),
+    return runCooperatively(
+      oscalAssessmentResultsSteps({
+        evaluation: {
+          id: evaluation.id,
+          scope: { id: evaluation.scopeId, name: scopeName },
+          snapshot: {
+            id: snapshot.id,
+            contentHash: snapshot.contentHash,
+            takenAt: snapshot.takenAt.toISOString(),
+          },
+          policy: { name: evaluation.policyName, version: evaluation.policyVersion },
+          evaluatedAt: evaluation.evaluatedAt.toISOString(),
         },
-        policy: { name: evaluation.policyName, version: evaluation.policyVersion },
-        evaluatedAt: evaluation.evaluatedAt.toISOString(),
-      },
-      rules,
-      findings: failing,
-    });
+        rules,
+        findings: failing,
+      }),
+    );
   }
 
   /**
@@ -145,18 +160,15 @@ export class EvaluationRecordService {
         : proving;
     const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
     const snapshotJson = await encodeParts(
-      prettyJsonParts(
-        {
-          id: snapshot.id,
-          scopeId: snapshot.scopeId,
-          takenAt: snapshot.takenAt.toISOString(),
-          contentHash: snapshot.contentHash,
-          recomputedContentHash: await snapshotContentHashCooperatively(hosts),
-          run: snapshot.run,
-        },
-        'hosts',
+      jsonFile({
+        id: snapshot.id,
+        scopeId: snapshot.scopeId,
+        takenAt: snapshot.takenAt.toISOString(),
+        contentHash: snapshot.contentHash,
+        recomputedContentHash: await snapshotContentHashCooperatively(hosts),
+        run: snapshot.run,
         hosts,
-      ),
+      }),
     );
     const snapshotXml = await encodeParts(
       nmapXmlParts(
@@ -173,7 +185,7 @@ export class EvaluationRecordService {
         { name: 'evaluation.json', content: json(mapEvaluation(evaluation)) },
         { name: 'snapshot.json', content: snapshotJson },
         { name: 'snapshot.nmap.xml', content: snapshotXml },
-        { name: 'findings.json', content: await encodeParts(prettyJsonArrayParts(failing)) },
+        { name: 'findings.json', content: await encodeParts(jsonFile(failing)) },
         {
           name: 'policy.json',
           content: json({
@@ -242,4 +254,10 @@ export class EvaluationRecordService {
 
 function microseconds(at: Date): string {
   return at.toISOString().replace('Z', '000Z');
+}
+
+/** A JSON file of the bundle: two-space indented, in parts, ending with a newline. */
+function* jsonFile(value: unknown): Generator<string, void, undefined> {
+  yield* prettyJsonParts(value);
+  yield '\n';
 }

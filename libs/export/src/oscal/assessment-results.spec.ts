@@ -1,4 +1,9 @@
-import { oscalAssessmentResults, OSCAL_VERSION, controlId } from './assessment-results';
+import {
+  oscalAssessmentResults,
+  oscalAssessmentResultsSteps,
+  OSCAL_VERSION,
+  controlId,
+} from './assessment-results';
 import { oddFindings, oscalEvaluation, oscalFinding } from './testing/oscal-inputs';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -91,6 +96,17 @@ describe('oscalAssessmentResults', () => {
     const a = JSON.stringify(oscalAssessmentResults(oscalEvaluation(many)));
     const b = JSON.stringify(oscalAssessmentResults(oscalEvaluation([...many].reverse())));
     expect(b).toBe(a);
+  });
+
+  it('builds in steps, pausing between batches of findings, to the same document', () => {
+    const large = Array.from({ length: 2500 }, (_, n) => oscalFinding(n));
+    const steps = oscalAssessmentResultsSteps(oscalEvaluation(large));
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    // Observations and findings each pause after every 1,000.
+    expect(pauses).toBeGreaterThanOrEqual(4);
+    expect(JSON.stringify(step.value)).toBe(JSON.stringify(oscalAssessmentResults(oscalEvaluation(large))));
   });
 
   it('gives another evaluation other UUIDs', () => {

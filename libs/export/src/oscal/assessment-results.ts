@@ -77,6 +77,24 @@ export interface OscalAssessmentResultsInput {
  * and everything is sorted, so the same evaluation always serialises to the same bytes.
  */
 export function oscalAssessmentResults(input: OscalAssessmentResultsInput): OscalAssessmentResultsDocument {
+  const steps = oscalAssessmentResultsSteps(input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Findings or observations built between two pauses of oscalAssessmentResultsSteps. */
+const ITEMS_PER_STEP = 1000;
+
+/**
+ * oscalAssessmentResults as steps: the generator pauses (yields) after every ITEMS_PER_STEP
+ * observations, findings or inventory items and returns the document. A caller that must not
+ * hold its thread for seconds (100,000 findings take about 7 s) resumes it between other work.
+ */
+export function* oscalAssessmentResultsSteps(
+  input: OscalAssessmentResultsInput,
+): Generator<void, OscalAssessmentResultsDocument, undefined> {
   const { evaluation } = input;
   const findings = uniqueSorted(input.findings);
   const rules = new Map([...input.rules].map((r) => [r.id, r]));
@@ -98,6 +116,7 @@ export function oscalAssessmentResults(input: OscalAssessmentResultsInput): Osca
 
   const observations: OscalObservation[] = [];
   for (const group of groupBy(findings, (f) => `${f.ruleId}\u0000${f.asset}`)) {
+    if (observations.length % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
     const first = group[0];
     const rule = rules.get(first.ruleId);
     observations.push({
@@ -128,39 +147,42 @@ export function oscalAssessmentResults(input: OscalAssessmentResultsInput): Osca
     });
   }
 
-  const oscalFindings: OscalFinding[] = findings.flatMap((f) => {
+  const oscalFindings: OscalFinding[] = [];
+  for (const [i, f] of findings.entries()) {
+    if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
     const targets = f.requirements.length > 0 ? sortedUnique(f.requirements) : [f.ruleId];
-    return targets.map((requirement) => ({
-      uuid: uuidV5(`finding:${evaluation.id}:${f.fingerprint}:${requirement}`),
-      title: `${requirement}: ${f.title}`,
-      description: f.message,
-      props: props([
-        ['severity', f.severity],
-        ['rule-id', f.ruleId],
-        ['fingerprint', f.fingerprint],
-        ['finding-id', f.id],
-        ['finding-status', f.status],
-        ['first-failed-at', isoInstant(f.firstFailedAt, 'findings[].firstFailedAt')],
-        ['requirement', requirement],
-        ['snapshot-id', evaluation.snapshot.id],
-        ['snapshot-content-hash', evaluation.snapshot.contentHash],
-        ['policy-version', evaluation.policy.version],
-      ]),
-      origins: [{ actors: [{ type: 'tool', 'actor-uuid': toolUuid }] }],
-      target: {
-        type: 'objective-id',
-        'target-id': controlId(requirement),
-        title: requirement,
-        status: {
-          state: 'not-satisfied',
-          reason: 'fail',
-          ...(f.status === 'excepted' ? { remarks: 'Excepted: failing under a waiver in force.' } : {}),
+    for (const requirement of targets)
+      oscalFindings.push({
+        uuid: uuidV5(`finding:${evaluation.id}:${f.fingerprint}:${requirement}`),
+        title: `${requirement}: ${f.title}`,
+        description: f.message,
+        props: props([
+          ['severity', f.severity],
+          ['rule-id', f.ruleId],
+          ['fingerprint', f.fingerprint],
+          ['finding-id', f.id],
+          ['finding-status', f.status],
+          ['first-failed-at', isoInstant(f.firstFailedAt, 'findings[].firstFailedAt')],
+          ['requirement', requirement],
+          ['snapshot-id', evaluation.snapshot.id],
+          ['snapshot-content-hash', evaluation.snapshot.contentHash],
+          ['policy-version', evaluation.policy.version],
+        ]),
+        origins: [{ actors: [{ type: 'tool', 'actor-uuid': toolUuid }] }],
+        target: {
+          type: 'objective-id',
+          'target-id': controlId(requirement),
+          title: requirement,
+          status: {
+            state: 'not-satisfied',
+            reason: 'fail',
+            ...(f.status === 'excepted' ? { remarks: 'Excepted: failing under a waiver in force.' } : {}),
+          },
         },
-      },
-      'related-observations': [{ 'observation-uuid': observationUuid(f) }],
-      ...(f.remediation ? { remarks: `Remediation: ${f.remediation}` } : {}),
-    }));
-  });
+        'related-observations': [{ 'observation-uuid': observationUuid(f) }],
+        ...(f.remediation ? { remarks: `Remediation: ${f.remediation}` } : {}),
+      });
+  }
 
   const inventory: OscalInventoryItem[] = sortedUnique(findings.map((f) => f.asset)).map((asset) => ({
     uuid: assetUuid(asset),
