@@ -15,6 +15,7 @@ import { ScopeHostDiscovery1765200000000 } from './1765200000000-scope-host-disc
 import { WebhookConfigDrift1765300000000 } from './1765300000000-webhook-config-drift';
 import { BaselineFingerprints1765400000000 } from './1765400000000-baseline-fingerprints';
 import { WebhookSecretOverlap1765500000000 } from './1765500000000-webhook-secret-overlap';
+import { FindingVersions1765600000000 } from './1765600000000-finding-versions';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   WebhookConfigDrift1765300000000,
   BaselineFingerprints1765400000000,
   WebhookSecretOverlap1765500000000,
+  FindingVersions1765600000000,
 ];

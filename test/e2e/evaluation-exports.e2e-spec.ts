@@ -251,4 +251,47 @@ describe('evaluations and their exports', () => {
     expect(policy.version).toBe(latest.policyVersion);
     expect(policy.files.length).toBeGreaterThan(30);
   });
+  it('an evaluation’s exports stay the same bytes after later evaluations reword and resolve its findings', async () => {
+    const [before] = (await evaluations()).items;
+    const download = async (id: string, what: 'oscal' | 'evidence') =>
+      (
+        await http()
+          .get(`/api/v1/evaluations/${id}/${what}`)
+          .set(as('auditor'))
+          .buffer(true)
+          .parse(binary)
+          .expect(200)
+      ).body as Buffer;
+    const oscal = await download(before.id, 'oscal');
+    const evidence = await download(before.id, 'evidence');
+    // Telnet is gone (its findings resolve) and port 21 now answers as another service (the
+    // unapproved-port finding says so): both findings of the earlier evaluation change.
+    await importXml(
+      openPortsXml(
+        [
+          { addr: '192.0.2.1', ports: [[22, 'ssh']] },
+          { addr: '192.0.2.2', ports: [[21, 'ftp-proxy']] },
+        ],
+        1790007200,
+      ),
+    );
+    const [after] = (await evaluations()).items;
+    expect(after.id).not.toBe(before.id);
+    const current = await http()
+      .get(`/api/v1/findings?scope=${scopeId}&status=resolved`)
+      .set(as('analyst'))
+      .expect(200);
+    expect((current.body as { items: { subject: string }[] }).items.map((f) => f.subject)).toContain(
+      'tcp/23',
+    );
+    const latestOscal = (await download(after.id, 'oscal')).toString('utf8');
+    expect(latestOscal).toContain('ftp-proxy');
+    expect(latestOscal).not.toContain('telnet');
+
+    expect((await download(before.id, 'oscal')).equals(oscal)).toBe(true);
+    expect((await download(before.id, 'evidence')).equals(evidence)).toBe(true);
+    const earlier = oscal.toString('utf8');
+    expect(earlier).toContain('telnet');
+    expect(earlier).not.toContain('ftp-proxy');
+  });
 });

@@ -16,6 +16,7 @@ import {
  * An evaluation of a large scope writes well over 100,000 findings at once (a /16 with TLS and
  * SSH script output). FindingRepository.apply writes them in chunked statements; through
  * TypeORM's save, ~120,000 new findings overflowed the call stack and the evaluation failed.
+ * What a finding says is versioned only when it changes (finding_versions).
  */
 describe('writing an evaluation of 130,000 findings', () => {
   const COUNT = 130_000;
@@ -112,5 +113,31 @@ describe('writing an evaluation of 130,000 findings', () => {
     );
     // Seen again: updated in place, no new finding and no transition (nothing changed status).
     expect(second).toEqual({ n: COUNT, seen: COUNT, transitions: COUNT });
+
+    // Every finding was reworded (round 2): one more version each. Seen a third time saying the
+    // same: no version at all, only last seen moves.
+    await evaluate(2, new Date('2026-11-03T00:00:00Z'));
+    const [third] = await dataSource.query<{ versions: number; seen: number; sample: unknown }[]>(
+      `SELECT (SELECT count(*)::int FROM finding_versions v JOIN findings f ON f.id = v.finding_id
+                WHERE f.scope_id = $1) AS versions,
+              (SELECT count(*)::int FROM findings WHERE scope_id = $1
+                 AND last_seen_at = '2026-11-03T00:00:00Z') AS seen,
+              (SELECT jsonb_agg(jsonb_build_object('from', extract(epoch FROM v.valid_from)::bigint, 'message', v.message) ORDER BY v.id)
+                 FROM finding_versions v JOIN findings f ON f.id = v.finding_id
+                WHERE f.scope_id = $1 AND f.asset = '10.0.1.3') AS sample`,
+      [scopeId],
+    );
+    expect(third).toEqual({
+      versions: 2 * COUNT,
+      seen: COUNT,
+      sample: [
+        { from: Date.parse('2026-11-01T00:00:00Z') / 1000, message: 'port 443 "open" on host 259 (round 1)' },
+        { from: Date.parse('2026-11-02T00:00:00Z') / 1000, message: 'port 443 "open" on host 259 (round 2)' },
+      ],
+    });
+    // History is kept, never rewritten.
+    await expect(dataSource.query(`UPDATE finding_versions SET message = 'rewritten'`)).rejects.toThrow(
+      /finding_versions is append-only/,
+    );
   }, 300_000);
 });

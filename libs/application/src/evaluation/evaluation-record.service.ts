@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 
 import { DriftwatchError, ErrorCode, storedHost } from '@driftwatch/core';
 import {
@@ -79,7 +78,6 @@ export class EvaluationRecordService {
     private readonly policies: PolicyProvider,
     private readonly content: SnapshotContent,
     private readonly audit: AuditRepository,
-    private readonly dataSource: DataSource,
   ) {}
 
   async list(scopeId: string, query: ListEvaluationsQueryDto): Promise<EvaluationListResponseDto> {
@@ -220,12 +218,7 @@ export class EvaluationRecordService {
         `snapshot ${evaluation.snapshotId} of evaluation ${id} not found`,
       );
     }
-    const fingerprints = await this.findings.failingAt(
-      evaluation.scopeId,
-      evaluation.at,
-      this.dataSource.manager,
-    );
-    const rows = await this.findings.findByFingerprints(evaluation.scopeId, fingerprints);
+    const rows = await this.findings.failingAsOf(evaluation.scopeId, evaluation.at);
     const failing: OscalFindingInput[] = rows.map((f) => ({
       id: f.id,
       fingerprint: f.fingerprint,

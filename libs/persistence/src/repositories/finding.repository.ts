@@ -300,17 +300,24 @@ export class FindingRepository {
     for (let i = 0; i < plan.create.length; i += WRITE_CHUNK) {
       const chunk = plan.create.slice(i, i + WRITE_CHUNK);
       const rows: { id: string; fingerprint: string }[] = await manager.query(
-        `INSERT INTO findings (scope_id, fingerprint, rule_id, title, requirements, severity, asset, subject,
-           port, protocol, message, remediation, evidence, status, first_seen_at, last_seen_at,
-           first_snapshot_id, last_snapshot_id, policy_version)
-         SELECT $1, x.fingerprint, x.rule_id, x.title, ARRAY(SELECT jsonb_array_elements_text(x.requirements)),
-                x.severity, x.asset, x.subject, x.port, x.protocol, x.message, x.remediation, x.evidence,
-                'open', $2, $2, $3, $3, $4
-           FROM unnest($5::text[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::text[],
-                       $12::int[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
-                AS x (fingerprint, rule_id, title, requirements, severity, asset, subject, port, protocol,
-                      message, remediation, evidence)
-         RETURNING id, fingerprint`,
+        `WITH created AS (
+           INSERT INTO findings (scope_id, fingerprint, rule_id, title, requirements, severity, asset, subject,
+             port, protocol, message, remediation, evidence, status, first_seen_at, last_seen_at,
+             first_snapshot_id, last_snapshot_id, policy_version)
+           SELECT $1, x.fingerprint, x.rule_id, x.title, ARRAY(SELECT jsonb_array_elements_text(x.requirements)),
+                  x.severity, x.asset, x.subject, x.port, x.protocol, x.message, x.remediation, x.evidence,
+                  'open', $2, $2, $3, $3, $4
+             FROM unnest($5::text[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::text[],
+                         $12::int[], $13::text[], $14::text[], $15::text[], $16::jsonb[])
+                  AS x (fingerprint, rule_id, title, requirements, severity, asset, subject, port, protocol,
+                        message, remediation, evidence)
+           RETURNING id, fingerprint, title, requirements, severity, message, remediation, evidence
+         ), versions AS (
+           INSERT INTO finding_versions (finding_id, valid_from, snapshot_id, policy_version, title, requirements,
+                                         severity, message, remediation, evidence)
+           SELECT id, $2, $3, $4, title, requirements, severity, message, remediation, evidence FROM created
+         )
+         SELECT id, fingerprint FROM created`,
         [
           scopeId,
           context.at,
@@ -339,16 +346,29 @@ export class FindingRepository {
     }
     for (let i = 0; i < plan.seen.length; i += WRITE_CHUNK) {
       const chunk = plan.seen.slice(i, i + WRITE_CHUNK);
+      // A version row only where what the finding says changes; every sub-statement sees the rows
+      // as they were before the UPDATE.
       await manager.query(
-        `UPDATE findings f
-            SET status = x.status, title = x.title,
-                requirements = ARRAY(SELECT jsonb_array_elements_text(x.requirements)), severity = x.severity,
+        `WITH x AS (
+           SELECT x.id, x.status, x.title, ARRAY(SELECT jsonb_array_elements_text(x.requirements)) AS requirements,
+                  x.severity, x.message, x.remediation, x.evidence, x.port, x.protocol
+             FROM unnest($4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[],
+                         $11::jsonb[], $12::int[], $13::text[])
+                  AS x (id, status, title, requirements, severity, message, remediation, evidence, port, protocol)
+         ), versions AS (
+           INSERT INTO finding_versions (finding_id, valid_from, snapshot_id, policy_version, title, requirements,
+                                         severity, message, remediation, evidence)
+           SELECT x.id, $1, $2, $3, x.title, x.requirements, x.severity, x.message, x.remediation, x.evidence
+             FROM x JOIN findings f ON f.id = x.id
+            WHERE (f.title, f.requirements, f.severity, f.message, f.remediation, f.evidence)
+                  IS DISTINCT FROM (x.title, x.requirements, x.severity, x.message, x.remediation, x.evidence)
+         )
+         UPDATE findings f
+            SET status = x.status, title = x.title, requirements = x.requirements, severity = x.severity,
                 message = x.message, remediation = x.remediation, evidence = x.evidence, last_seen_at = $1,
                 last_snapshot_id = $2, resolved_at = NULL, resolved_snapshot_id = NULL, policy_version = $3,
                 port = x.port, protocol = x.protocol
-           FROM unnest($4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::text[],
-                       $11::jsonb[], $12::int[], $13::text[])
-                AS x (id, status, title, requirements, severity, message, remediation, evidence, port, protocol)
+           FROM x
           WHERE f.id = x.id`,
         [
           context.at,
@@ -405,14 +425,25 @@ export class FindingRepository {
    * plain rows: an evaluation can fail 100,000 of them, and hydrating that many entities holds the
    * event loop for seconds where the driver's rows arrive in chunks.
    */
-  async findByFingerprints(scopeId: string, fingerprints: readonly string[]): Promise<FindingExportRow[]> {
-    if (fingerprints.length === 0) return [];
+  /**
+   * The scope's findings failing (open or excepted) at a moment, each as it was then: its status
+   * from its transitions and what it said from its versions, so an old evaluation's exports do not
+   * change when later evaluations resolve or reword its findings.
+   */
+  async failingAsOf(scopeId: string, at: Date): Promise<FindingExportRow[]> {
     return this.dataSource.query(
-      `SELECT id, fingerprint, rule_id AS "ruleId", title, requirements, severity, asset, subject, message,
-              remediation, evidence, status, first_seen_at AS "firstSeenAt"
-         FROM findings WHERE scope_id = $1 AND fingerprint = ANY($2::char(64)[])
-        ORDER BY fingerprint`,
-      [scopeId, fingerprints],
+      `SELECT f.id, f.fingerprint, f.rule_id AS "ruleId", v.title, v.requirements, v.severity, f.asset, f.subject,
+              v.message, v.remediation, v.evidence, last.to_status AS status, f.first_seen_at AS "firstSeenAt"
+         FROM findings f
+         JOIN LATERAL (SELECT t.to_status FROM finding_transitions t
+                        WHERE t.finding_id = f.id AND t.at <= $2 ORDER BY t.at DESC, t.id DESC LIMIT 1) last ON true
+         JOIN LATERAL (SELECT v.title, v.requirements, v.severity, v.message, v.remediation, v.evidence
+                         FROM finding_versions v
+                        WHERE v.finding_id = f.id AND v.valid_from <= $2
+                        ORDER BY v.valid_from DESC, v.id DESC LIMIT 1) v ON true
+        WHERE f.scope_id = $1 AND last.to_status IN ('open', 'excepted')
+        ORDER BY f.fingerprint`,
+      [scopeId, at],
     );
   }
 
