@@ -92,7 +92,7 @@ export class EvaluationService {
   ) {}
 
   async evaluateSnapshot(scanId: string, snapshotId: string): Promise<EvaluationOutcome> {
-    const snapshot = await this.snapshots.findById(snapshotId);
+    const snapshot = await this.snapshots.findCommitted(snapshotId);
     if (!snapshot) throw new DriftwatchError(ErrorCode.NotFound, `snapshot ${snapshotId} not found`);
     const scope = await this.scopes.findLive(snapshot.scopeId);
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${snapshot.scopeId} no longer exists`);

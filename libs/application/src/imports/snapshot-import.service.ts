@@ -80,7 +80,8 @@ export class SnapshotImportService {
       finishedAt,
       async ({ snapshotId: id, duplicates }, manager) => {
         await this.scans.attachSnapshot(scanId, id, duplicateWarnings(duplicates), manager);
-        // Inside the transaction: if Redis refuses the job, nothing is stored (503).
+        // Inside the transaction: if Redis refuses the job, nothing is stored (503). A worker that
+        // takes the job before the commit waits for it (SnapshotRepository.findCommitted).
         await this.queue.enqueueEvaluation(scanId, id);
       },
       { actor },

@@ -5,6 +5,8 @@ import { SnapshotEntity } from '@driftwatch/persistence/entities';
 
 export type NewSnapshot = Omit<SnapshotEntity, 'id'>;
 
+const writerLockKey = (snapshotId: string) => `driftwatch.snapshot-writer:${snapshotId}`;
+
 @Injectable()
 export class SnapshotRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -13,10 +15,31 @@ export class SnapshotRepository {
     return (manager ?? this.dataSource.manager).getRepository(SnapshotEntity);
   }
 
+  /**
+   * Inserts a snapshot; the inserting transaction holds the snapshot's lock until it ends, so a
+   * reader that finds no such snapshot can wait for that transaction (findCommitted).
+   */
   async insert(snapshot: NewSnapshot, manager: EntityManager): Promise<SnapshotEntity> {
     const entity = this.repo(manager).create(snapshot);
     await this.repo(manager).insert(entity);
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [writerLockKey(entity.id)]);
     return entity;
+  }
+
+  /**
+   * The snapshot, waiting for the transaction that stores it if that is still open: the job that
+   * evaluates an imported snapshot is enqueued inside that transaction (a refused job stores
+   * nothing), so a worker can take it before the commit. Without the wait it would find nothing
+   * and retry only after the queue's backoff.
+   */
+  async findCommitted(id: string): Promise<SnapshotEntity | null> {
+    const found = await this.findById(id);
+    if (found) return found;
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [writerLockKey(id)]);
+      // READ COMMITTED: this statement sees what the writer committed while we waited.
+      return this.repo(manager).findOneBy({ id });
+    });
   }
 
   /** The scope's newest snapshot: the one a new snapshot is diffed against. */
