@@ -324,6 +324,29 @@ describe('finding lifecycle: baselines, waivers and the timeline', () => {
     expect(transitions[0]?.at).toBe(new Date((T1 + 10) * 1000).toISOString());
     expect(transitions[1]?.actor).toMatch(/^[0-9a-f-]{36}$/);
     expect(transitions[3]?.snapshotId).toMatch(/^[0-9a-f-]{36}$/);
+    // What it said never changed: one version, from its first failure.
+    const { versions } = res.body as FindingTimelineDto;
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatchObject({ validFrom: transitions[0]?.at, message: telnet.message });
+
+    // Port 21 now answers as telnet: the same finding (rule, asset, port) says something else.
+    const ftp = await finding(21);
+    await importScan(
+      nmapXml(T1 + 5 * DAY, [
+        { addr: '192.0.2.5', ports: [[22, 'ssh']] },
+        { addr: '192.0.2.6', ports: [[21, 'telnet']] },
+      ]),
+    );
+    expect((await finding(21)).id).toBe(ftp.id);
+    const reworded = await http()
+      .get(`/api/v1/findings/${ftp.id}/timeline`)
+      .set(as(keys.auditor))
+      .expect(200);
+    expect((reworded.body as FindingTimelineDto).versions.map((v) => v.message)).toEqual([
+      ftp.message,
+      ftp.message.replace('runs ftp', 'runs telnet'),
+    ]);
+    expect(ftp.message).toContain('runs ftp');
     await http()
       .get('/api/v1/findings/00000000-0000-4000-8000-000000000000/timeline')
       .set(as(keys.auditor))

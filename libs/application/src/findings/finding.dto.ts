@@ -17,6 +17,7 @@ import {
   FINDING_SORTS,
   type FindingSort,
   type FindingTransitionEntity,
+  type FindingVersionRow,
   type WaiverEntity,
 } from '@driftwatch/persistence';
 
@@ -215,10 +216,41 @@ export class FindingTransitionDto {
   @ApiProperty({ nullable: true, type: String }) policyVersion!: string | null;
 }
 
+export class FindingVersionDto {
+  @ApiProperty({ description: 'The evaluation from which the finding said this' }) validFrom!: string;
+  @ApiProperty({ nullable: true, type: String }) snapshotId!: string | null;
+  @ApiProperty() policyVersion!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ type: [String] }) requirements!: string[];
+  @ApiProperty({ enum: SEVERITIES }) severity!: Severity;
+  @ApiProperty() message!: string;
+  @ApiProperty({ nullable: true, type: String }) remediation!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) evidence!: Record<string, unknown>;
+}
+
 export class FindingTimelineDto {
   @ApiProperty() finding!: FindingResponseDto;
   @ApiProperty({ type: [FindingTransitionDto], description: 'Every status change, oldest first' })
   transitions!: FindingTransitionDto[];
+  @ApiProperty({
+    type: [FindingVersionDto],
+    description: 'What the finding said (title, severity, message, evidence…), oldest first: one per change',
+  })
+  versions!: FindingVersionDto[];
+}
+
+export function mapVersion(v: FindingVersionRow): FindingVersionDto {
+  return {
+    validFrom: v.validFrom.toISOString(),
+    snapshotId: v.snapshotId,
+    policyVersion: v.policyVersion,
+    title: v.title,
+    requirements: v.requirements,
+    severity: v.severity,
+    message: v.message,
+    remediation: v.remediation,
+    evidence: v.evidence,
+  };
 }
 
 export function mapTransition(t: FindingTransitionEntity): FindingTransitionDto {

@@ -23,6 +23,7 @@ import {
   type ListFindingsQueryDto,
   mapFinding,
   mapTransition,
+  mapVersion,
 } from './finding.dto';
 
 @Injectable()
@@ -71,11 +72,14 @@ export class FindingService {
     return mapped;
   }
 
-  /** The finding and every status change it went through, oldest first. */
+  /** The finding, every status change it went through and every change of what it said, oldest first. */
   async timeline(id: string): Promise<FindingTimelineDto> {
     const finding = await this.get(id);
-    const transitions = await this.findings.timeline(id);
-    return { finding, transitions: transitions.map(mapTransition) };
+    const [transitions, versions] = await Promise.all([
+      this.findings.timeline(id),
+      this.findings.versions(id),
+    ]);
+    return { finding, transitions: transitions.map(mapTransition), versions: versions.map(mapVersion) };
   }
 
   /** Adds baseline status and the waiver in force, two queries for the whole page. */

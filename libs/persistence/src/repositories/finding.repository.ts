@@ -136,6 +136,19 @@ export type FindingExportRow = Pick<
   | 'firstSeenAt'
 >;
 
+/** What a finding said from one evaluation on (finding_versions). */
+export interface FindingVersionRow {
+  validFrom: Date;
+  snapshotId: string | null;
+  policyVersion: string;
+  title: string;
+  requirements: string[];
+  severity: FindingEntity['severity'];
+  message: string;
+  remediation: string | null;
+  evidence: Record<string, unknown>;
+}
+
 /** Rows per statement when an evaluation writes its findings: a few megabytes of parameters at most. */
 const WRITE_CHUNK = 5000;
 
@@ -453,6 +466,16 @@ export class FindingRepository {
       .setLock('pessimistic_write')
       .where('f.id = :id', { id })
       .getOne();
+  }
+
+  /** What the finding said over time, oldest first: a row each time an evaluation changed it. */
+  async versions(findingId: string): Promise<FindingVersionRow[]> {
+    return this.dataSource.query(
+      `SELECT valid_from AS "validFrom", snapshot_id AS "snapshotId", policy_version AS "policyVersion", title,
+              requirements, severity, message, remediation, evidence
+         FROM finding_versions WHERE finding_id = $1 ORDER BY valid_from, id`,
+      [findingId],
+    );
   }
 
   async timeline(findingId: string): Promise<FindingTransitionEntity[]> {
