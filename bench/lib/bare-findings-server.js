@@ -51,22 +51,45 @@ async function page(url) {
   return `{"items":[${items.map(findingJson).join(',')}],"nextCursor":${JSON.stringify(nextCursor)},"limit":${limit}}`;
 }
 
+// SIGTERM ends the pool only once no request is using it: a keep-alive connection can still be
+// answering when the server stops listening.
+let stopping = false;
+let inFlight = 0;
+let finished = false;
+const finish = () => {
+  if (finished) return;
+  finished = true;
+  void pool.end().then(() => process.exit(0));
+};
+
 const server = http.createServer((req, res) => {
   const answer = async () => {
+    if (stopping) return [503, '{}'];
     if (req.method !== 'GET' || !req.url.startsWith('/api/v1/findings?')) return [404, '{}'];
     if (!(await authenticated(req.headers.authorization))) return [401, '{}'];
     return [200, await page(req.url)];
   };
-  answer().then(
-    ([status, body]) => {
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(body);
-    },
-    (error) => {
-      process.stderr.write(`${error.stack}\n`);
-      res.writeHead(500).end();
-    },
-  );
+  inFlight += 1;
+  answer()
+    .then(
+      ([status, body]) => {
+        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(body);
+      },
+      (error) => {
+        process.stderr.write(`${error.stack}\n`);
+        res.writeHead(500).end();
+      },
+    )
+    .finally(() => {
+      inFlight -= 1;
+      if (stopping && inFlight === 0) finish();
+    });
 });
 server.listen(Number(PORT), '127.0.0.1', () => process.stdout.write('listening\n'));
-process.on('SIGTERM', () => server.close(() => pool.end().then(() => process.exit(0))));
+process.on('SIGTERM', () => {
+  stopping = true;
+  server.close();
+  server.closeIdleConnections();
+  if (inFlight === 0) finish();
+});
