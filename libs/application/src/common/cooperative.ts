@@ -22,16 +22,7 @@ export async function eachCooperatively<T>(
 /** UTF-8 buffers of text parts (e.g. one per host of a snapshot), a batch per buffer, cooperatively. */
 export async function encodeParts(parts: Iterable<string>, partsPerBatch = 256): Promise<Buffer[]> {
   const buffers: Buffer[] = [];
-  let batch: string[] = [];
-  for (const part of parts) {
-    batch.push(part);
-    if (batch.length === partsPerBatch) {
-      buffers.push(Buffer.from(batch.join(''), 'utf8'));
-      batch = [];
-      await nextTurn();
-    }
-  }
-  if (batch.length > 0) buffers.push(Buffer.from(batch.join(''), 'utf8'));
+  for await (const buffer of encodedBatches(parts, (count) => count === partsPerBatch)) buffers.push(buffer);
   return buffers;
 }
 
@@ -58,20 +49,31 @@ export async function runCooperatively<T>(steps: Generator<unknown, T, undefined
  * so the stream never has to wait) cannot keep other requests waiting until the last byte.
  */
 export function encodedStream(parts: Iterable<string>, chunkChars = 64 * 1024): Readable {
-  async function* chunks(): AsyncGenerator<Buffer, void, undefined> {
-    let batch: string[] = [];
-    let chars = 0;
-    for (const part of parts) {
-      batch.push(part);
-      chars += part.length;
-      if (chars >= chunkChars) {
-        yield Buffer.from(batch.join(''), 'utf8');
-        batch = [];
-        chars = 0;
-        await nextTurn();
-      }
+  return Readable.from(
+    encodedBatches(parts, (_, chars) => chars >= chunkChars),
+    { objectMode: false },
+  );
+}
+
+/**
+ * The parts joined into batches, each batch ended when `full(parts, characters)` says so and
+ * encoded as UTF-8, with a turn of the event loop after every full batch.
+ */
+async function* encodedBatches(
+  parts: Iterable<string>,
+  full: (count: number, chars: number) => boolean,
+): AsyncGenerator<Buffer, void, undefined> {
+  let batch: string[] = [];
+  let chars = 0;
+  for (const part of parts) {
+    batch.push(part);
+    chars += part.length;
+    if (full(batch.length, chars)) {
+      yield Buffer.from(batch.join(''), 'utf8');
+      batch = [];
+      chars = 0;
+      await nextTurn();
     }
-    if (batch.length > 0) yield Buffer.from(batch.join(''), 'utf8');
   }
-  return Readable.from(chunks(), { objectMode: false });
+  if (batch.length > 0) yield Buffer.from(batch.join(''), 'utf8');
 }
