@@ -487,4 +487,34 @@ describe('tamper-evident audit trail', () => {
     expect(await entries()).toHaveLength(before);
     await waitFor('the trail to stay intact', async () => ((await verify()).valid ? true : undefined));
   });
+
+  it('records an id the client spelled in upper case in its canonical form, and the chain still verifies', async () => {
+    const upper = scopeId.toUpperCase();
+    const before = (await entries()).length;
+    const updates = (await entries(`&subjectId=${scopeId}&action=scope.updated`)).length;
+    const patched = await http()
+      .patch(`/api/v1/scopes/${upper}`)
+      .set(as('analyst'))
+      .send({ approvedPorts: [22, 443] })
+      .expect(200);
+    expect((patched.body as { id: string }).id).toBe(scopeId);
+    const baseline = await http()
+      .post(`/api/v1/scopes/${upper}/baselines`)
+      .set(as('analyst'))
+      .send({ note: 'upper-case path' })
+      .expect(201);
+    expect((baseline.body as { scopeId: string }).scopeId).toBe(scopeId);
+
+    const added = (await entries()).slice(before);
+    expect(
+      added.map((e) => [e.action, e.subjectId === scopeId || e.subjectType !== 'scope', e.scopeId]),
+    ).toEqual([
+      ['scope.updated', true, scopeId],
+      ['baseline.approved', true, scopeId],
+    ]);
+    // Hashed over the upper-case spelling, the entries could never verify (the uuid column
+    // returns lower case), and verify stops at the first break: later tampering would go unseen.
+    expect(await verify()).toMatchObject({ valid: true, firstBroken: null });
+    expect(await entries(`&subjectId=${scopeId}&action=scope.updated`)).toHaveLength(updates + 1);
+  });
 });

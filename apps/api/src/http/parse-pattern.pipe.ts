@@ -29,12 +29,19 @@ export class ParsePatternPipe implements PipeTransform<unknown, string> {
 }
 
 /**
- * A UUID path parameter. Nest's ParseUuidPipe answers 400 with only "Validation failed (uuid is
- * expected)": this one names the parameter in `fields` like every other refusal.
+ * A UUID path parameter, in its canonical lower case. Nest's ParseUuidPipe answers 400 with only
+ * "Validation failed (uuid is expected)": this one names the parameter in `fields` like every
+ * other refusal. Lower case because PostgreSQL's uuid columns return it so: an id echoed or
+ * hashed as the client spelled it (`/scopes/39C7…`) would differ from the same id read back, and
+ * an audit entry hashed over the upper-case spelling would never verify.
  */
 @Injectable()
 export class ParseUuidPipe extends ParsePatternPipe {
   constructor() {
     super(UUID, 'must be a UUID');
+  }
+
+  override transform(value: unknown, metadata: ArgumentMetadata): string {
+    return super.transform(value, metadata).toLowerCase();
   }
 }

@@ -53,7 +53,8 @@ export class AuditTrail {
         action: event.action,
         subjectType: event.subjectType,
         subjectId: event.subjectId,
-        scopeId: event.scopeId ?? null,
+        // As the uuid column will return it: a hash over another spelling would never verify.
+        scopeId: event.scopeId?.toLowerCase() ?? null,
         details:
           event.actor.kind === 'key'
             ? { ...event.details, actorRole: event.actor.role }

@@ -446,11 +446,6 @@ export class FindingRepository {
   }
 
   /**
-   * A scope's findings with these fingerprints (an evaluation's failing set), by fingerprint, as
-   * plain rows: an evaluation can fail 100,000 of them, and hydrating that many entities holds the
-   * event loop for seconds where the driver's rows arrive in chunks.
-   */
-  /**
    * The scope's findings failing (open or excepted) at a moment, each as it was then: its status
    * from its transitions and what it said from its versions, so an old evaluation's exports do not
    * change when later evaluations resolve or reword its findings.
