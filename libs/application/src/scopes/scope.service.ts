@@ -82,30 +82,34 @@ export class ScopeService {
   }
 
   async update(id: string, dto: UpdateScopeDto, actor: AuditActor): Promise<ScopeResponseDto> {
-    const entity = await this.findOrThrow(id);
-    const input: ScopeInput = {
-      name: dto.name ?? entity.name,
-      targets: dto.targets ?? entity.targets,
-      ports: dto.ports ?? entity.ports,
-      approvedPorts: dto.approvedPorts ?? entity.approvedPorts,
-      schedule: dto.schedule === undefined ? entity.schedule : dto.schedule,
-      vantage: dto.vantage ?? entity.vantage,
-      scripts: dto.scripts ?? entity.scripts,
-      hostTimeoutSeconds:
-        dto.hostTimeoutSeconds === undefined ? entity.hostTimeoutSeconds : dto.hostTimeoutSeconds,
-      scanTimeoutSeconds:
-        dto.scanTimeoutSeconds === undefined ? entity.scanTimeoutSeconds : dto.scanTimeoutSeconds,
-      hostDiscovery: dto.hostDiscovery ?? entity.hostDiscovery,
-    };
-    this.assertValid(input);
-    const before = auditedScope(entity);
-    Object.assign(entity, {
-      ...input,
-      targets: normaliseTargets(input.targets),
-      approvedPorts: sortedUnique(input.approvedPorts),
-    });
-    const saved = await this.uniqueName(input.name, () =>
+    // Read, merged and written under the row's lock: merged from a copy read before the
+    // transaction, a concurrent delete was undone (deleted_at written back as null) and a
+    // concurrent update's change lost, with a trail whose "before" contradicted the last "after".
+    const saved = await this.uniqueName(dto.name, () =>
       this.dataSource.transaction(async (manager) => {
+        const entity = await this.scopes.lockLive(id, manager);
+        if (!entity) throw scopeNotFound(id);
+        const input: ScopeInput = {
+          name: dto.name ?? entity.name,
+          targets: dto.targets ?? entity.targets,
+          ports: dto.ports ?? entity.ports,
+          approvedPorts: dto.approvedPorts ?? entity.approvedPorts,
+          schedule: dto.schedule === undefined ? entity.schedule : dto.schedule,
+          vantage: dto.vantage ?? entity.vantage,
+          scripts: dto.scripts ?? entity.scripts,
+          hostTimeoutSeconds:
+            dto.hostTimeoutSeconds === undefined ? entity.hostTimeoutSeconds : dto.hostTimeoutSeconds,
+          scanTimeoutSeconds:
+            dto.scanTimeoutSeconds === undefined ? entity.scanTimeoutSeconds : dto.scanTimeoutSeconds,
+          hostDiscovery: dto.hostDiscovery ?? entity.hostDiscovery,
+        };
+        this.assertValid(input);
+        const before = auditedScope(entity);
+        Object.assign(entity, {
+          ...input,
+          targets: normaliseTargets(input.targets),
+          approvedPorts: sortedUnique(input.approvedPorts),
+        });
         const updated = await this.scopes.update(entity, manager);
         await this.audit.record(manager, {
           actor,
@@ -148,12 +152,12 @@ export class ScopeService {
     return entity;
   }
 
-  private async uniqueName<T>(name: string, write: () => Promise<T>): Promise<T> {
+  private async uniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error: unknown) {
       if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
-        throw new DriftwatchError(ErrorCode.Conflict, `A scope named "${name}" already exists`, {
+        throw new DriftwatchError(ErrorCode.Conflict, `A scope named "${name ?? ''}" already exists`, {
           fields: [{ field: 'name', reason: 'is already used by another scope' }],
         });
       }

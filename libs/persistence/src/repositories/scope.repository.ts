@@ -33,6 +33,18 @@ export class ScopeRepository {
     return this.repo(manager).findOneBy({ id, deletedAt: IsNull() });
   }
 
+  /**
+   * A live scope locked for the caller's transaction: an update reads and writes it under the
+   * lock, so a concurrent delete or update cannot be overwritten by a stale copy.
+   */
+  async lockLive(id: string, manager: EntityManager): Promise<ScopeEntity | null> {
+    return this.repo(manager)
+      .createQueryBuilder('s')
+      .setLock('pessimistic_write')
+      .where('s.id = :id AND s.deleted_at IS NULL', { id })
+      .getOne();
+  }
+
   /** Any scope, deleted or not (its scans and history outlive it). */
   async findById(id: string): Promise<ScopeEntity | null> {
     return this.repo().findOneBy({ id });
