@@ -104,6 +104,10 @@ export class ConfigDocumentService {
         principal,
         manager,
       );
+      // Before the trail's entry, which must be the last write: it takes the chain lock.
+      const deliveries = stored.change
+        ? await this.webhookEvents.recordConfigDrift(scope.id, stored.change, manager)
+        : [];
       await this.audit.record(manager, {
         actor: keyActor(principal),
         action: `config-document.${stored.outcome}`,
@@ -120,9 +124,6 @@ export class ConfigDocumentService {
           changeId: stored.change?.id ?? null,
         },
       });
-      const deliveries = stored.change
-        ? await this.webhookEvents.recordConfigDrift(scope.id, stored.change, manager)
-        : [];
       return { ...stored, deliveries };
     });
     await this.webhookEvents.dispatch(result.deliveries);

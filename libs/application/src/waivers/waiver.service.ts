@@ -137,7 +137,10 @@ export class WaiverService {
       if (!waiver) throw new DriftwatchError(ErrorCode.NotFound, `waiver ${id} not found`);
       if (waiver.revokedAt || waiver.expiredAt)
         throw new DriftwatchError(ErrorCode.Conflict, `waiver ${id} is no longer in force`);
-      await this.waivers.markRevoked(id, now, principal.keyId, manager);
+      // Conditional: of two revocations racing, the second finds the waiver ended (409), as it
+      // would after the first had committed.
+      if (!(await this.waivers.markRevoked(id, now, principal.keyId, manager)))
+        throw new DriftwatchError(ErrorCode.Conflict, `waiver ${id} is no longer in force`);
       const finding = await this.reopen(
         waiver.findingId,
         waiver.id,
@@ -146,6 +149,14 @@ export class WaiverService {
         principal.keyId,
         manager,
       );
+      const reopened = finding ? [{ finding, waiverId: waiver.id }] : [];
+      const deliveries = await this.webhookEvents.recordWaiverEnded(
+        waiver.scopeId,
+        'waiver-revoked',
+        reopened,
+        manager,
+      );
+      // Last: the entry takes the chain lock, held until commit.
       await this.audit.record(manager, {
         actor: keyActor(principal),
         action: 'waiver.revoked',
@@ -154,16 +165,7 @@ export class WaiverService {
         scopeId: waiver.scopeId,
         details: { findingId: waiver.findingId },
       });
-      const reopened = finding ? [{ finding, waiverId: waiver.id }] : [];
-      return {
-        revoked: mapWaiver({ ...waiver, revokedAt: now, revokedBy: principal.keyId }),
-        deliveries: await this.webhookEvents.recordWaiverEnded(
-          waiver.scopeId,
-          'waiver-revoked',
-          reopened,
-          manager,
-        ),
-      };
+      return { revoked: mapWaiver({ ...waiver, revokedAt: now, revokedBy: principal.keyId }), deliveries };
     });
     await this.webhookEvents.dispatch(deliveries);
     return revoked;
@@ -197,6 +199,13 @@ export class WaiverService {
             reopenedByScope.set(waiver.scopeId, list);
           }
         }
+        const ids: string[] = [];
+        for (const [scopeId, reopened] of reopenedByScope) {
+          ids.push(
+            ...(await this.webhookEvents.recordWaiverEnded(scopeId, 'waiver-expired', reopened, manager)),
+          );
+        }
+        // Last: the entries take the chain lock, held until commit.
         await this.audit.record(
           manager,
           due.map((waiver) => ({
@@ -208,12 +217,6 @@ export class WaiverService {
             details: { findingId: waiver.findingId, expiresAt: waiver.expiresAt.toISOString() },
           })),
         );
-        const ids: string[] = [];
-        for (const [scopeId, reopened] of reopenedByScope) {
-          ids.push(
-            ...(await this.webhookEvents.recordWaiverEnded(scopeId, 'waiver-expired', reopened, manager)),
-          );
-        }
         return { batch: due.length, deliveries: ids };
       });
       await this.webhookEvents.dispatch(deliveries);

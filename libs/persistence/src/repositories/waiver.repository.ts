@@ -59,8 +59,13 @@ export class WaiverRepository {
     await this.repo(manager).update({ id }, { expiredAt: at });
   }
 
-  async markRevoked(id: string, at: Date, by: string | null, manager: EntityManager): Promise<void> {
-    await this.repo(manager).update({ id }, { revokedAt: at, revokedBy: by });
+  /** Ends a waiver still in force; false when it had already ended (revoked or expired). */
+  async markRevoked(id: string, at: Date, by: string | null, manager: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager).update(
+      { id, revokedAt: IsNull(), expiredAt: IsNull() },
+      { revokedAt: at, revokedBy: by },
+    );
+    return (result.affected ?? 0) > 0;
   }
 
   async list(filter: WaiverFilter): Promise<{ items: WaiverEntity[]; total: number }> {
