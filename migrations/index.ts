@@ -16,6 +16,7 @@ import { WebhookConfigDrift1765300000000 } from './1765300000000-webhook-config-
 import { BaselineFingerprints1765400000000 } from './1765400000000-baseline-fingerprints';
 import { WebhookSecretOverlap1765500000000 } from './1765500000000-webhook-secret-overlap';
 import { FindingVersions1765600000000 } from './1765600000000-finding-versions';
+import { EvaluationFindingMarks1765700000000 } from './1765700000000-evaluation-finding-marks';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   BaselineFingerprints1765400000000,
   WebhookSecretOverlap1765500000000,
   FindingVersions1765600000000,
+  EvaluationFindingMarks1765700000000,
 ];

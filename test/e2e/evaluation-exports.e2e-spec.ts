@@ -294,4 +294,32 @@ describe('evaluations and their exports', () => {
     expect(earlier).toContain('telnet');
     expect(earlier).not.toContain('ftp-proxy');
   });
+
+  it('an evaluation’s exports stay the same bytes after a later evaluation of the same moment', async () => {
+    const [before] = (await evaluations()).items;
+    const download = async (what: 'oscal' | 'evidence') =>
+      (
+        await http()
+          .get(`/api/v1/evaluations/${before.id}/${what}`)
+          .set(as('auditor'))
+          .buffer(true)
+          .parse(binary)
+          .expect(200)
+      ).body as Buffer;
+    const oscal = await download('oscal');
+    const evidence = await download('evidence');
+    // A run older than the scope's latest snapshot: the writer moves its time up to the latest's,
+    // so its evaluation judges the same moment (as a re-evaluation under a new policy does). It
+    // resolves what the earlier evaluation found and opens telnet on another host.
+    await importXml(openPortsXml([{ addr: '192.0.2.5', ports: [[23, 'telnet']] }], 1790000000));
+    const [after] = (await evaluations()).items;
+    expect(after.id).not.toBe(before.id);
+    expect(after.at).toBe(before.at);
+    expect((await download('oscal')).equals(oscal)).toBe(true);
+    expect((await download('evidence')).equals(evidence)).toBe(true);
+    const latest = (await http().get(`/api/v1/evaluations/${after.id}/oscal`).set(as('auditor')).expect(200))
+      .text;
+    expect(latest).toContain('192.0.2.5');
+    expect(oscal.toString('utf8')).not.toContain('192.0.2.5');
+  });
 });

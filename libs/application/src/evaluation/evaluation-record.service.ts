@@ -218,7 +218,10 @@ export class EvaluationRecordService {
         `snapshot ${evaluation.snapshotId} of evaluation ${id} not found`,
       );
     }
-    const rows = await this.findings.failingAsOf(evaluation.scopeId, evaluation.at);
+    const rows = await this.findings.failingAsOf(evaluation.scopeId, {
+      at: evaluation.at,
+      through: evaluation.findingsThrough,
+    });
     const failing: OscalFindingInput[] = rows.map((f) => ({
       id: f.id,
       fingerprint: f.fingerprint,

@@ -23,6 +23,17 @@ export interface EvaluationRecord {
   opened: number;
   seen: number;
   resolved: number;
+  /**
+   * The last finding_transitions and finding_versions ids when the evaluation was recorded: the
+   * findings as it left them. Null for evaluations recorded before these marks existed.
+   */
+  findingsThrough: FindingsThrough | null;
+}
+
+/** A point in the findings' history, by the ids of its append-only tables. */
+export interface FindingsThrough {
+  transitions: number;
+  versions: number;
 }
 
 interface EvaluationRow {
@@ -42,20 +53,37 @@ interface EvaluationRow {
   opened: number;
   seen: number;
   resolved: number;
+  transitions_through: string | null;
+  versions_through: string | null;
 }
 
 const COLUMNS = `id, scope_id, snapshot_id, scan_id, policy_name, policy_version, context_version, at,
-  evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved`;
+  evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved,
+  transitions_through, versions_through`;
 
 @Injectable()
 export class EvaluationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(record: Omit<EvaluationRecord, 'id'>, manager: EntityManager): Promise<EvaluationRecord> {
+  /**
+   * Records an evaluation as the last step of its transaction, marking the findings' history as it
+   * leaves it. The highest ids are those of the whole tables: transitions and versions of this
+   * scope with lower ids are all committed or this transaction's own (it holds every finding of
+   * the scope, and evaluations of a scope run one at a time), and other scopes' rows are never
+   * read through this scope's marks.
+   */
+  async insert(
+    record: Omit<EvaluationRecord, 'id' | 'findingsThrough'>,
+    manager: EntityManager,
+  ): Promise<EvaluationRecord> {
     const [row]: EvaluationRow[] = await manager.query(
       `INSERT INTO evaluations (scope_id, snapshot_id, scan_id, policy_name, policy_version, context_version,
-         at, evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${COLUMNS}`,
+         at, evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved,
+         transitions_through, versions_through)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+               (SELECT coalesce(max(id), 0) FROM finding_transitions),
+               (SELECT coalesce(max(id), 0) FROM finding_versions))
+       RETURNING ${COLUMNS}`,
       [
         record.scopeId,
         record.snapshotId,
@@ -128,5 +156,9 @@ function toRecord(row: EvaluationRow): EvaluationRecord {
     opened: row.opened,
     seen: row.seen,
     resolved: row.resolved,
+    findingsThrough:
+      row.transitions_through === null || row.versions_through === null
+        ? null
+        : { transitions: Number(row.transitions_through), versions: Number(row.versions_through) },
   };
 }

@@ -10,6 +10,7 @@ import {
 } from '@driftwatch/core';
 import { FindingEntity, FindingTransitionEntity } from '@driftwatch/persistence/entities';
 
+import type { FindingsThrough } from './evaluation.repository';
 import { preparedTextQuery } from './prepared-statement';
 
 /** The documented sorts of the findings list: a key, "-" for descending, always tie-broken by id. */
@@ -446,24 +447,39 @@ export class FindingRepository {
   }
 
   /**
-   * The scope's findings failing (open or excepted) at a moment, each as it was then: its status
-   * from its transitions and what it said from its versions, so an old evaluation's exports do not
-   * change when later evaluations resolve or reword its findings.
+   * The scope's findings failing (open or excepted) as an evaluation left them, each as it was
+   * then: its status from its transitions and what it said from its versions, so an old
+   * evaluation's exports do not change when later evaluations resolve or reword its findings.
+   * `through` marks the evaluation's place in that history by id, which tells apart evaluations of
+   * the same moment; evaluations recorded before those marks existed are read by their moment.
    */
-  async failingAsOf(scopeId: string, at: Date): Promise<FindingExportRow[]> {
+  async failingAsOf(
+    scopeId: string,
+    asOf: { at: Date; through: FindingsThrough | null },
+  ): Promise<FindingExportRow[]> {
+    const [transitions, versions, params] = asOf.through
+      ? [
+          't.id <= $2 ORDER BY t.id DESC',
+          'v.id <= $3 ORDER BY v.id DESC',
+          [asOf.through.transitions, asOf.through.versions],
+        ]
+      : [
+          't.at <= $2 ORDER BY t.at DESC, t.id DESC',
+          'v.valid_from <= $2 ORDER BY v.valid_from DESC, v.id DESC',
+          [asOf.at],
+        ];
     return this.dataSource.query(
       `SELECT f.id, f.fingerprint, f.rule_id AS "ruleId", v.title, v.requirements, v.severity, f.asset, f.subject,
               v.message, v.remediation, v.evidence, last.to_status AS status, f.first_seen_at AS "firstSeenAt"
          FROM findings f
          JOIN LATERAL (SELECT t.to_status FROM finding_transitions t
-                        WHERE t.finding_id = f.id AND t.at <= $2 ORDER BY t.at DESC, t.id DESC LIMIT 1) last ON true
+                        WHERE t.finding_id = f.id AND ${transitions} LIMIT 1) last ON true
          JOIN LATERAL (SELECT v.title, v.requirements, v.severity, v.message, v.remediation, v.evidence
                          FROM finding_versions v
-                        WHERE v.finding_id = f.id AND v.valid_from <= $2
-                        ORDER BY v.valid_from DESC, v.id DESC LIMIT 1) v ON true
+                        WHERE v.finding_id = f.id AND ${versions} LIMIT 1) v ON true
         WHERE f.scope_id = $1 AND last.to_status IN ('open', 'excepted')
         ORDER BY f.fingerprint`,
-      [scopeId, at],
+      [scopeId, ...params],
     );
   }
 

@@ -36,7 +36,9 @@ export class SnapshotRepository {
     const found = await this.findById(id);
     if (found) return found;
     return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [writerLockKey(id)]);
+      await manager.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [
+        writerLockKey(id),
+      ]);
       // READ COMMITTED: this statement sees what the writer committed while we waited.
       return this.repo(manager).findOneBy({ id });
     });
