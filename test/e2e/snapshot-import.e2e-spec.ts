@@ -180,4 +180,41 @@ describe('importing nmap XML', () => {
       { field: 'hosts[0]', reason: "192.0.2.200 is not covered by the scope's targets" },
     ]);
   });
+
+  // A snapshot's time never goes backwards, so one dated in 2100 dated every later snapshot of
+  // the scope in 2100: its state "now" was empty, and the gate never found it stale.
+  it('refuses a run dated in the future, naming the times, and stores nothing', async () => {
+    const before = await counts();
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    const xml = nmapXml([{ addr: '192.0.2.5', ports: [[22, 'open', 'ssh']] }])
+      .replace('start="1790000000"', `start="${future}"`)
+      .replace('<finished time="1790000010"', `<finished time="${future + 10}"`);
+    const res = await post(xml).expect(400);
+    expect((res.body as { fields: { field: string; reason: string }[] }).fields).toEqual([
+      { field: 'body.nmaprun.start', reason: expect.stringMatching(/^is in the future \(/) as string },
+      {
+        field: 'body.runstats.finished.time',
+        reason: expect.stringMatching(/^is in the future \(/) as string,
+      },
+    ]);
+    expect(await counts()).toBe(before);
+  });
+
+  it('counts a host the file reports twice once, as it is stored', async () => {
+    const res = await post(
+      nmapXml([
+        { addr: '192.0.2.13', ports: [[22, 'open', 'ssh']] },
+        { addr: '192.0.2.13', ports: [[23, 'open', 'telnet']] },
+        { addr: '192.0.2.14', ports: [[22, 'open', 'ssh']] },
+      ]),
+    ).expect(201);
+    expect((res.body as { hosts: number }).hosts).toBe(2);
+  });
+
+  it('refuses an address in a spelling nmap does not write, naming it', async () => {
+    const res = await post(nmapXml([{ addr: '3221225994', ports: [[22, 'open', 'ssh']] }])).expect(400);
+    expect(JSON.stringify(res.body)).toContain(
+      'address \\"3221225994\\" is not an IPv4 address in dotted decimal',
+    );
+  });
 });

@@ -318,6 +318,14 @@ describe('parseNmapXml', () => {
     });
   });
 
+  it('keeps IPv6 addresses in lower case, as nmap writes them', async () => {
+    const xml = doc(
+      host('').replace('addr="192.0.2.10" addrtype="ipv4"', 'addr="2001:DB8::A" addrtype="ipv6"'),
+    );
+    const { hosts } = await parseNmapXml(xml);
+    expect(hosts[0].addresses).toEqual([{ addr: '2001:db8::a', type: 'ipv6' }]);
+  });
+
   describe('refusals (NmapOutputInvalid)', () => {
     it('refuses a DOCTYPE with an internal subset declaring entities (no entity expansion)', async () => {
       const lol = `<?xml version="1.0"?><!DOCTYPE nmaprun [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><nmaprun args="&b;"></nmaprun>`;
@@ -339,6 +347,22 @@ describe('parseNmapXml', () => {
       // sax never ends a quoted literal in a stray declaration, so the rest is swallowed: still refused.
       await refusal(`<!ENTITY xxe SYSTEM "file:///etc/passwd"><nmaprun></nmaprun>`);
       await refusal(doc('<!ENTITY xxe SYSTEM "file:///etc/passwd">'));
+    });
+
+    it('refuses an address nmap would not write: other spellings of an IPv4 address, or no address at all', async () => {
+      const withAddress = (addr: string, type = 'ipv4') =>
+        doc(host('').replace('addr="192.0.2.10" addrtype="ipv4"', `addr="${addr}" addrtype="${type}"`));
+      // All of them 192.0.2.10 (or .9 for the octal one) to a lenient reader: stored as written,
+      // each would be a host of its own.
+      for (const addr of ['3221225994', '192.0.522', '192.0.2.011', '0xc0.0.2.10', '::ffff:192.0.2.10']) {
+        expect((await refusal(withAddress(addr))).message).toContain(
+          `address "${addr}" is not an IPv4 address in dotted decimal`,
+        );
+      }
+      expect((await refusal(withAddress('1::2::3', 'ipv6'))).message).toContain(
+        'address "1::2::3" is not an IPv6 address',
+      );
+      expect((await refusal(withAddress('x'.repeat(5000)))).message).toContain(`"${'x'.repeat(64)}…"`);
     });
 
     it('refuses truncated output and says where it stopped', async () => {

@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import ipaddr from 'ipaddr.js';
 import sax from 'sax';
 import {
   DOCTYPE_REFUSAL,
@@ -409,8 +410,15 @@ class NmapXmlBuilder implements NmapXmlEvents {
         const addr = a.get('addr');
         const type = a.get('addrtype');
         if (parent === 'host' && addr && (type === 'ipv4' || type === 'ipv6' || type === 'mac')) {
+          const problem = addressProblem(addr, type);
+          if (problem) throw this.fail(problem);
+          // IPv6 in lower case, as nmap prints it: 2001:DB8::1 is the same host as 2001:db8::1.
+          const canonical = type === 'ipv6' ? addr.toLowerCase() : addr;
           host.addresses.push(
-            withOptional<HostAddress>({ addr: own(addr), type }, { vendor: this.shared(a.get('vendor')) }),
+            withOptional<HostAddress>(
+              { addr: own(canonical), type },
+              { vendor: this.shared(a.get('vendor')) },
+            ),
           );
         }
         break;
@@ -677,4 +685,17 @@ function own(value: string): string;
 function own(value: string | undefined): string | undefined;
 function own(value: string | undefined): string | undefined {
   return value === undefined || value.length < 13 ? value : (' ' + value).slice(1);
+}
+
+/**
+ * Why an address is not one nmap writes, or undefined. nmap writes IPv4 in dotted decimal; other
+ * spellings of the same address (3221225994, 192.0.522, 192.0.2.011 read as octal) would be
+ * stored as separate hosts, and their findings would never meet the address's other evidence.
+ */
+function addressProblem(addr: string, type: 'ipv4' | 'ipv6' | 'mac'): string | undefined {
+  const shown = addr.length > 64 ? `${addr.slice(0, 64)}…` : addr;
+  if (type === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(addr))
+    return `address "${shown}" is not an IPv4 address in dotted decimal`;
+  if (type === 'ipv6' && !ipaddr.IPv6.isValid(addr)) return `address "${shown}" is not an IPv6 address`;
+  return undefined;
 }

@@ -18,7 +18,7 @@ import { canonicalAddress } from '@driftwatch/policy-engine';
 import { ScanQueue } from '@driftwatch/queue';
 
 import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail';
-import { Clock } from '@driftwatch/application/common/clock';
+import { Clock, FUTURE_SKEW_MS } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
@@ -38,8 +38,6 @@ import {
   type FirewallExposureResponseDto,
 } from './config-document.dto';
 
-// Collectors' clocks drift; a document from further in the future than this is a mistake.
-const FUTURE_SKEW_MS = 5 * 60_000;
 // Kinds sent as JSON text, often on one line: the line diff compares them pretty-printed.
 const JSON_KINDS: ReadonlySet<ConfigKind> = new Set(['nft-ruleset', 'pan-scan', 'json']);
 

@@ -18,7 +18,7 @@ import { withPortFacts } from '@driftwatch/nmap/facts';
 import { ScanRepository, ScopeRepository } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
-import { Clock } from '@driftwatch/application/common/clock';
+import { Clock, FUTURE_SKEW_MS } from '@driftwatch/application/common/clock';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
 import { duplicateWarnings, SnapshotWriter } from '@driftwatch/application/scans/snapshot-writer.service';
 
@@ -61,8 +61,20 @@ export class SnapshotImportService {
     const now = this.clock.now();
     const startedAt = observation.run.startedAt ? new Date(observation.run.startedAt) : now;
     const finishedAt = observation.run.finishedAt ? new Date(observation.run.finishedAt) : now;
+    const future = [
+      { field: 'body.nmaprun.start', at: startedAt },
+      { field: 'body.runstats.finished.time', at: finishedAt },
+    ].filter(({ at }) => at.getTime() > now.getTime() + FUTURE_SKEW_MS);
+    if (future.length > 0) {
+      throw DriftwatchError.validation(
+        future.map(({ field, at }) => ({
+          field,
+          reason: `is in the future (${at.toISOString()}; this server's time is ${now.toISOString()})`,
+        })),
+      );
+    }
     let scanId = '';
-    const { snapshotId } = await this.writer.store(
+    const { snapshotId, duplicates } = await this.writer.store(
       scope,
       async (manager) => {
         scanId = (
@@ -86,7 +98,8 @@ export class SnapshotImportService {
       },
       { actor },
     );
-    return { scanId, snapshotId, hosts: hosts.length, status: 'evaluating' };
+    // Hosts as stored: a host the file reports twice is one host (its last report).
+    return { scanId, snapshotId, hosts: hosts.length - duplicates.length, status: 'evaluating' };
   }
 }
 

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
-import { DriftwatchError, ErrorCode, type HostDiscovery, type PortRange, type Target } from '@driftwatch/core';
+import {
+  DriftwatchError,
+  ErrorCode,
+  type HostDiscovery,
+  type PortRange,
+  type Target,
+} from '@driftwatch/core';
 import { AppConfig } from '@driftwatch/config';
 import {
   type NmapProgress,
