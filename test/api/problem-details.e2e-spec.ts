@@ -166,6 +166,64 @@ describe('errors as RFC 9457 problem details', () => {
     expect(body.fields?.map((f) => f.field)).toContainEqual(expect.stringContaining(field));
   });
 
+  // ISO 8601 forms JavaScript's Date cannot read were a 500; a time without its offset was read
+  // in the server's own time zone; microseconds were cut to milliseconds.
+  it('answers a time that is not RFC 3339 with its offset (to the millisecond) with 400 naming it, on every time parameter', async () => {
+    const scope = '00000000-0000-4000-8000-000000000001';
+    const parameters: [string, string][] = [
+      ['/api/v1/findings', 'firstFailedFrom'],
+      ['/api/v1/findings', 'firstFailedTo'],
+      ['/api/v1/findings', 'lastSeenFrom'],
+      ['/api/v1/findings', 'lastSeenTo'],
+      ['/api/v1/changes', 'since'],
+      ['/api/v1/changes', 'until'],
+      [`/api/v1/scopes/${scope}/state`, 'at'],
+      [`/api/v1/scopes/${scope}/changes`, 'since'],
+      [`/api/v1/assets`, 'asOf'],
+      ['/api/v1/audit', 'from'],
+      ['/api/v1/audit', 'to'],
+      ['/api/v1/exports/findings.csv', 'lastSeenFrom'],
+      ['/api/v1/exports/changes.csv', 'since'],
+    ];
+    const times = [
+      '2026-W48',
+      '2026-W48-1',
+      '2026-328',
+      '20261101T000000Z',
+      '2026-11-01T00:00:00,5Z',
+      '2026-11-01T00:00:00',
+      '2026-11-01T01:00:00.000001Z',
+      '2026-02-30T00:00:00Z',
+    ];
+    for (const [path, parameter] of parameters) {
+      for (const time of times) {
+        const res = await http()
+          .get(path)
+          .query({ [parameter]: time })
+          .set('Authorization', admin.Authorization());
+        expect([path, parameter, time, res.status]).toEqual([path, parameter, time, 400]);
+        const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+        expect(body.fields?.map((f) => f.field)).toContain(parameter);
+      }
+    }
+    for (const time of ['2026-11-01', '2026-11-01T00:00:00Z', '2026-11-01T09:00:00.123+09:00']) {
+      await http()
+        .get('/api/v1/findings')
+        .query({ lastSeenFrom: time })
+        .set('Authorization', admin.Authorization())
+        .expect(200);
+    }
+  });
+
+  it('answers an offset past the end of any list with 400 naming it, not a 500 from PostgreSQL', async () => {
+    for (const path of ['/api/v1/scopes', '/api/v1/context/versions']) {
+      const res = await http()
+        .get(`${path}?offset=100000000000000000000`)
+        .set('Authorization', admin.Authorization());
+      expect(expectProblem(res, 400, 'VALIDATION_FAILED').fields?.map((f) => f.field)).toEqual(['offset']);
+    }
+  });
+
   it('answers a body with a __proto__ or constructor key with 400 naming it', async () => {
     for (const key of ['__proto__', 'constructor']) {
       const res = await http()

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+
+import { IsTimestamp } from '@driftwatch/application/common/timestamp';
 
 import type { AuditEntry } from '@driftwatch/core';
 
@@ -41,14 +43,14 @@ export class ListAuditQueryDto {
 
   @ApiPropertyOptional() @IsOptional() @IsUUID() scope?: string;
 
-  @ApiPropertyOptional({ description: 'Entries at or after this time (ISO 8601)' })
+  @ApiPropertyOptional({ description: 'Entries at or after this time (RFC 3339, with its offset)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Entries before this time (ISO 8601)' })
+  @ApiPropertyOptional({ description: 'Entries before this time (RFC 3339, with its offset)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   to?: string;
 
   @ApiPropertyOptional({

@@ -10,6 +10,8 @@ export class PageMetaDto {
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 500;
+/** Far past any list's end, and inside PostgreSQL's bigint (1e20 was a 500, "bigint out of range"). */
+export const MAX_PAGE_OFFSET = 1_000_000_000;
 
 /** ?limit=&offset= of every paged list. */
 export class PageQueryDto {
@@ -21,11 +23,12 @@ export class PageQueryDto {
   @Max(MAX_PAGE_LIMIT)
   limit?: number;
 
-  @ApiPropertyOptional({ default: 0 })
+  @ApiPropertyOptional({ default: 0, maximum: MAX_PAGE_OFFSET })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_PAGE_OFFSET)
   offset?: number;
 }
 

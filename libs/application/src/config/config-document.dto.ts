@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
 import {
   CONFIG_KINDS,
@@ -17,6 +17,7 @@ import type {
 } from '@driftwatch/persistence';
 
 import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
+import { IsTimestamp } from '@driftwatch/application/common/timestamp';
 
 /** The largest document the API accepts (a large firewall's iptables-save is a few MB). */
 export const CONFIG_MAX_BYTES = 16 * 1024 * 1024;
@@ -35,8 +36,11 @@ export class SubmitConfigDto {
   @Matches(ASSET, { message: 'asset must be an IP address or a host id (letters, digits, . _ : - / @ %)' })
   asset!: string;
 
-  @ApiProperty({ description: 'When it was collected (ISO 8601)', example: '2026-11-23T10:00:00Z' })
-  @IsISO8601({ strict: true })
+  @ApiProperty({
+    description: 'When it was collected (RFC 3339, with its offset)',
+    example: '2026-11-23T10:00:00Z',
+  })
+  @IsTimestamp()
   collectedAt!: string;
 
   @ApiPropertyOptional({ enum: CONFIG_TAGS, description: 'The running or the saved (startup) configuration' })
@@ -60,9 +64,11 @@ export class ConfigStateQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(253) asset?: string;
   @ApiPropertyOptional({ enum: CONFIG_KINDS }) @IsOptional() @IsIn(CONFIG_KINDS) kind?: ConfigKind;
 
-  @ApiPropertyOptional({ description: 'The documents in force at this moment (ISO 8601); now when absent' })
+  @ApiPropertyOptional({
+    description: 'The documents in force at this moment (RFC 3339, with its offset); now when absent',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   at?: string;
 }
 

@@ -1,15 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 
 import { FINDING_STATUSES, type FindingStatus, SEVERITIES, type Severity } from '@driftwatch/core';
 import {
@@ -22,6 +13,7 @@ import {
 } from '@driftwatch/persistence';
 
 import { CursorPageQueryDto } from '@driftwatch/application/common/pagination';
+import { IsTimestamp } from '@driftwatch/application/common/timestamp';
 
 /** Accepts `?severity=high,critical` as well as `?severity=high&severity=critical`. */
 const toList = ({ value }: { value: unknown }): unknown =>
@@ -88,24 +80,24 @@ export class ListFindingsQueryDto extends CursorPageQueryDto {
   @MaxLength(64)
   asset?: string;
 
-  @ApiPropertyOptional({ description: 'Rule first failed at or after this ISO 8601 time' })
+  @ApiPropertyOptional({ description: 'Rule first failed at or after this RFC 3339 time (with its offset)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   firstFailedFrom?: string;
 
-  @ApiPropertyOptional({ description: 'Rule first failed before this ISO 8601 time' })
+  @ApiPropertyOptional({ description: 'Rule first failed before this RFC 3339 time (with its offset)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   firstFailedTo?: string;
 
-  @ApiPropertyOptional({ description: 'Last seen failing at or after this ISO 8601 time' })
+  @ApiPropertyOptional({ description: 'Last seen failing at or after this RFC 3339 time (with its offset)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   lastSeenFrom?: string;
 
-  @ApiPropertyOptional({ description: 'Last seen failing before this ISO 8601 time' })
+  @ApiPropertyOptional({ description: 'Last seen failing before this RFC 3339 time (with its offset)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   lastSeenTo?: string;
 
   @ApiPropertyOptional({

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 
 import { CHANGE_TYPES } from '@driftwatch/drift';
 
@@ -8,6 +8,7 @@ import type { HostObservation, ScanRunInfo, ServiceInfo } from '@driftwatch/core
 import type { ObservationEntity, SnapshotEntity } from '@driftwatch/persistence';
 
 import { CursorPageQueryDto, PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
+import { IsTimestamp } from '@driftwatch/application/common/timestamp';
 
 export class SnapshotSummaryDto {
   @ApiProperty() id!: string;
@@ -49,9 +50,12 @@ export class AssetsQueryDto {
   @IsUUID()
   scope!: string;
 
-  @ApiPropertyOptional({ description: 'ISO 8601 time; default now', example: '2026-03-31T23:59:59Z' })
+  @ApiPropertyOptional({
+    description: 'RFC 3339 time (with its offset); default now',
+    example: '2026-03-31T23:59:59Z',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   asOf?: string;
 }
 
@@ -64,11 +68,11 @@ export class AssetHistoryQueryDto extends PageQueryDto {
 
 export class ChangesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
-    description: 'Only changes detected after this ISO 8601 time',
+    description: 'Only changes detected after this RFC 3339 time (with its offset)',
     example: '2026-11-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since?: string;
 }
 
@@ -102,14 +106,16 @@ export class ChangesFeedQueryDto extends CursorPageQueryDto {
   @IsUUID()
   scope?: string;
 
-  @ApiPropertyOptional({ description: 'Only changes detected after this ISO 8601 time' })
+  @ApiPropertyOptional({ description: 'Only changes detected after this RFC 3339 time (with its offset)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   since?: string;
 
-  @ApiPropertyOptional({ description: 'Only changes detected at or before this ISO 8601 time' })
+  @ApiPropertyOptional({
+    description: 'Only changes detected at or before this RFC 3339 time (with its offset)',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   until?: string;
 
   @ApiPropertyOptional({ enum: CHANGE_TYPES, isArray: true, description: 'Only these kinds of change' })
@@ -135,9 +141,12 @@ export class ChangeFeedResponseDto {
 }
 
 export class ScopeStateQueryDto {
-  @ApiPropertyOptional({ description: 'ISO 8601 time; default now', example: '2026-03-31T23:59:59Z' })
+  @ApiPropertyOptional({
+    description: 'RFC 3339 time (with its offset); default now',
+    example: '2026-03-31T23:59:59Z',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   at?: string;
 }
 

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 
 import type { WaiverEntity } from '@driftwatch/persistence';
 
 import { PageMetaDto, PageQueryDto } from '@driftwatch/application/common/pagination';
+import { IsTimestamp } from '@driftwatch/application/common/timestamp';
 
 // Not only whitespace: an exception needs a reason and a name an auditor can read.
 const VISIBLE = /\S/;
@@ -31,10 +32,10 @@ export class CreateWaiverDto {
   approver!: string;
 
   @ApiProperty({
-    description: 'When the exception ends (ISO 8601, in the future, at most 1 year ahead)',
+    description: 'When the exception ends (RFC 3339 with its offset, in the future, at most 1 year ahead)',
     example: '2027-03-31T00:00:00Z',
   })
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   expiresAt!: string;
 }
 
