@@ -553,6 +553,10 @@ describe('webhooks: signed events on findings and drift, retried through the que
     expect(await field({ url: 'https://169.254.169.254/latest/' })).toEqual(['url']);
     expect(await field({})).toEqual(['body']);
     expect(await field({ events: ['finding.closed'] })).toContain('events');
+    // null is not "unchanged" (it was a 500: the URL check read it, or a NOT NULL column refused it).
+    expect(await field({ url: null })).toContain('url');
+    expect(await field({ events: null })).toContain('events');
+    expect(await field({ enabled: null })).toEqual(['enabled']);
     await patch({ enabled: false }, keys.analyst).expect(403);
     await http().post(`/api/v1/webhooks/${managed.id}/secret`).set(as(keys.analyst)).expect(403);
     const after = await http().get(`/api/v1/scopes/${manageScope}/webhooks`).set(as(keys.admin)).expect(200);

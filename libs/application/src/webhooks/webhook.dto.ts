@@ -12,6 +12,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
 } from 'class-validator';
 
 import {
@@ -48,12 +49,21 @@ export class CreateWebhookDto {
 }
 
 /** What may change on a webhook; members left out keep their value. */
+/**
+ * An optional field of a change: absent leaves it as it is, and null is not a value of it (a
+ * webhook's URL, events and enabled flag are never empty). @IsOptional lets null through as
+ * "absent", and the change then wrote null: a 500 from the URL check or a NOT NULL column.
+ */
+function IsAbsentOrValid(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
+
 export class UpdateWebhookDto {
   @ApiPropertyOptional({
     description: 'A new receiver URL, checked as at creation',
     maxLength: WEBHOOK_URL_MAX_LENGTH,
   })
-  @IsOptional()
+  @IsAbsentOrValid()
   @IsString()
   @MaxLength(WEBHOOK_URL_MAX_LENGTH)
   url?: string;
@@ -63,7 +73,7 @@ export class UpdateWebhookDto {
     isArray: true,
     description: 'The event types to receive',
   })
-  @IsOptional()
+  @IsAbsentOrValid()
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
@@ -74,7 +84,7 @@ export class UpdateWebhookDto {
   @ApiPropertyOptional({
     description: 'false pauses the webhook: no new events, and deliveries not yet sent fail',
   })
-  @IsOptional()
+  @IsAbsentOrValid()
   @IsBoolean()
   enabled?: boolean;
 }
