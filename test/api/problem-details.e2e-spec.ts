@@ -224,6 +224,28 @@ describe('errors as RFC 9457 problem details', () => {
     }
   });
 
+  // JSON.stringify writes a lone surrogate as "\\ud800", which jsonb refuses: the audit entry of
+  // a baseline note or waiver text holding one was a 500.
+  it('answers a string or key holding a lone UTF-16 surrogate with 400 naming it', async () => {
+    const post = (json: string) =>
+      http()
+        .post('/api/v1/scopes')
+        .set('Authorization', admin.Authorization())
+        .set('Content-Type', 'application/json')
+        .send(json);
+    for (const [json, field, reason] of [
+      ['{"name":"a\\ud800b","targets":["127.0.0.1"],"ports":[22]}', 'name', /lone UTF-16 surrogate/],
+      ['{"name":"ok","targets":["127.0.0.1"],"ports":[22],"tags":{"\\udc00":1}}', 'tags', /well-formed/],
+    ] as const) {
+      const body = expectProblem(await post(json), 400, 'VALIDATION_FAILED');
+      expect(body.fields).toEqual([{ field, reason: expect.stringMatching(reason) as string }]);
+    }
+    // A well-formed pair is one character: not what is refused (a scope name is refused for its
+    // characters, whatever they are).
+    const pair = await post('{"name":"pair \\ud83d\\ude00","targets":["127.0.0.1"],"ports":[22]}');
+    expect(JSON.stringify(pair.body)).not.toMatch(/surrogate|well-formed/);
+  });
+
   it('answers a body with a __proto__ or constructor key with 400 naming it', async () => {
     for (const key of ['__proto__', 'constructor']) {
       const res = await http()
