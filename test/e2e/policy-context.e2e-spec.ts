@@ -216,6 +216,21 @@ describe('policy context', () => {
       reason: expect.stringContaining('not an IP address or CIDR block'),
     });
     await http().post('/api/v1/context/approved-changes').set(as('auditor')).send(change).expect(403);
+
+    // The designated time servers (10.6.2) are kept, and kept by other sections' changes: they
+    // used to be validated, counted as 0 and dropped.
+    const timeSources = ['ntp1.example.com', '192.0.2.123'];
+    const stored = await http()
+      .put('/api/v1/context/time-sources')
+      .set(as('analyst'))
+      .send(timeSources)
+      .expect(200);
+    expect((stored.body as PolicyContextVersionDto).counts.timeSources).toBe(2);
+    await http().put('/api/v1/context/flows').set(as('analyst')).send(CONTEXT.flows).expect(200);
+    expect((await get()).timeSources).toEqual(timeSources);
+    expect((await http().get('/api/v1/context/time-sources').set(as('auditor')).expect(200)).body).toEqual(
+      timeSources,
+    );
     await http().get('/api/v1/context/gateways').set(as('auditor')).expect(404);
 
     // The tests below start from the document as it was.

@@ -131,6 +131,7 @@ export class PolicyContextService {
         inventory: withDeclaredAt(context.inventory, previous.inventory, at),
         flows: context.flows,
         approvedChanges: context.approvedChanges,
+        timeSources: context.timeSources,
       };
       const inserted = await this.contexts.insert(document, principal.keyId, at, manager);
       const { version, counts } = mapStoredContextVersion(inserted);
