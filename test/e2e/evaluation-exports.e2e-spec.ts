@@ -321,5 +321,20 @@ describe('evaluations and their exports', () => {
       .text;
     expect(latest).toContain('192.0.2.5');
     expect(oscal.toString('utf8')).not.toContain('192.0.2.5');
+    // More runs of that moment, each a change: the scope's drift lists them in the order they
+    // were stored (it was ordered by snapshot id, a random UUID).
+    for (const port of [22, 21, 23, 22]) {
+      await importXml(openPortsXml([{ addr: '192.0.2.5', ports: [[port, 'x']] }], 1790000000));
+    }
+    const snapshots = (
+      await http().get(`/api/v1/scopes/${scopeId}/snapshots?limit=100`).set(as('auditor')).expect(200)
+    ).body as { items: { id: string; seq: number }[] };
+    const seqOf = new Map(snapshots.items.map((x) => [x.id, x.seq]));
+    const drift = (
+      await http().get(`/api/v1/scopes/${scopeId}/changes?limit=500`).set(as('auditor')).expect(200)
+    ).body as { items: { snapshotId: string }[] };
+    const order = drift.items.map((c) => seqOf.get(c.snapshotId) ?? -1);
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(new Set(order).size).toBeGreaterThanOrEqual(6);
   });
 });

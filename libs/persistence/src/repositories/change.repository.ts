@@ -83,7 +83,9 @@ export class ChangeRepository {
       params,
     );
     const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM changes WHERE ${where} ORDER BY detected_at, snapshot_id, seq
+      // id is insertion order: a snapshot's changes come after the previous snapshot's even at the
+      // same detected_at (an older import moved up to the latest snapshot's time).
+      `SELECT * FROM changes WHERE ${where} ORDER BY detected_at, id
        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.limit, page.offset],
     );
