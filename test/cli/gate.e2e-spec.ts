@@ -187,6 +187,13 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     expect(result.stderr).toContain(`unknown scope ${UNKNOWN_SCOPE}`);
   });
 
+  it('exits 2 naming --api, not the scope, when --api is not the base URL', async () => {
+    const result = await gate('--api', `${base}/docs`, '--token', ciKey, '--scope', passing);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the API has no such route: --api must be its base URL');
+    expect(result.stderr).not.toContain('unknown scope');
+  });
+
   it.each([
     ['a bad --fail-on', ['--fail-on', 'severe'], '--fail-on must be one of'],
     ['--api with --nmap-xml', ['--nmap-xml', 'scan.xml'], 'give exactly one of --api'],

@@ -49,7 +49,9 @@ function refused(answer: ApiAnswer, scope: string): DriftwatchError {
       : status === 403
         ? "the token's role may not ask for a gate verdict"
         : status === 404
-          ? `unknown scope ${scope}`
+          ? noRoute(answer)
+            ? 'the API has no such route: --api must be its base URL (e.g. http://host:3000)'
+            : `unknown scope ${scope}`
           : `the API answered ${status}`;
   return new DriftwatchError(ErrorCode.DependencyUnavailable, `${what}: ${problemText(answer)}`);
 }
@@ -85,4 +87,10 @@ export function isGateResult(value: unknown): value is GateResult {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The API's 404 for a path it does not serve (--api pointing elsewhere), not for a scope it lacks. */
+function noRoute(answer: ApiAnswer): boolean {
+  const json = answer.json as { detail?: unknown } | null | undefined;
+  return typeof json?.detail === 'string' && json.detail.startsWith('No route ');
 }
