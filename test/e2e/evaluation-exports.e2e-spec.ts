@@ -321,6 +321,15 @@ describe('evaluations and their exports', () => {
       .text;
     expect(latest).toContain('192.0.2.5');
     expect(oscal.toString('utf8')).not.toContain('192.0.2.5');
+    // A baseline of the earlier snapshot approves what its evaluation found failing, not the
+    // later evaluation's findings of the same moment.
+    const baseline = await http()
+      .post(`/api/v1/scopes/${scopeId}/baselines`)
+      .set(as('analyst'))
+      .send({ snapshotId: before.snapshotId })
+      .expect(201);
+    expect(before.failingCount).toBeGreaterThan(1);
+    expect((baseline.body as { findingCount: number }).findingCount).toBe(before.failingCount);
     // More runs of that moment, each a change: the scope's drift lists them in the order they
     // were stored (it was ordered by snapshot id, a random UUID).
     for (const port of [22, 21, 23, 22]) {

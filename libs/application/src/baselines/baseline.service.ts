@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { contentHash, DriftwatchError, ErrorCode } from '@driftwatch/core';
-import { BaselineRepository, FindingRepository, ScopeRepository } from '@driftwatch/persistence';
+import {
+  BaselineRepository,
+  EvaluationRepository,
+  FindingRepository,
+  ScopeRepository,
+} from '@driftwatch/persistence';
 
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
 import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail';
@@ -29,6 +34,7 @@ export class BaselineService {
     private readonly scopes: ScopeRepository,
     private readonly clock: Clock,
     private readonly audit: AuditTrail,
+    private readonly evaluations: EvaluationRepository,
   ) {}
 
   async create(scopeId: string, dto: CreateBaselineDto, principal: Principal): Promise<BaselineResponseDto> {
@@ -55,7 +61,14 @@ export class BaselineService {
           `scope ${scopeId} has no evaluated snapshot to approve yet`,
         );
       }
-      const fingerprints = await this.findings.failingAt(scopeId, snapshot.taken_at, manager);
+      // As the snapshot's latest evaluation left them: by its moment alone, a later evaluation of
+      // the same moment (an older import moved up to it) would lend the baseline its findings.
+      const evaluation = await this.evaluations.latestOfSnapshot(snapshot.id, manager);
+      const fingerprints = await this.findings.failingAt(
+        scopeId,
+        { at: snapshot.taken_at, through: evaluation?.findingsThrough ?? null },
+        manager,
+      );
       const policyVersion = snapshot.policy_version ?? (await this.latestPolicyVersion(scopeId, manager));
       const baseline = await this.baselines.insert(
         {

@@ -122,6 +122,15 @@ export class EvaluationRepository {
     return new Map(rows.map((r) => [r.id, toRecord(r)]));
   }
 
+  /** The latest evaluation of a snapshot (it is evaluated again when the policy or context changes). */
+  async latestOfSnapshot(snapshotId: string, manager?: EntityManager): Promise<EvaluationRecord | undefined> {
+    const [row]: EvaluationRow[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT ${COLUMNS} FROM evaluations WHERE snapshot_id = $1 ORDER BY evaluated_at DESC, id DESC LIMIT 1`,
+      [snapshotId],
+    );
+    return row ? toRecord(row) : undefined;
+  }
+
   /** A scope's evaluations, newest first, keyset-paged by (evaluated_at, id). */
   async listForScope(
     scopeId: string,

@@ -457,17 +457,7 @@ export class FindingRepository {
     scopeId: string,
     asOf: { at: Date; through: FindingsThrough | null },
   ): Promise<FindingExportRow[]> {
-    const [transitions, versions, params] = asOf.through
-      ? [
-          't.id <= $2 ORDER BY t.id DESC',
-          'v.id <= $3 ORDER BY v.id DESC',
-          [asOf.through.transitions, asOf.through.versions],
-        ]
-      : [
-          't.at <= $2 ORDER BY t.at DESC, t.id DESC',
-          'v.valid_from <= $2 ORDER BY v.valid_from DESC, v.id DESC',
-          [asOf.at],
-        ];
+    const [transitions, versions, params] = asOfConditions(asOf);
     return this.dataSource.query(
       `SELECT f.id, f.fingerprint, f.rule_id AS "ruleId", v.title, v.requirements, v.severity, f.asset, f.subject,
               v.message, v.remediation, v.evidence, last.to_status AS status, f.first_seen_at AS "firstSeenAt"
@@ -508,15 +498,23 @@ export class FindingRepository {
     });
   }
 
-  /** Fingerprints of the scope's findings failing (open or excepted) at a moment, from their transitions. */
-  async failingAt(scopeId: string, at: Date, manager: EntityManager): Promise<string[]> {
+  /**
+   * Fingerprints of the scope's findings failing (open or excepted) as an evaluation left them
+   * (see failingAsOf), from their transitions.
+   */
+  async failingAt(
+    scopeId: string,
+    asOf: { at: Date; through: FindingsThrough | null },
+    manager: EntityManager,
+  ): Promise<string[]> {
+    const [transitions, , params] = asOfConditions(asOf);
     const rows: { fingerprint: string }[] = await manager.query(
       `SELECT f.fingerprint FROM findings f
        JOIN LATERAL (SELECT t.to_status FROM finding_transitions t
-                     WHERE t.finding_id = f.id AND t.at <= $2 ORDER BY t.at DESC, t.id DESC LIMIT 1) last ON true
+                     WHERE t.finding_id = f.id AND ${transitions} LIMIT 1) last ON true
        WHERE f.scope_id = $1 AND last.to_status IN ('open', 'excepted')
        ORDER BY f.fingerprint`,
-      [scopeId, at],
+      [scopeId, ...params.slice(0, 1)],
     );
     return rows.map((r) => r.fingerprint);
   }
@@ -625,4 +623,26 @@ export class FindingRepository {
     );
     return Object.fromEntries(rows.map((r) => [r.severity, Number(r.n)]));
   }
+}
+
+/**
+ * The last transition (`t`) and version (`v`) of a finding as of an evaluation, from $2 on: by
+ * the evaluation's marks in the findings' history, which tell apart evaluations of the same
+ * moment, or by its moment for one recorded before the marks existed.
+ */
+function asOfConditions(asOf: {
+  at: Date;
+  through: FindingsThrough | null;
+}): [transitions: string, versions: string, params: unknown[]] {
+  return asOf.through
+    ? [
+        't.id <= $2 ORDER BY t.id DESC',
+        'v.id <= $3 ORDER BY v.id DESC',
+        [asOf.through.transitions, asOf.through.versions],
+      ]
+    : [
+        't.at <= $2 ORDER BY t.at DESC, t.id DESC',
+        'v.valid_from <= $2 ORDER BY v.valid_from DESC, v.id DESC',
+        [asOf.at],
+      ];
 }
