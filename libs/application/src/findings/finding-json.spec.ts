@@ -1,3 +1,4 @@
+import { baselineSummary } from './finding.dto';
 import { DriftwatchError } from '@driftwatch/core';
 
 import { isoFromUtcText } from './finding-json';
@@ -22,5 +23,27 @@ describe('isoFromUtcText', () => {
     ]) {
       expect(() => isoFromUtcText(text)).toThrow(DriftwatchError);
     }
+  });
+});
+
+describe('baselineSummary', () => {
+  const message = '192.0.2.130 tcp/23 runs telnet';
+
+  it('says a finding failing at the baseline was already failing', () => {
+    expect(baselineSummary(true, '2026-11-04', '2026-11-03', message)).toBe(
+      `Already failing at the baseline of 2026-11-04: ${message}`,
+    );
+  });
+
+  it('says a finding new since the baseline has failed since it first failed', () => {
+    expect(baselineSummary(false, '2026-11-04', '2026-11-05', message)).toBe(
+      `Compliant at the baseline of 2026-11-04; failing since 2026-11-05: ${message}`,
+    );
+  });
+
+  it('says a finding that failed before the baseline, resolved by it and failed again is failing again', () => {
+    expect(baselineSummary(false, '2026-11-04', '2026-11-03', message)).toBe(
+      `Compliant at the baseline of 2026-11-04; failing again since then (first failed 2026-11-03): ${message}`,
+    );
   });
 });

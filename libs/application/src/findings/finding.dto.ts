@@ -326,7 +326,9 @@ export function baselineSummary(
   firstFailedDay: string,
   message: string,
 ): string {
-  return known
-    ? `Already failing at the baseline of ${baselineDay}: ${message}`
+  if (known) return `Already failing at the baseline of ${baselineDay}: ${message}`;
+  // First failed before a baseline where it did not fail: it was resolved then, and failed again.
+  return firstFailedDay < baselineDay
+    ? `Compliant at the baseline of ${baselineDay}; failing again since then (first failed ${firstFailedDay}): ${message}`
     : `Compliant at the baseline of ${baselineDay}; failing since ${firstFailedDay}: ${message}`;
 }
