@@ -48,7 +48,9 @@ export class ListFindingsQueryDto extends CursorPageQueryDto {
 
   @ApiPropertyOptional({
     description:
-      "true: only findings not failing at their scope's latest baseline; false: only those that were",
+      "true: only findings not failing at their scope's latest baseline; false: only those that were. " +
+      'A scope without a baseline has none failing at it: true lists all its findings (their ' +
+      'newSinceBaseline is null: there is nothing to be new against), false none',
   })
   @IsOptional()
   @Transform(toBoolean)
