@@ -17,11 +17,20 @@ export function destinationProblem(address: string, allowedNetworks: readonly Ne
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
   const range = parsed.range();
+  // ::a.b.c.d, IPv4-compatible IPv6 (deprecated by RFC 4291): ipaddr.js calls it unicast, and a
+  // host that still routes it reaches the IPv4 address inside (::127.0.0.1 is loopback).
+  if (parsed.kind() === 'ipv6' && range === 'unicast' && ipv4Compatible(parsed as ipaddr.IPv6)) {
+    return `${parsed.toString()} is an IPv4-compatible IPv6 address (deprecated), which webhooks may not reach`;
+  }
   if (range === 'unicast' || addressWithinNetworks(parsed.toString(), allowedNetworks)) return null;
   return (
     `${parsed.toString()} is a ${RANGE_NAMES[range] ?? `${range} (special-purpose)`} address, ` +
     'which webhooks may not reach unless WEBHOOK_ALLOWED_NETWORKS lists it'
   );
+}
+
+function ipv4Compatible(address: ipaddr.IPv6): boolean {
+  return address.parts.slice(0, 6).every((part) => part === 0);
 }
 
 export function parseNetworks(cidrs: readonly string[]): Network[] {

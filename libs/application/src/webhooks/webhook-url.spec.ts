@@ -53,6 +53,17 @@ describe('webhook URL validation', () => {
     expect(webhookUrlProblem('https://10.0.1.5/hook', [], parseNetworks(['10.0.0.0/24']))).toMatch(/private/);
   });
 
+  it('refuses an IPv4-compatible IPv6 address (::a.b.c.d), which ipaddr.js calls unicast', () => {
+    for (const url of [
+      'https://[::127.0.0.1]/hook',
+      'https://[::7f00:1]/hook',
+      'https://[::10.0.0.1]/hook',
+    ]) {
+      expect(webhookUrlProblem(url, [], [])).toMatch(/IPv4-compatible IPv6 address/);
+    }
+    expect(webhookUrlProblem('https://[2001:4860::8888]/hook', [], [])).toBeNull();
+  });
+
   it('refuses credentials in the URL, other schemes and relative URLs', () => {
     expect(webhookUrlProblem('https://user:pw@hooks.example.com/', [], [])).toMatch(/credentials/);
     expect(webhookUrlProblem('ftp://hooks.example.com/', [], [])).toMatch(/http\(s\)/);
