@@ -217,4 +217,35 @@ describe('importing nmap XML', () => {
       'address \\"3221225994\\" is not an IPv4 address in dotted decimal',
     );
   });
+
+  it('lets a host in by a hostname target only as a name nmap was asked to scan, and never from outside SCAN_ALLOWED_NETWORKS', async () => {
+    const scope = await http()
+      .post('/api/v1/scopes')
+      .set('Authorization', `Bearer ${keys.analyst}`)
+      .send({ name: 'by-name', targets: ['192.0.2.0/28', 'localhost'], ports: [22] })
+      .expect(201);
+    const id = (scope.body as { id: string }).id;
+    const named = (addr: string, type: string) =>
+      nmapXml([{ addr, ports: [[22, 'open', 'ssh']] }]).replace(
+        '<hostname name="save 50 percent today" type="user"/>',
+        `<hostname name="localhost" type="${type}"/>`,
+      );
+    const send = (xml: string) =>
+      http()
+        .post(`/api/v1/scopes/${id}/snapshots`)
+        .set('Authorization', `Bearer ${keys.scanner}`)
+        .set('Content-Type', 'application/xml')
+        .send(xml);
+    const reasons = async (xml: string) =>
+      ((await send(xml).expect(400)).body as { fields: { reason: string }[] }).fields.map((f) => f.reason);
+    // Its reverse DNS says "localhost": anyone's can.
+    expect(await reasons(named('192.0.2.20', 'PTR'))).toEqual([
+      "192.0.2.20 is not covered by the scope's targets",
+    ]);
+    // Named as scanned, but outside what this Driftwatch may scan at all.
+    expect(await reasons(named('198.51.100.7', 'user'))).toEqual([
+      '198.51.100.7 is outside SCAN_ALLOWED_NETWORKS',
+    ]);
+    await send(named('192.0.2.20', 'user')).expect(201);
+  });
 });

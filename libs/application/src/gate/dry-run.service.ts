@@ -11,6 +11,7 @@ import {
   judgeGate,
   type NetworkObservation,
 } from '@driftwatch/core';
+import { AppConfig } from '@driftwatch/config';
 import { diffObservations } from '@driftwatch/drift';
 import { parseNmapXml } from '@driftwatch/nmap';
 import { withPortFacts } from '@driftwatch/nmap/facts';
@@ -60,6 +61,7 @@ export class DryRunService {
     private readonly policies: PolicyProvider,
     private readonly clock: Clock,
     private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {}
 
   async evaluate(dto: DryRunDto): Promise<GateResponseDto> {
@@ -166,7 +168,7 @@ export class DryRunService {
       }
       throw error;
     }
-    const outside = hostsOutsideScope(observation.hosts, targets);
+    const outside = hostsOutsideScope(observation.hosts, targets, this.config.scan.allowedNetworks);
     if (outside.length > 0) {
       throw DriftwatchError.validation(
         outside.map((f) => ({ field: `nmapXml.${f.field}`, reason: f.reason })),

@@ -13,6 +13,7 @@ import {
   parseTarget,
   primaryAddress,
 } from '@driftwatch/core';
+import { AppConfig } from '@driftwatch/config';
 import { parseNmapXml } from '@driftwatch/nmap';
 import { withPortFacts } from '@driftwatch/nmap/facts';
 import { ScanRepository, ScopeRepository } from '@driftwatch/persistence';
@@ -40,6 +41,7 @@ export class SnapshotImportService {
     private readonly writer: SnapshotWriter,
     private readonly queue: ScanQueue,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   async importXml(scopeId: string, xml: Buffer, actor: AuditActor): Promise<SnapshotImportedDto> {
@@ -54,7 +56,7 @@ export class SnapshotImportService {
         },
       ]);
     }
-    const outside = hostsOutsideScope(observation.hosts, scope.targets);
+    const outside = hostsOutsideScope(observation.hosts, scope.targets, this.config.scan.allowedNetworks);
     if (outside.length > 0) throw DriftwatchError.validation(outside);
 
     const hosts = withPortFacts(observation.hosts);
@@ -103,11 +105,19 @@ export class SnapshotImportService {
   }
 }
 
-/** Hosts the scope does not cover: an import may not bring in another network's evidence. */
+/**
+ * Hosts the scope does not cover: an import may not bring in another network's evidence. Every
+ * address must lie inside SCAN_ALLOWED_NETWORKS, as a scan's targets must, and inside the scope's
+ * networks or carry one of its hostname targets as nmap records a name it was asked to scan
+ * (type "user"): a PTR name is whatever the address's reverse DNS says, and would let any
+ * address in by naming itself after a target.
+ */
 export function hostsOutsideScope(
   hosts: readonly HostObservation[],
   targets: readonly string[],
+  allowedNetworks: readonly string[],
 ): FieldError[] {
+  const allowed = allowedNetworks.map(parseNetwork);
   const networks: Network[] = [];
   const names = new Set<string>();
   for (const target of targets) {
@@ -119,14 +129,18 @@ export function hostsOutsideScope(
   const errors: FieldError[] = [];
   hosts.forEach((host, i) => {
     const address = primaryAddress(host);
-    const inside =
-      (address !== undefined && addressWithinNetworks(address, networks)) ||
-      host.hostnames.some((h) => names.has(h.name.toLowerCase()));
-    if (!inside) {
+    if (address === undefined || !addressWithinNetworks(address, allowed)) {
       errors.push({
         field: `hosts[${i}]`,
-        reason: `${address ?? 'a host without an address'} is not covered by the scope's targets`,
+        reason: `${address ?? 'a host without an address'} is outside SCAN_ALLOWED_NETWORKS`,
       });
+      return;
+    }
+    const inside =
+      addressWithinNetworks(address, networks) ||
+      host.hostnames.some((h) => h.type === 'user' && names.has(h.name.toLowerCase()));
+    if (!inside) {
+      errors.push({ field: `hosts[${i}]`, reason: `${address} is not covered by the scope's targets` });
     }
   });
   return errors.slice(0, 20);
