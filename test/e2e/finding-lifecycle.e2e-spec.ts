@@ -17,6 +17,7 @@ import {
   keysForRoles,
   type TestEnvironment,
 } from '@driftwatch/test/test-app';
+import { scopeWithSnapshot } from '@driftwatch/test/api-client';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 
 /** nmap XML for hosts of the documentation range 192.0.2.0/24, started at `start` (epoch seconds). */
@@ -199,6 +200,29 @@ describe('finding lifecycle: baselines, waivers and the timeline', () => {
       .send({ ...base, expiresAt: '2026-12-01T00:00:00Z' })
       .expect(403);
     expect((await finding(23)).status).toBe('open');
+  });
+
+  it('refuses a waiver on a finding of a deleted scope: it is scanned no more', async () => {
+    const retired = await scopeWithSnapshot(
+      app,
+      keys,
+      { name: 'retired', targets: ['192.0.2.16/28'], ports: [23], approvedPorts: [] },
+      openPortsXml([{ addr: '192.0.2.17', ports: [[23, 'telnet']] }]),
+    );
+    const res = await http().get(`/api/v1/findings?scope=${retired}`).set(as(keys.analyst)).expect(200);
+    const [telnet] = (res.body as { items: { id: string }[] }).items;
+    await http().delete(`/api/v1/scopes/${retired}`).set(as(keys.analyst)).expect(204);
+    const refused = await http()
+      .post('/api/v1/waivers')
+      .set(as(keys.analyst))
+      .send({
+        findingId: telnet.id,
+        justification: 'Decommissioned with its scope',
+        approver: 'CISO',
+        expiresAt: '2026-12-01T00:00:00Z',
+      })
+      .expect(409);
+    expect((refused.body as { detail: string }).detail).toContain('deleted scope');
   });
 
   it('excepts a finding under a waiver, and reopens it by itself when the waiver expires', async () => {

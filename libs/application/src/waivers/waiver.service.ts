@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { DriftwatchError, ErrorCode, TRANSITION_REASONS } from '@driftwatch/core';
-import { type FindingEntity, FindingRepository, WaiverRepository } from '@driftwatch/persistence';
+import {
+  type FindingEntity,
+  FindingRepository,
+  ScopeRepository,
+  WaiverRepository,
+} from '@driftwatch/persistence';
 
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
 import { AuditTrail, keyActor, systemActor } from '@driftwatch/application/audit/audit-trail';
@@ -38,6 +43,7 @@ export class WaiverService {
     private readonly clock: Clock,
     private readonly audit: AuditTrail,
     private readonly webhookEvents: WebhookEvents,
+    private readonly scopes: ScopeRepository,
   ) {}
 
   async create(dto: CreateWaiverDto, principal: Principal): Promise<WaiverResponseDto> {
@@ -52,6 +58,12 @@ export class WaiverService {
     return this.dataSource.transaction(async (manager) => {
       const finding = await this.findings.lockById(dto.findingId, manager);
       if (!finding) throw new DriftwatchError(ErrorCode.NotFound, `finding ${dto.findingId} not found`);
+      // A deleted scope is scanned no more: its findings stay as history, and nothing can be waived.
+      if (!(await this.scopes.findLive(finding.scopeId, manager)))
+        throw new DriftwatchError(
+          ErrorCode.Conflict,
+          `finding ${finding.id} belongs to deleted scope ${finding.scopeId}: it takes no waiver`,
+        );
       if (await this.waivers.inForceFor(finding.id, manager))
         throw new DriftwatchError(
           ErrorCode.Conflict,
