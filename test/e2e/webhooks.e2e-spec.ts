@@ -41,11 +41,15 @@ interface Received {
   body: { id: string; type: string; scopeId: string; occurredAt: string; data: Record<string, unknown> };
 }
 
-/** A real HTTP receiver on 127.0.0.1: /ok and /ok/… answer 204, /flaky 500 twice then 200, /down always 500. */
+/**
+ * A real HTTP receiver on 127.0.0.1: /ok and /ok/… answer 204, /flaky 500 twice then 200, /down
+ * always 500, /slow 204 once the test releases it.
+ */
 class Receiver {
   readonly received: Received[] = [];
   private readonly server: Server;
   private flakyCalls = 0;
+  private readonly held: (() => void)[] = [];
 
   constructor() {
     this.server = createServer((req, res) => {
@@ -57,6 +61,7 @@ class Receiver {
         this.received.push({ path, headers: req.headers, raw, body: JSON.parse(raw) as Received['body'] });
         if (path === '/ok' || path.startsWith('/ok/')) res.writeHead(204).end();
         else if (path === '/flaky') res.writeHead(++this.flakyCalls <= 2 ? 500 : 200).end('ok');
+        else if (path === '/slow') this.held.push(() => res.writeHead(204).end());
         else res.writeHead(500).end('receiver is down');
       });
     });
@@ -72,6 +77,11 @@ class Receiver {
 
   on(path: string, type?: string): Received[] {
     return this.received.filter((r) => r.path === path && (!type || r.body.type === type));
+  }
+
+  /** Answers the requests /slow holds. */
+  release(): void {
+    for (const answer of this.held.splice(0)) answer();
   }
 
   async stop(): Promise<void> {
@@ -573,6 +583,24 @@ describe('webhooks: signed events on findings and drift, retried through the que
     const actions = (trail.body as { items: { action: string }[] }).items.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['webhook.updated', 'webhook.secret-rotated']));
     expect(JSON.stringify(trail.body)).not.toContain(secret);
+  });
+
+  // Deleting a webhook fails its pending deliveries; one already in flight used to stay failed
+  // ("the webhook was deleted") though the receiver took it.
+  it('records as delivered an event the receiver took while its webhook was being deleted', async () => {
+    const slow = await createHook(scopeId, '/slow', ['drift.detected']);
+    const ping = await http().post(`/api/v1/webhooks/${slow.id}/test`).set(as(keys.admin)).expect(202);
+    await arrived('/slow', 'ping');
+    await http().delete(`/api/v1/webhooks/${slow.id}`).set(as(keys.admin)).expect(200);
+    receiver.release();
+    const id = (ping.body as WebhookDeliveryResponseDto).id;
+    // Failed by the delete at first; delivered once the receiver's 204 is recorded.
+    const done = await waitFor(
+      'the delivery to be recorded as delivered',
+      async () => (await deliveries(slow.id)).find((d) => d.id === id && d.status === 'delivered'),
+      { timeoutMs: 15_000 },
+    );
+    expect(done).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 204, lastError: null });
   });
 
   it('deleting a webhook stops its events; its deliveries stay readable', async () => {

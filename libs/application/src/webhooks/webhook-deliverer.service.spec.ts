@@ -42,6 +42,16 @@ function setup(answer: () => Promise<{ status: number }>, state: Partial<Webhook
       attempts.push(attempt);
       return Promise.resolve(true);
     },
+    recordDelivered: (_id: string, _before: number, done: { statusCode: number; at: Date }) => {
+      attempts.push({
+        status: 'delivered',
+        statusCode: done.statusCode,
+        error: null,
+        nextAttemptAt: null,
+        deliveredAt: done.at,
+      });
+      return Promise.resolve(true);
+    },
   } as unknown as WebhookDeliveryRepository;
   const sender = {
     post: (_url: string, headers: Record<string, string>, body: string) => {

@@ -81,12 +81,9 @@ export class WebhookDeliverer {
     try {
       statusCode = (await this.sender.post(webhook.url, headers, body)).status;
       if (statusCode >= 200 && statusCode < 300) {
-        await this.deliveries.recordAttempt(delivery.id, {
-          status: 'delivered',
+        await this.deliveries.recordDelivered(delivery.id, delivery.attempts, {
           statusCode,
-          error: null,
-          nextAttemptAt: null,
-          deliveredAt: this.clock.now(),
+          at: this.clock.now(),
         });
         return { kind: 'delivered', statusCode, attempts: attempt };
       }

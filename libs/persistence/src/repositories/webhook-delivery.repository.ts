@@ -92,6 +92,26 @@ export class WebhookDeliveryRepository {
     return affected > 0;
   }
 
+  /**
+   * A delivery the receiver took (2xx) is delivered, whatever happened to the row while the
+   * request was in flight: a webhook deleted meanwhile failed it as pending ("the webhook was
+   * deleted"), though the event arrived. `attemptsBefore` (as read before sending) makes sure no
+   * other attempt was recorded since.
+   */
+  async recordDelivered(
+    id: string,
+    attemptsBefore: number,
+    delivered: { statusCode: number; at: Date },
+  ): Promise<boolean> {
+    const [, affected] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status_code = $3,
+         last_error = NULL, next_attempt_at = NULL, delivered_at = $4
+       WHERE id = $1 AND attempts = $2 AND status IN ('pending', 'failed')`,
+      [id, attemptsBefore, delivered.statusCode, delivered.at],
+    );
+    return affected > 0;
+  }
+
   /** Pending deliveries of a deleted webhook end as failed, saying why. */
   async failPendingOf(webhookId: string, reason: string, manager: EntityManager): Promise<void> {
     await manager.query(
