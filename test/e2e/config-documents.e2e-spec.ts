@@ -422,4 +422,58 @@ describe('configuration documents', () => {
     expect(res.text).not.toMatch(/\d{13,}/);
     expect(await storedRows()).toBe(before);
   });
+
+  // JSON.parse keeps a duplicate key's last value and reads digits deep in a number literal as
+  // nothing: the report checked was clean, and its text, stored as sent, held the card number.
+  it('stores a PAN-scan report as the JSON it was checked as, never its text: a duplicate key or a number literal cannot carry a card number in', async () => {
+    const pan = '4539148803436467';
+    const report = (root: string) =>
+      `{"root":"${pan}","root":"${root}","scannedFiles":1.0000000000000000000000${pan},"skippedFiles":[],` +
+      '"bytesScanned":10,"totalMatches":0,"testNumbers":0,"files":[]}';
+    const res = await submit({
+      kind: 'pan-scan',
+      asset: '192.0.2.41',
+      collectedAt: new Date().toISOString(),
+      content: report('/srv'),
+    }).expect(200);
+    const id = (res.body as { document: { id: string } }).document.id;
+    const stored = await http().get(`/api/v1/config-documents/${id}`).set(as('auditor')).expect(200);
+    expect(stored.text).not.toContain(pan);
+    const [row] = await app
+      .get(DataSource)
+      .query<{ content: string }[]>('SELECT content FROM config_documents WHERE id = $1', [id]);
+    expect(row.content).not.toContain(pan);
+    expect(JSON.parse(row.content)).toMatchObject({ root: '/srv', scannedFiles: 1 });
+  });
+
+  // An escape in JSON text reaches the database as a NUL or a lone surrogate, which it refuses.
+  it('refuses JSON content whose escapes spell a NUL or a lone surrogate, naming where', async () => {
+    for (const [escape, reason] of [
+      ['\\u0000', /NUL character/],
+      ['\\ud800', /lone UTF-16 surrogate/],
+    ] as const) {
+      const res = await submit({
+        kind: 'pan-scan',
+        asset: '192.0.2.42',
+        collectedAt: new Date().toISOString(),
+        content: `{"root":"/srv${escape}","scannedFiles":1,"skippedFiles":[],"bytesScanned":10,"totalMatches":0,"testNumbers":0,"files":[]}`,
+      }).expect(400);
+      expect((res.body as { fields: { field: string; reason: string }[] }).fields).toEqual([
+        { field: 'content/root', reason: expect.stringMatching(reason) as string },
+      ]);
+    }
+  });
+
+  // The document in force was seen again after this one was collected: this one is not current.
+  it('refuses a document collected before the document in force was last confirmed', async () => {
+    const send = (content: string, at: string) =>
+      submit({ kind: 'sshd-config', asset: '192.0.2.20', collectedAt: at, content });
+    await send('PermitRootLogin no\n', '2023-01-01T00:00:00Z').expect(200);
+    await send('PermitRootLogin no\n', '2023-03-01T00:00:00Z').expect(200);
+    const late = await send('PermitRootLogin yes\n', '2023-02-01T00:00:00Z').expect(409);
+    expect((late.body as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual([
+      'collectedAt',
+    ]);
+    await send('PermitRootLogin yes\n', '2023-03-02T00:00:00Z').expect(200);
+  });
 });

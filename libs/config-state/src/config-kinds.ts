@@ -4,6 +4,8 @@ import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
 import type { ConfigKind } from './config-document.model';
 import type { ConfigKindHandler } from './config-kind-handler';
+import type { ConfigProblem } from './config-document.model';
+import { ConfigParseError } from './config-parse-error';
 import { iptablesSaveHandler, nftRulesetHandler } from './firewall';
 import { panScanHandler } from './pan';
 import {
@@ -46,6 +48,8 @@ const validators = new Map<AnyHandler, ValidateFunction>();
  */
 export function parseDocument(handler: AnyHandler, content: string): Record<string, unknown> {
   const facts = handler.parse(content) as Record<string, unknown>;
+  const unstorable = unstorableText(facts);
+  if (unstorable) throw new ConfigParseError(handler.kind, [unstorable]);
   let validate = validators.get(handler);
   if (!validate) {
     validate = ajv.compile(handler.factsSchema);
@@ -58,4 +62,35 @@ export function parseDocument(handler: AnyHandler, content: string): Record<stri
     );
   }
   return facts;
+}
+
+/**
+ * The first string or key PostgreSQL cannot store, by JSON pointer: a NUL (U+0000) or a lone
+ * UTF-16 surrogate. JSON content can spell both as escapes ("\u0000", "\ud800") that the API's
+ * check of raw input cannot see; they failed in the database as a 500. Iterative: any depth.
+ */
+function unstorableText(root: unknown): ConfigProblem | undefined {
+  const reasonOf = (text: string): string | undefined =>
+    text.includes('\u0000')
+      ? 'holds a NUL character (\\u0000), which cannot be stored'
+      : /\p{Cs}/u.test(text)
+        ? 'holds a lone UTF-16 surrogate: not well-formed Unicode'
+        : undefined;
+  const stack: [unknown, string][] = [[root, '']];
+  while (stack.length > 0) {
+    const [value, pointer] = stack.pop() as [unknown, string];
+    if (typeof value === 'string') {
+      const reason = reasonOf(value);
+      if (reason) return { pointer, reason };
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => stack.push([item, `${pointer}/${i}`]));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        const reason = reasonOf(key);
+        if (reason) return { pointer, reason: `has a key that ${reason}` };
+        stack.push([item, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`]);
+      }
+    }
+  }
+  return undefined;
 }

@@ -60,28 +60,37 @@ export class ConfigDocumentService {
     private readonly webhookEvents: WebhookEvents,
   ) {}
 
-  async submit(scopeId: string, dto: SubmitConfigDto, principal: Principal): Promise<ConfigSubmittedDto> {
+  async submit(
+    scopeId: string,
+    submitted: SubmitConfigDto,
+    principal: Principal,
+  ): Promise<ConfigSubmittedDto> {
     const scope = await this.scopes.findLive(scopeId);
     if (!scope) throw scopeNotFound(scopeId);
     const now = this.clock.now();
-    const collectedAt = new Date(dto.collectedAt);
+    const collectedAt = new Date(submitted.collectedAt);
     const problems: FieldError[] = [];
     // An asset id is stored, logged and shown in findings: it must never carry a card number.
-    if (containsPanLike(dto.asset))
+    if (containsPanLike(submitted.asset))
       problems.push({ field: 'asset', reason: 'looks like a card number (value not shown)' });
     if (collectedAt.getTime() > now.getTime() + FUTURE_SKEW_MS)
       problems.push({ field: 'collectedAt', reason: 'is in the future' });
-    if (dto.kind === 'json' && dto.schema === undefined)
+    if (submitted.kind === 'json' && submitted.schema === undefined)
       problems.push({
         field: 'schema',
         reason: 'is required for kind "json": the registered schema to validate against',
       });
-    if (dto.kind !== 'json' && dto.schema !== undefined)
-      problems.push({ field: 'schema', reason: `applies to kind "json" only, not "${dto.kind}"` });
+    if (submitted.kind !== 'json' && submitted.schema !== undefined)
+      problems.push({ field: 'schema', reason: `applies to kind "json" only, not "${submitted.kind}"` });
     if (problems.length > 0) throw DriftwatchError.validation(problems);
 
-    const handler = await this.handlerFor(dto.kind, dto.schema);
-    const facts = parseDocument(handler, dto.content);
+    const handler = await this.handlerFor(submitted.kind, submitted.schema);
+    const facts = parseDocument(handler, submitted.content);
+    // A card data report is stored as the JSON it parsed to, which was checked for card numbers:
+    // its text can carry what parsing drops (a duplicate key's first value, digits deep in a
+    // number literal), and a full card number must never be stored or served.
+    const dto: SubmitConfigDto =
+      submitted.kind === 'pan-scan' ? { ...submitted, content: JSON.stringify(facts) } : submitted;
     const key: ConfigStreamKey = {
       scopeId: scope.id,
       asset: canonicalAddress(dto.asset) ?? dto.asset,
@@ -214,12 +223,15 @@ export class ConfigDocumentService {
         change: null,
       };
     }
-    if (current && collectedAt <= current.validFrom) {
+    // Not after the latest observation of the document in force (its last confirmation, which
+    // can be later than when it came into force): that document was seen after this one was
+    // collected, so this one cannot be the current state.
+    if (current && collectedAt <= current.lastConfirmedAt) {
       throw new DriftwatchError(
         ErrorCode.Conflict,
-        `a different ${dto.kind} document of ${key.asset}, collected at ${current.validFrom.toISOString()}, ` +
-          'is already in force: send documents in the order they were collected',
-        { fields: [{ field: 'collectedAt', reason: 'is not after the document in force' }] },
+        `a different ${dto.kind} document of ${key.asset}, last seen at ${current.lastConfirmedAt.toISOString()}, ` +
+          'is in force: send documents in the order they were collected',
+        { fields: [{ field: 'collectedAt', reason: 'is not after the document in force was last seen' }] },
       );
     }
     const document =
