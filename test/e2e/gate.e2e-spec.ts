@@ -237,6 +237,45 @@ describe('CI gate: GET /api/v1/gate', () => {
     expect(await stored()).toEqual(before);
   }, 120_000);
 
+  // It judged every host of the candidate as having appeared (1.2.2) and without the policy
+  // context (1.2.5 for a port the host's role approves), unlike the first snapshot it stands for.
+  it('a dry run of a scope never scanned judges the candidate as its first snapshot: no drift, the policy context applied', async () => {
+    const addr = '127.0.0.24';
+    const put = (body: object) =>
+      http().put('/api/v1/context').set('Authorization', `Bearer ${keys.analyst}`).send(body).expect(200);
+    await put({
+      roles: [{ name: 'web', approvedPorts: ['tcp/8080'] }],
+      inventory: [{ address: addr, role: 'web' }],
+    });
+    try {
+      const scopeId = await new ApiClient(app, keys.analyst).createScope({
+        name: 'gate-first',
+        targets: [addr],
+        ports: [22, 8080],
+        approvedPorts: [22],
+      });
+      const candidate = openPortsXml([
+        {
+          addr,
+          ports: [
+            [22, 'ssh'],
+            [8080, 'http-proxy'],
+          ],
+        },
+      ]);
+      const res = await http()
+        .post('/api/v1/evaluate')
+        .set('Authorization', `Bearer ${keys.ci}`)
+        .send({ scope: scopeId, failOn: 'info', nmapXml: candidate })
+        .expect(200);
+      const rules = (res.body as GateResponseDto).blocking.map((f) => f.ruleId);
+      expect(rules).not.toContain('pci-dss-v4.1.2.2-unapproved-change');
+      expect(rules).not.toContain('pci-dss-v4.1.2.5-open-port-not-approved');
+    } finally {
+      await put({});
+    }
+  });
+
   it('fails a scope that was never scanned: its state is unknown', async () => {
     const scopeId = await new ApiClient(app, keys.analyst).createScope({
       name: 'gate-never-scanned',

@@ -90,7 +90,7 @@ export class DryRunService {
     const hosts = candidate?.hosts ?? currentHosts;
     const [policy, loaded, states, baseline, statuses] = await Promise.all([
       this.policies.active(),
-      current ? this.contexts.load(current, current.scanId) : Promise.resolve(undefined),
+      current ? this.contexts.load(current, current.scanId) : this.contexts.loadFirst(),
       this.configDocuments.states(scope.id),
       this.baselines.latestRef(scope.id),
       this.findings.knownForScope(scope.id, this.dataSource.manager),
@@ -113,12 +113,14 @@ export class DryRunService {
     ];
     // A candidate network state is judged with its drift from the current one (1.2.2 asks
     // whether each change was approved).
-    const changes = candidate
-      ? diffObservations({ run: candidate.run, hosts: currentHosts }, candidate).map((c) => ({
-          ...c,
-          detectedAt: now.toISOString(),
-        }))
-      : (loaded?.changes ?? []);
+    // A scope's first snapshot has no drift: it is the state drift is measured from.
+    const changes =
+      candidate && current
+        ? diffObservations({ run: candidate.run, hosts: currentHosts }, candidate).map((c) => ({
+            ...c,
+            detectedAt: now.toISOString(),
+          }))
+        : loaded.changes;
     const { results } = evaluate(policy, {
       snapshot: {
         id: 'candidate',
@@ -128,7 +130,7 @@ export class DryRunService {
         takenAt: now.toISOString(),
       },
       changes,
-      ...(loaded ? { context: loaded.context } : {}),
+      context: loaded.context,
       documents,
       now,
     });

@@ -43,6 +43,16 @@ export class EvaluationContextLoader {
    * `failedAt`: the snapshot is judged again after a scan that failed then, so the scan history
    * runs to that moment (the failure its latest entry) rather than to the snapshot's own scan.
    */
+  /**
+   * The context of a scope with no snapshot yet, as its first snapshot would be judged with: the
+   * current policy context, no scan before it and no changes (a first snapshot is the baseline
+   * drift is measured from).
+   */
+  async loadFirst(): Promise<EvaluationContext> {
+    const { version, context } = await this.contexts.current();
+    return { contextVersion: version, context: { ...context, scans: [] }, changes: [] };
+  }
+
   async load(snapshot: SnapshotEntity, scanId: string, failedAt?: Date): Promise<EvaluationContext> {
     const [{ version, context }, history, changes] = await Promise.all([
       this.contexts.current(),
