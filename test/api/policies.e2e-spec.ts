@@ -130,6 +130,16 @@ describe('policy versions', () => {
     expect((again.body as PolicyResponseDto).version).toBe(changedVersion);
     expect((again.body as PolicyResponseDto).activatedAt).toBe(created.activatedAt);
 
+    // The same rules under another name: refused, naming it (the engine used to run them under
+    // the new name while every stored record kept the first one).
+    const renamed = await http()
+      .put('/api/v1/policies')
+      .set(as('admin'))
+      .send({ name: 'renamed', files })
+      .expect(409);
+    expect((renamed.body as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['name']);
+    expect((await active()).name).toBe(created.name);
+
     const versions = (await http().get('/api/v1/policies/versions').set(as('auditor')).expect(200))
       .body as PolicyVersionSummaryDto[];
     expect(versions.map((v) => [v.version, v.active])).toEqual([

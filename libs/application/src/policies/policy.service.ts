@@ -59,10 +59,30 @@ export class PolicyService {
 
   /** Checks, stores and activates a pack; the same content again is the same version, activated again. */
   async replace(dto: PutPolicyDto, principal: Principal): Promise<PolicyResponseDto> {
-    const name = dto.name ?? (await this.versions.findActive())?.name ?? basename(this.config.policy.dir);
     const files = dto.files.map((f) => ({ path: f.path, text: f.text }));
     checkPolicyFiles(files);
-    const policy = checkPolicyPack(name, files);
+    // A version is its rules' hash and is stored once, with the name it was first stored under:
+    // compiled under another name, the engine in memory named the policy otherwise than every
+    // stored record (evaluations recorded a name no version has). Same rules keep their name.
+    const requested =
+      dto.name ?? (await this.versions.findActive())?.name ?? basename(this.config.policy.dir);
+    let policy = checkPolicyPack(requested, files);
+    const existing = await this.versions.findByVersion(policy.version);
+    if (existing && existing.name !== requested) {
+      if (dto.name !== undefined) {
+        throw new DriftwatchError(
+          ErrorCode.Conflict,
+          `these rules are already stored as version ${policy.version}, named "${existing.name}"`,
+          {
+            fields: [
+              { field: 'name', reason: `differs from "${existing.name}", the name of the same rules` },
+            ],
+          },
+        );
+      }
+      policy = checkPolicyPack(existing.name, files);
+    }
+    const name = policy.name;
     const at = this.clock.now();
     const { stored, activated } = await this.versions.withActivationLock(async (manager) => {
       const outcome = {
