@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 
 import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 
 import {
   EvaluationService,
@@ -23,7 +24,7 @@ import {
  * An import enqueues its evaluation inside the transaction that stores the snapshot (if the
  * queue refuses the job, nothing is stored), so a worker can take the job before the commit.
  */
-describe('an evaluation that starts before its snapshot is committed', () => {
+describe('jobs that start before what they work on is committed', () => {
   let env: TestEnvironment;
   let app: INestApplication;
   let scopeId: string;
@@ -91,5 +92,26 @@ describe('an evaluation that starts before its snapshot is committed', () => {
     // Telnet on 23: unapproved and cleartext.
     expect(outcome.opened).toBeGreaterThanOrEqual(2);
     expect((await scans.findById(scanId))?.status).toBe('completed');
+  });
+
+  // A requested scan's job is enqueued inside the transaction that creates the scan row, so a
+  // worker can take it first; it used to fail that attempt ("not found (yet)") and wait out the
+  // queue's backoff.
+  it('a scan job that starts before its scan row is committed waits for it', async () => {
+    const scans = app.get(ScanRepository);
+    let found: Promise<unknown> | undefined;
+    let settledBeforeCommit = false;
+    const created = await app.get(DataSource).transaction(async (manager) => {
+      const scan = await scans.createManual(scopeId, new Date(), manager);
+      found = scans.findCommitted(scan.id);
+      found.then(
+        () => (settledBeforeCommit = true),
+        () => (settledBeforeCommit = true),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return scan;
+    });
+    expect(settledBeforeCommit).toBe(false);
+    await expect(found).resolves.toMatchObject({ id: created.id, status: 'queued' });
   });
 });

@@ -147,9 +147,10 @@ export class ScanExecutor {
 
   /** The scan if it still has to run; a redelivered job of a finished scan does nothing. */
   private async scanToRun(scanId: string): Promise<ScanEntity | { skipped: string }> {
-    const scan = await this.scans.findById(scanId);
-    // The API commits the scan row right after enqueueing; a job can briefly get here first.
-    if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found (yet)`);
+    // The API enqueues the job before it commits the scan row: a job that gets here first waits
+    // for that commit (it used to fail an attempt and wait out the backoff).
+    const scan = await this.scans.findCommitted(scanId);
+    if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found`);
     if (scan.status === 'completed' || scan.status === 'evaluating' || scan.snapshotId) {
       if (scan.snapshotId && scan.status === 'evaluating')
         await this.queue.enqueueEvaluation(scan.id, scan.snapshotId);

@@ -11,8 +11,13 @@ export class ScanRepository {
     return (manager ?? this.dataSource.manager).getRepository(ScanEntity);
   }
 
-  async createManual(scopeId: string, at: Date, manager?: EntityManager): Promise<ScanEntity> {
-    return this.repo(manager).save(
+  /**
+   * A requested scan. Its job is enqueued inside the creating transaction (a refused job stores
+   * nothing), so that transaction holds the scan's lock until it ends: a worker that takes the job
+   * first waits for it in findCommitted instead of failing an attempt.
+   */
+  async createManual(scopeId: string, at: Date, manager: EntityManager): Promise<ScanEntity> {
+    const scan = await this.repo(manager).save(
       this.repo(manager).create({
         scopeId,
         trigger: 'manual',
@@ -22,6 +27,23 @@ export class ScanRepository {
         queuedAt: at,
       }),
     );
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      scanWriterLockKey(scan.id),
+    ]);
+    return scan;
+  }
+
+  /** The scan, waiting for the transaction that creates it if that is still open (createManual). */
+  async findCommitted(id: string): Promise<ScanEntity | null> {
+    const found = await this.findById(id);
+    if (found) return found;
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [
+        scanWriterLockKey(id),
+      ]);
+      // READ COMMITTED: this statement sees what the creator committed while we waited.
+      return this.repo(manager).findOneBy({ id });
+    });
   }
 
   /** The record of an nmap XML import: its snapshot is stored in the same transaction. */
@@ -133,4 +155,8 @@ export class ScanRepository {
       .where("id = :id AND status <> 'cancelled'", { id })
       .execute();
   }
+}
+
+function scanWriterLockKey(id: string): string {
+  return `driftwatch.scan-writer:${id}`;
 }
