@@ -3,6 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { ScanEntity } from '@driftwatch/persistence/entities';
 
+import { afterWriter, holdWriterLock } from './writer-lock';
+
 @Injectable()
 export class ScanRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -27,9 +29,7 @@ export class ScanRepository {
         queuedAt: at,
       }),
     );
-    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      scanWriterLockKey(scan.id),
-    ]);
+    await holdWriterLock(manager, scanWriterLockKey(scan.id));
     return scan;
   }
 
@@ -37,13 +37,9 @@ export class ScanRepository {
   async findCommitted(id: string): Promise<ScanEntity | null> {
     const found = await this.findById(id);
     if (found) return found;
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [
-        scanWriterLockKey(id),
-      ]);
-      // READ COMMITTED: this statement sees what the creator committed while we waited.
-      return this.repo(manager).findOneBy({ id });
-    });
+    return afterWriter(this.dataSource, scanWriterLockKey(id), (manager) =>
+      this.repo(manager).findOneBy({ id }),
+    );
   }
 
   /** The record of an nmap XML import: its snapshot is stored in the same transaction. */

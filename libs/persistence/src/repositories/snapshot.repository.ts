@@ -3,6 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { SnapshotEntity } from '@driftwatch/persistence/entities';
 
+import { afterWriter, holdWriterLock } from './writer-lock';
+
 export type NewSnapshot = Omit<SnapshotEntity, 'id'>;
 
 const writerLockKey = (snapshotId: string) => `driftwatch.snapshot-writer:${snapshotId}`;
@@ -22,7 +24,7 @@ export class SnapshotRepository {
   async insert(snapshot: NewSnapshot, manager: EntityManager): Promise<SnapshotEntity> {
     const entity = this.repo(manager).create(snapshot);
     await this.repo(manager).insert(entity);
-    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [writerLockKey(entity.id)]);
+    await holdWriterLock(manager, writerLockKey(entity.id));
     return entity;
   }
 
@@ -35,13 +37,7 @@ export class SnapshotRepository {
   async findCommitted(id: string): Promise<SnapshotEntity | null> {
     const found = await this.findById(id);
     if (found) return found;
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [
-        writerLockKey(id),
-      ]);
-      // READ COMMITTED: this statement sees what the writer committed while we waited.
-      return this.repo(manager).findOneBy({ id });
-    });
+    return afterWriter(this.dataSource, writerLockKey(id), (manager) => this.repo(manager).findOneBy({ id }));
   }
 
   /** The scope's newest snapshot: the one a new snapshot is diffed against. */
