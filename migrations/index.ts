@@ -17,6 +17,7 @@ import { BaselineFingerprints1765400000000 } from './1765400000000-baseline-fing
 import { WebhookSecretOverlap1765500000000 } from './1765500000000-webhook-secret-overlap';
 import { FindingVersions1765600000000 } from './1765600000000-finding-versions';
 import { EvaluationFindingMarks1765700000000 } from './1765700000000-evaluation-finding-marks';
+import { ConfigStreamSchema1765800000000 } from './1765800000000-config-stream-schema';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   WebhookSecretOverlap1765500000000,
   FindingVersions1765600000000,
   EvaluationFindingMarks1765700000000,
+  ConfigStreamSchema1765800000000,
 ];

@@ -400,6 +400,61 @@ describe('configuration documents', () => {
     expect((bad.body as ErrorBody).fields?.[0]).toMatchObject({ field: 'content/vpn' });
   });
 
+  it('keeps json documents of different schemas on one asset in force side by side, each its own stream', async () => {
+    for (const [name, schema] of [
+      ['app-flags', { type: 'object', properties: { debug: { type: 'boolean' } } }],
+      ['any-object', { type: 'object' }],
+    ] as const) {
+      await http().post('/api/v1/config-schemas').set(as('analyst')).send({ name, schema }).expect(201);
+    }
+    const asset = 'vpn-gw-2';
+    const t = Date.now() - 60_000;
+    const send = (schema: string, content: string, at: number) =>
+      submit({ kind: 'json', schema, asset, collectedAt: new Date(at).toISOString(), content }).expect(200);
+
+    const vpn = (await send('vpn-settings', '{"vpn": {"mfa": true}}', t)).body as ConfigSubmittedDto;
+    const flags = (await send('app-flags', '{"debug": false}', t + 1000)).body as ConfigSubmittedDto;
+    // The same text under a third schema is a document of that schema, not a confirmation of the first.
+    const same = (await send('any-object', '{"vpn": {"mfa": true}}', t + 2000)).body as ConfigSubmittedDto;
+    expect([vpn, flags, same].map((r) => [r.outcome, r.document.schema, r.change])).toEqual([
+      ['created', 'vpn-settings', null],
+      ['created', 'app-flags', null],
+      ['created', 'any-object', null],
+    ]);
+    expect(same.document.id).not.toBe(vpn.document.id);
+
+    const states = await http().get(`/api/v1/scopes/${scopeId}/config`).query({ asset }).set(as('auditor'));
+    expect(
+      (states.body as ConfigStateListResponseDto).items.map((s) => [s.document.schema, s.document.id]),
+    ).toEqual([
+      ['any-object', same.document.id],
+      ['app-flags', flags.document.id],
+      ['vpn-settings', vpn.document.id],
+    ]);
+
+    // A change is one stream's: the vpn settings changed, and the change names their schema.
+    const changed = (await send('vpn-settings', '{"vpn": {"mfa": false}}', t + 3000))
+      .body as ConfigSubmittedDto;
+    expect(changed).toMatchObject({
+      outcome: 'changed',
+      change: { schema: 'vpn-settings', fromDocumentId: vpn.document.id },
+    });
+    const changes = await http()
+      .get(`/api/v1/scopes/${scopeId}/config/changes`)
+      .query({ asset })
+      .set(as('auditor'))
+      .expect(200);
+    expect(
+      (changes.body as ConfigChangeListResponseDto).items.map((c) => [c.schema, c.fromDocumentId]),
+    ).toEqual([['vpn-settings', vpn.document.id]]);
+    // Back to the first content: the stored document of that stream is found again.
+    const back = (await send('vpn-settings', '{"vpn": {"mfa": true}}', t + 4000)).body as ConfigSubmittedDto;
+    expect(back).toMatchObject({
+      outcome: 'changed',
+      document: { id: vpn.document.id, schema: 'vpn-settings' },
+    });
+  });
+
   it('refuses a PAN-scan report holding a full card number without echoing it', async () => {
     const pan = '4532015112830366';
     const before = await storedRows();

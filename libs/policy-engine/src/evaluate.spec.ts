@@ -242,4 +242,79 @@ describe('evaluate', () => {
       evaluatedAt: NOW.toISOString(),
     });
   });
+
+  it('keeps json documents of two schemas on one asset apart: each its own subject and finding', () => {
+    const jsonPolicy = compilePolicy({
+      name: 'json',
+      rules: [
+        {
+          id: 'custom.json-reviewed',
+          title: 'a json document is not reviewed',
+          requirements: ['custom'],
+          severity: 'low',
+          subject: 'config',
+          where: {
+            type: 'object',
+            required: ['document'],
+            properties: { document: { type: 'object', properties: { kind: { const: 'json' } } } },
+          },
+          expect: {
+            type: 'object',
+            properties: {
+              document: {
+                type: 'object',
+                properties: {
+                  facts: {
+                    type: 'object',
+                    properties: {
+                      document: {
+                        type: 'object',
+                        required: ['reviewed'],
+                        properties: { reviewed: { const: true } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          message: '{{address}}: {{document.schema}} is not reviewed',
+          fixtures: {
+            fail: [
+              {
+                documents: [{ kind: 'json', asset: 'a', schema: 'x', facts: { schema: 'x', document: {} } }],
+              },
+            ],
+            pass: [
+              {
+                documents: [
+                  {
+                    kind: 'json',
+                    asset: 'a',
+                    schema: 'x',
+                    facts: { schema: 'x', document: { reviewed: true } },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const document = (schema: string) => ({
+      kind: 'json',
+      asset: 'app-1',
+      schema,
+      facts: { schema, document: {} },
+    });
+    const results = evaluate(jsonPolicy, {
+      snapshot: { scope, hosts: [] },
+      documents: [document('app-settings'), document('card-inventory')],
+      now: NOW,
+    }).results;
+    expect(results.map((r) => [r.subject, r.message])).toEqual([
+      ['config:json:app-settings', 'app-1: app-settings is not reviewed'],
+      ['config:json:card-inventory', 'app-1: card-inventory is not reviewed'],
+    ]);
+  });
 });

@@ -65,7 +65,11 @@ export function subjectSummary(subject: Subject): Record<string, unknown> {
     zone: subject.zone?.name,
     change: subject.change,
     document: subject.document
-      ? { kind: subject.document.kind, collectedAt: subject.document.collectedAt }
+      ? withoutUndefined({
+          kind: subject.document.kind,
+          schema: subject.document.schema,
+          collectedAt: subject.document.collectedAt,
+        })
       : undefined,
   });
 }

@@ -78,6 +78,8 @@ export interface ConfigDocumentFacts {
   asset: string;
   collectedAt?: string;
   tag?: 'running' | 'startup';
+  /** Kind `json`: the registered schema the document satisfies (one asset may hold several). */
+  schema?: string;
   facts: Record<string, unknown>;
 }
 

@@ -36,8 +36,14 @@ export function subjectIdentity(subject: Subject): string {
     case 'change':
       return `change:${subject.change?.type ?? 'unknown'}${subject.portKey ? `:${subject.portKey}` : ''}`;
     case 'config':
-      // The running and the saved (startup) configuration of one kind are two subjects.
-      return `config:${subject.document?.kind ?? 'unknown'}${subject.document?.tag ? `:${subject.document.tag}` : ''}`;
+      // The running and the saved (startup) configuration of one kind are two subjects, and so are
+      // `json` documents of two schemas.
+      return [
+        'config',
+        subject.document?.kind ?? 'unknown',
+        ...(subject.document?.schema ? [subject.document.schema] : []),
+        ...(subject.document?.tag ? [subject.document.tag] : []),
+      ].join(':');
     case 'service':
     case 'tls':
     case 'ssh':

@@ -48,7 +48,11 @@ export class SubmitConfigDto {
   @IsIn(CONFIG_TAGS)
   tag?: ConfigTag;
 
-  @ApiPropertyOptional({ description: 'For kind "json": the registered schema the document must satisfy' })
+  @ApiPropertyOptional({
+    description:
+      'For kind "json": the registered schema the document must satisfy. An asset holds one document in force per ' +
+      'kind, tag and schema: documents of different schemas do not replace each other',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
@@ -111,6 +115,8 @@ export class ConfigChangeResponseDto {
   @ApiProperty() asset!: string;
   @ApiProperty() kind!: string;
   @ApiProperty({ nullable: true, type: String }) tag!: ConfigTag | null;
+  @ApiProperty({ nullable: true, type: String, description: 'For kind "json": the documents\' schema' })
+  schema!: string | null;
   @ApiProperty({ nullable: true, type: String }) fromDocumentId!: string | null;
   @ApiProperty() toDocumentId!: string;
   @ApiProperty() detectedAt!: string;
@@ -195,6 +201,7 @@ export function mapConfigChange(c: ConfigChangeRow): ConfigChangeResponseDto {
     asset: c.asset,
     kind: c.kind,
     tag: c.tag === '' ? null : (c.tag as ConfigTag),
+    schema: c.schema === '' ? null : c.schema,
     fromDocumentId: c.fromDocumentId,
     toDocumentId: c.toDocumentId,
     detectedAt: c.detectedAt.toISOString(),

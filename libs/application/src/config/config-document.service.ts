@@ -96,6 +96,7 @@ export class ConfigDocumentService {
       asset: canonicalAddress(dto.asset) ?? dto.asset,
       kind: dto.kind,
       tag: dto.tag ?? '',
+      schema: dto.kind === 'json' ? (dto.schema ?? '') : '',
     };
     const contentHash = sha256Hex(dto.content);
 
@@ -125,6 +126,7 @@ export class ConfigDocumentService {
           asset: key.asset,
           kind: key.kind,
           tag: key.tag,
+          ...(key.schema !== '' ? { schema: key.schema } : {}),
           contentHash,
           collectedAt: collectedAt.toISOString(),
           stateId: stored.stateId,
@@ -273,7 +275,7 @@ export class ConfigDocumentService {
   async candidate(
     dto: Pick<SubmitConfigDto, 'kind' | 'asset' | 'tag' | 'schema' | 'content'>,
     field: string,
-  ): Promise<{ kind: ConfigKind; asset: string; tag: string; facts: Record<string, unknown> }> {
+  ): Promise<{ kind: ConfigKind; asset: string; tag: string; schema: string; facts: Record<string, unknown> }> {
     const problems: FieldError[] = [];
     if (containsPanLike(dto.asset))
       problems.push({ field: `${field}.asset`, reason: 'looks like a card number (value not shown)' });
@@ -285,7 +287,13 @@ export class ConfigDocumentService {
     const handler = await this.handlerFor(dto.kind, dto.schema);
     try {
       const facts = parseDocument(handler, dto.content);
-      return { kind: dto.kind, asset: canonicalAddress(dto.asset) ?? dto.asset, tag: dto.tag ?? '', facts };
+      return {
+        kind: dto.kind,
+        asset: canonicalAddress(dto.asset) ?? dto.asset,
+        tag: dto.tag ?? '',
+        schema: dto.kind === 'json' ? (dto.schema ?? '') : '',
+        facts,
+      };
     } catch (error: unknown) {
       // Name the candidate in the refusal: `documents[1].content:12`, not just `content:12`.
       if (error instanceof DriftwatchError && error.details.fields) {

@@ -25,6 +25,7 @@ export function documentFacts(
       asset: document.asset,
       collectedAt: document.collectedAt.toISOString(),
       ...(document.tag === 'running' || document.tag === 'startup' ? { tag: document.tag } : {}),
+      ...(document.schemaName !== null ? { schema: document.schemaName } : {}),
       facts: document.facts,
     };
   });

@@ -96,9 +96,11 @@ export class DryRunService {
       this.findings.knownForScope(scope.id, this.dataSource.manager),
     ]);
     // The documents in force, with the candidates in place of those they replace.
-    const replaced = new Set(candidateDocs.map((d) => `${d.asset}\u0000${d.kind}\u0000${d.tag}`));
+    const streamOf = (d: { asset: string; kind: string; tag: string; schema: string }) =>
+      [d.asset, d.kind, d.tag, d.schema].join('\u0000');
+    const replaced = new Set(candidateDocs.map(streamOf));
     const inForce = documentFacts(
-      states.filter(({ document: d }) => !replaced.has(`${d.asset}\u0000${d.kind}\u0000${d.tag}`)),
+      states.filter(({ document: d }) => !replaced.has(streamOf({ ...d, schema: d.schemaName ?? '' }))),
       now,
     ).documents;
     const documents: ConfigDocumentFacts[] = [
@@ -108,6 +110,7 @@ export class DryRunService {
         asset: d.asset,
         collectedAt: now.toISOString(),
         ...(d.tag === 'running' || d.tag === 'startup' ? { tag: d.tag } : {}),
+        ...(d.schema !== '' ? { schema: d.schema } : {}),
         facts: d.facts,
       })),
     ];

@@ -119,6 +119,7 @@ describe('webhook payloads', () => {
       asset: '10.0.0.1',
       kind: 'sshd-config',
       tag: '',
+      schema: '',
       fromDocumentId: 'd1',
       toDocumentId: 'd2',
       detectedAt: new Date('2026-11-23T23:59:00Z'),

@@ -155,6 +155,8 @@ export interface ConfigDriftSummary {
   asset: string;
   kind: string;
   tag: string;
+  /** A `json` document's schema; '' for the built-in kinds. */
+  schema: string;
   fromDocumentId: string;
   toDocumentId: string;
   detectedAt: Date;
@@ -184,6 +186,7 @@ export function configDriftEvent(
       asset: change.asset,
       kind: change.kind,
       tag: change.tag,
+      ...(change.schema !== '' ? { schema: change.schema } : {}),
       fromDocumentId: change.fromDocumentId,
       toDocumentId: change.toDocumentId,
       detectedAt: change.detectedAt.toISOString(),

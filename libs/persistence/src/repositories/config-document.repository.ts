@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
 
 import { ConfigDocumentEntity, ConfigSchemaEntity } from '@driftwatch/persistence/entities';
 
-/** One stream of documents: an asset's documents of one kind and tag ('' when untagged). */
+/**
+ * One stream of documents: an asset's documents of one kind and tag ('' when untagged) and, for
+ * kind `json`, one registered schema ('' for the built-in kinds). Each is in force on its own.
+ */
 export interface ConfigStreamKey {
   scopeId: string;
   asset: string;
   kind: string;
   tag: string;
+  schema: string;
 }
 
 /** A stored document without its text. */
@@ -30,6 +34,8 @@ export interface ConfigChangeRow {
   asset: string;
   kind: string;
   tag: string;
+  /** The `json` document's schema ('' for the built-in kinds), from the document changed to. */
+  schema: string;
   fromDocumentId: string | null;
   toDocumentId: string;
   detectedAt: Date;
@@ -79,7 +85,7 @@ export class ConfigDocumentRepository {
   async inStream<T>(key: ConfigStreamKey, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `config:${key.scopeId}:${key.asset}:${key.kind}:${key.tag}`,
+        `config:${key.scopeId}:${key.asset}:${key.kind}:${key.tag}:${key.schema}`,
       ]);
       return fn(manager);
     });
@@ -92,8 +98,9 @@ export class ConfigDocumentRepository {
   ): Promise<ConfigStateRow<ConfigDocumentEntity> | null> {
     const rows: StateSqlRow[] = await manager.query(
       `SELECT ${STATE_COLUMNS}, d.content FROM config_states s JOIN config_documents d ON d.id = s.document_id
-       WHERE s.scope_id = $1 AND s.asset = $2 AND s.kind = $3 AND s.tag = $4 AND s.valid_to IS NULL`,
-      [key.scopeId, key.asset, key.kind, key.tag],
+       WHERE s.scope_id = $1 AND s.asset = $2 AND s.kind = $3 AND s.tag = $4 AND s.schema_name = $5
+         AND s.valid_to IS NULL`,
+      [key.scopeId, key.asset, key.kind, key.tag, key.schema],
     );
     const row = rows[0];
     if (!row) return null;
@@ -107,7 +114,14 @@ export class ConfigDocumentRepository {
     hash: string,
     manager: EntityManager,
   ): Promise<ConfigDocumentEntity | null> {
-    return manager.getRepository(ConfigDocumentEntity).findOneBy({ ...key, contentHash: hash });
+    return manager.getRepository(ConfigDocumentEntity).findOneBy({
+      scopeId: key.scopeId,
+      asset: key.asset,
+      kind: key.kind,
+      tag: key.tag,
+      schemaName: key.schema === '' ? IsNull() : key.schema,
+      contentHash: hash,
+    });
   }
 
   async insertDocument(
@@ -133,13 +147,14 @@ export class ConfigDocumentRepository {
 
   async open(key: ConfigStreamKey, documentId: string, at: Date, manager: EntityManager): Promise<string> {
     const [row]: { id: string }[] = await manager.query(
-      `INSERT INTO config_states (scope_id, asset, kind, tag, document_id, valid_from, last_confirmed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
-      [key.scopeId, key.asset, key.kind, key.tag, documentId, at],
+      `INSERT INTO config_states (scope_id, asset, kind, tag, schema_name, document_id, valid_from, last_confirmed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+      [key.scopeId, key.asset, key.kind, key.tag, key.schema, documentId, at],
     );
     return row.id;
   }
 
+  /** The change's schema is its documents' (the stream's): it is not stored twice. */
   async insertChange(change: Omit<ConfigChangeRow, 'id'>, manager: EntityManager): Promise<string> {
     const [row]: { id: string }[] = await manager.query(
       `INSERT INTO config_changes (scope_id, asset, kind, tag, from_document_id, to_document_id, detected_at,
@@ -181,7 +196,7 @@ export class ConfigDocumentRepository {
     }
     const rows: StateSqlRow[] = await this.dataSource.query(
       `SELECT ${STATE_COLUMNS} FROM config_states s JOIN config_documents d ON d.id = s.document_id
-       WHERE ${where.join(' AND ')} ORDER BY s.asset, s.kind, s.tag`,
+       WHERE ${where.join(' AND ')} ORDER BY s.asset, s.kind, s.tag, s.schema_name`,
       params,
     );
     return rows.map(stateOf);
@@ -194,17 +209,17 @@ export class ConfigDocumentRepository {
     page: { limit: number; offset: number },
   ): Promise<{ items: ConfigChangeRow[]; total: number }> {
     const params: unknown[] = [scopeId];
-    const where = ['scope_id = $1'];
+    const where = ['c.scope_id = $1'];
     if (filter.asset !== undefined) {
       params.push(filter.asset);
-      where.push(`asset = $${params.length}`);
+      where.push(`c.asset = $${params.length}`);
     }
     if (filter.kind !== undefined) {
       params.push(filter.kind);
-      where.push(`kind = $${params.length}`);
+      where.push(`c.kind = $${params.length}`);
     }
     const [{ n }]: { n: string }[] = await this.dataSource.query(
-      `SELECT count(*) AS n FROM config_changes WHERE ${where.join(' AND ')}`,
+      `SELECT count(*) AS n FROM config_changes c WHERE ${where.join(' AND ')}`,
       params,
     );
     const rows: {
@@ -213,6 +228,7 @@ export class ConfigDocumentRepository {
       asset: string;
       kind: string;
       tag: string;
+      schema_name: string | null;
       from_document_id: string | null;
       to_document_id: string;
       detected_at: Date;
@@ -220,8 +236,9 @@ export class ConfigDocumentRepository {
       line_diff: string;
       line_diff_truncated: boolean;
     }[] = await this.dataSource.query(
-      `SELECT * FROM config_changes WHERE ${where.join(' AND ')}
-       ORDER BY detected_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      `SELECT c.*, d.schema_name FROM config_changes c JOIN config_documents d ON d.id = c.to_document_id
+       WHERE ${where.join(' AND ')}
+       ORDER BY c.detected_at DESC, c.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, page.limit, page.offset],
     );
     return {
@@ -232,6 +249,7 @@ export class ConfigDocumentRepository {
         asset: r.asset,
         kind: r.kind,
         tag: r.tag,
+        schema: r.schema_name ?? '',
         fromDocumentId: r.from_document_id,
         toDocumentId: r.to_document_id,
         detectedAt: r.detected_at,

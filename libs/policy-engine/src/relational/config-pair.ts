@@ -34,7 +34,7 @@ export function configPairRule(rule: RelationalRule): (prepared: PreparedEvaluat
     for (const subject of prepared.subjectsOf('config')) {
       const document = subject.document;
       if (!document?.tag || !kinds.has(document.kind)) continue;
-      const key = `${document.asset}\u0000${document.kind}`;
+      const key = `${document.asset}\u0000${document.kind}\u0000${document.schema ?? ''}`;
       const pair = pairs.get(key) ?? {};
       pair[document.tag] = subject;
       pairs.set(key, pair);
