@@ -374,6 +374,52 @@ describe('configuration documents', () => {
     await waitFor('the finding to resolve', async () => ((await openFinding(ruleId)) ? undefined : true));
   });
 
+  it('finds a default deny that rules accepting every connection from anywhere never let act (1.2.1)', async () => {
+    const asset = '192.0.2.11';
+    const ruleset = (...rules: string[]) =>
+      [
+        '*filter',
+        ':INPUT DROP [0:0]',
+        ':FORWARD DROP [0:0]',
+        ':OUTPUT ACCEPT [0:0]',
+        ...rules,
+        'COMMIT',
+        '',
+      ].join('\n');
+    const ruleId = 'pci-dss-v4.1.2.1-firewall-default-allow';
+    const findingOf = async () => {
+      const res = await http()
+        .get('/api/v1/findings')
+        .query({ scope: scopeId, status: 'open', rule: ruleId })
+        .set(as('analyst'));
+      return (res.body as { items: FindingResponseDto[] }).items.find((f) => f.asset === asset);
+    };
+    const t = Date.now() - 10_000;
+    // Neither rule alone accepts everything; together every packet from another host is accepted.
+    const sent = await submit({
+      kind: 'iptables-save',
+      asset,
+      collectedAt: new Date(t).toISOString(),
+      content: ruleset('-A INPUT ! -i lo -j ACCEPT', '-A INPUT -i lo -j ACCEPT'),
+    }).expect(200);
+    expect((sent.body as ConfigSubmittedDto).document.facts).toMatchObject({
+      summary: { input: { defaultDeny: true, openToAll: ['tcp', 'udp', 'sctp', 'icmp'] } },
+    });
+    const finding = await waitFor('the default-allow finding', findingOf);
+    expect(finding.message).toBe(
+      `${asset}: the iptables-save ruleset accepts new connections that no specific rule allows ` +
+        '(input: default drop, open to all: tcp, udp, sctp, icmp; forward: default drop, open to all: none)',
+    );
+
+    await submit({
+      kind: 'iptables-save',
+      asset,
+      collectedAt: new Date(t + 1000).toISOString(),
+      content: ruleset('-A INPUT -i lo -j ACCEPT', '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT'),
+    }).expect(200);
+    await waitFor('the finding to resolve', async () => ((await findingOf()) ? undefined : true));
+  });
+
   it('stores a generic JSON document validated against its registered schema', async () => {
     const ok = (
       await submit({

@@ -249,6 +249,7 @@ describe('evaluate', () => {
       rules: [
         {
           id: 'custom.json-reviewed',
+          source: 'custom/json-reviewed.yaml',
           title: 'a json document is not reviewed',
           requirements: ['custom'],
           severity: 'low',

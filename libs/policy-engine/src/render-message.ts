@@ -86,7 +86,9 @@ export function ownValueAt(value: unknown, path: readonly string[]): unknown {
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return value === '' ? MISSING : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return Array.isArray(value) && value.length > 0 && value.every(isTextOrNumber) ? value.join(', ') : MISSING;
+  // An empty list is known to be empty: "none", not "unknown".
+  if (Array.isArray(value) && value.length === 0) return 'none';
+  return Array.isArray(value) && value.every(isTextOrNumber) ? value.join(', ') : MISSING;
 }
 
 function isTextOrNumber(value: unknown): boolean {

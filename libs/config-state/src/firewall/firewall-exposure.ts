@@ -238,6 +238,63 @@ export function firewallExposure(
   };
 }
 
+/**
+ * The protocols whose every new connection from another host, from any source to any destination
+ * and port, the hook certainly accepts, for some IP family with base chains on the hook: a default
+ * deny that no such packet ever reaches (`! -i lo -j ACCEPT` with `-i lo -j ACCEPT`, or
+ * `-s 0.0.0.0/1` and `-s 128.0.0.0/1`, or `-p tcp -j ACCEPT` before a DROP policy). The walk stops
+ * at the first cell that is not certainly accepted, so a ruleset that denies anything costs a few
+ * packets. It runs on every submitted ruleset, so a partition whose walk could exceed `maxWork`
+ * rule checks (cells × reachable rules) is not walked, and its protocols are not claimed open.
+ */
+export function protocolsOpenToAll(
+  ruleset: FirewallRuleset,
+  hook: PacketHook,
+  maxWork = 2_000_000,
+): Array<(typeof PACKET_PROTOCOLS)[number]> {
+  const compiled = compileRuleset(ruleset);
+  const open = new Set<string>();
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    if (compiled.bases(hook, family).length === 0) continue; // the document does not describe it
+    const rules = compiled.reachableRules(hook, family);
+    const full: Span = { from: 0n, to: maxAddress(family) };
+    const sources = cut(
+      full,
+      rules.flatMap((r) => r.match.sources ?? []),
+      family,
+    );
+    const destinations = cut(
+      full,
+      rules.flatMap((r) => r.match.destinations ?? []),
+      family,
+    );
+    const ports = cutPorts(rules);
+    for (const protocol of PACKET_PROTOCOLS) {
+      if (open.has(protocol)) continue;
+      const portCells = PORT_PROTOCOLS.has(protocol) ? ports : [undefined];
+      if (sources.length * destinations.length * portCells.length * Math.max(rules.length, 1) > maxWork) continue;
+      const packetProtocol: PacketProtocol = protocol === 'icmp' && family === 'ipv6' ? 'icmpv6' : protocol;
+      const everyCellAccepted = destinations.every((destination) =>
+        portCells.every((port) =>
+          sources.every((source) => {
+            const verdict = evaluatePacket(compiled, hook, {
+              family,
+              source: { family, ...source },
+              destination: { family, ...destination },
+              protocol: packetProtocol,
+              ...(port ? { port: port.from } : {}),
+              remote: true,
+            });
+            return verdict.certain && verdict.action === 'accept';
+          }),
+        ),
+      );
+      if (everyCellAccepted) open.add(protocol);
+    }
+  }
+  return PACKET_PROTOCOLS.filter((p) => open.has(p));
+}
+
 /** IP families the ruleset has tables for; IPv4 when it has none. */
 function defaultFamilies(ruleset: FirewallRuleset): IpFamily[] {
   const families = new Set<IpFamily>();

@@ -33,9 +33,31 @@ describe('firewall handlers', () => {
   it('summarise default deny and accept-all per hook, per IP family the document covers', () => {
     const nft = nftRulesetHandler.parse(fixture('nft-inet-filter.json'));
     expect(nft.summary).toEqual({
-      input: { chains: 1, rules: 13, defaultAction: 'drop', defaultDeny: true, acceptsAll: false },
-      forward: { chains: 1, rules: 0, defaultAction: 'accept', defaultDeny: false, acceptsAll: true },
-      output: { chains: 0, rules: 0, defaultAction: 'accept', defaultDeny: false, acceptsAll: true },
+      input: {
+        chains: 1,
+        rules: 13,
+        defaultAction: 'drop',
+        defaultDeny: true,
+        acceptsAll: false,
+        openToAll: [],
+      },
+      forward: {
+        chains: 1,
+        rules: 0,
+        defaultAction: 'accept',
+        defaultDeny: false,
+        acceptsAll: true,
+        openToAll: ['tcp', 'udp', 'sctp', 'icmp'],
+      },
+      // No base chain on the hook: the document does not describe it, nothing is claimed open.
+      output: {
+        chains: 0,
+        rules: 0,
+        defaultAction: 'accept',
+        defaultDeny: false,
+        acceptsAll: true,
+        openToAll: [],
+      },
     });
     // IPv4 input drops by default, but the ip6tables INPUT chain accepts: not a default deny.
     const both = iptablesSaveHandler.parse(fixture('iptables-nft-v4-v6.save'));
@@ -77,6 +99,7 @@ describe('firewall handlers', () => {
       defaultAction: 'reject',
       defaultDeny: true,
       acceptsAll: false,
+      openToAll: [],
     });
     expect(parse('-A INPUT -m state --state NEW -j DROP').input.defaultAction).toBe('drop');
     expect(parse('-A INPUT -j ACCEPT', '-A INPUT -j DROP').input).toMatchObject({
@@ -91,6 +114,41 @@ describe('firewall handlers', () => {
       defaultAction: 'accept',
       acceptsAll: false,
     });
+  });
+
+  it('name the protocols whose every new connection from another host rules accept, a default deny never reached', () => {
+    const input = (...rules: string[]) =>
+      iptablesSaveHandler.parse(['*filter', ':INPUT DROP [0:0]', ...rules, 'COMMIT'].join('\n')).summary
+        .input;
+    // Each rule alone is specific; together they accept everything.
+    expect(input('-A INPUT ! -i lo -j ACCEPT', '-A INPUT -i lo -j ACCEPT')).toMatchObject({
+      defaultDeny: true,
+      openToAll: ['tcp', 'udp', 'sctp', 'icmp'],
+    });
+    expect(input('-A INPUT -s 0.0.0.0/1 -j ACCEPT', '-A INPUT -s 128.0.0.0/1 -j ACCEPT').openToAll).toEqual([
+      'tcp',
+      'udp',
+      'sctp',
+      'icmp',
+    ]);
+    expect(
+      input(
+        '-A INPUT -p tcp -m tcp --dport 0:1023 -j ACCEPT',
+        '-A INPUT -p tcp -m tcp --dport 1024:65535 -j ACCEPT',
+      ).openToAll,
+    ).toEqual(['tcp']);
+    // One source, one port or one interface left out, or a rule the analysis cannot judge: not open.
+    expect(
+      input(
+        '-A INPUT -s 198.18.0.1 -j DROP',
+        '-A INPUT -s 0.0.0.0/1 -j ACCEPT',
+        '-A INPUT -s 128.0.0.0/1 -j ACCEPT',
+      ).openToAll,
+    ).toEqual([]);
+    expect(input('-A INPUT -p tcp -m tcp ! --dport 22 -j ACCEPT').openToAll).toEqual([]);
+    expect(input('-A INPUT -i eth0 -j ACCEPT').openToAll).toEqual([]);
+    expect(input('-A INPUT -m recent --rcheck --name x -j ACCEPT').openToAll).toEqual([]);
+    expect(input('-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT').openToAll).toEqual([]);
   });
 
   it('diff facts semantically', () => {

@@ -1,12 +1,17 @@
 import type { ConfigKindHandler } from '../config-kind-handler';
 import { diffFirewall } from './firewall-diff';
+import { protocolsOpenToAll } from './firewall-exposure';
 import { summarizeFirewall } from './firewall-summary';
 import { type FirewallFacts, firewallFactsSchema, type FirewallRuleset } from './firewall.model';
 import { parseIptablesSave } from './iptables-save.parser';
 import { parseNftRuleset } from './nft-ruleset.parser';
 
 function facts(ruleset: FirewallRuleset): FirewallFacts {
-  return { ...ruleset, summary: summarizeFirewall(ruleset) };
+  const summary = summarizeFirewall(ruleset);
+  for (const hook of ['input', 'forward', 'output'] as const) {
+    summary[hook].openToAll = protocolsOpenToAll(ruleset, hook);
+  }
+  return { ...ruleset, summary };
 }
 
 export const iptablesSaveHandler: ConfigKindHandler<FirewallFacts> = {

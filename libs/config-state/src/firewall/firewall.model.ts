@@ -128,6 +128,13 @@ export interface HookSummary {
   defaultDeny: boolean;
   /** For some IP family, an unconditional accept of new traffic precedes any rule that may deny. */
   acceptsAll: boolean;
+  /**
+   * Protocols (tcp, udp, sctp, icmp) whose every new connection from another host the hook
+   * certainly accepts, whatever its source, destination and port, for some IP family: rules that
+   * together accept everything, so a default deny is never reached (see protocolsOpenToAll).
+   * Absent from the facts of documents stored before it was derived.
+   */
+  openToAll?: string[];
 }
 
 export interface FirewallSummary {
@@ -161,6 +168,7 @@ const flag = { type: 'boolean' } as const;
 
 const hookSummarySchema = {
   type: 'object',
+  // openToAll is not required: documents stored before it was derived lack it.
   required: ['chains', 'rules', 'defaultAction', 'defaultDeny', 'acceptsAll'],
   additionalProperties: false,
   properties: {
@@ -169,6 +177,7 @@ const hookSummarySchema = {
     defaultAction: { enum: ['accept', 'drop', 'reject'] },
     defaultDeny: flag,
     acceptsAll: flag,
+    openToAll: { type: 'array', uniqueItems: true, items: { enum: ['tcp', 'udp', 'sctp', 'icmp'] } },
   },
 } as const;
 

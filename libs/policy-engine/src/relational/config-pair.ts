@@ -7,6 +7,12 @@ import { ruleResult } from '../rule-result';
 export interface ConfigPairParams {
   /** The document kinds whose running and saved (startup) configurations must agree. */
   kinds: string[];
+  /**
+   * JSON pointers of facts left out of the comparison, with everything below them: facts derived
+   * from the others (a firewall's `/summary`), which documents parsed by different Driftwatch
+   * versions may derive differently while their configurations are the same.
+   */
+  ignore?: string[];
 }
 
 export const CONFIG_PAIR_PARAMS_SCHEMA = {
@@ -15,6 +21,7 @@ export const CONFIG_PAIR_PARAMS_SCHEMA = {
   required: ['kinds'],
   properties: {
     kinds: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
+    ignore: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^(/[^/]+)+$' } },
   },
 } as const;
 
@@ -28,7 +35,10 @@ const MAX_LISTED = 10;
  * on the running document.
  */
 export function configPairRule(rule: RelationalRule): (prepared: PreparedEvaluation) => RuleResult[] {
-  const kinds = new Set((rule.params as unknown as ConfigPairParams).kinds);
+  const params = rule.params as unknown as ConfigPairParams;
+  const kinds = new Set(params.kinds);
+  const ignored = params.ignore ?? [];
+  const compared = (path: string) => !ignored.some((p) => path === p || path.startsWith(`${p}/`));
   return (prepared) => {
     const pairs = new Map<string, { running?: Subject; startup?: Subject }>();
     for (const subject of prepared.subjectsOf('config')) {
@@ -42,7 +52,7 @@ export function configPairRule(rule: RelationalRule): (prepared: PreparedEvaluat
     const results: RuleResult[] = [];
     for (const { running, startup } of pairs.values()) {
       if (!running?.document || !startup?.document) continue;
-      const differences = differingPaths(running.document.facts, startup.document.facts);
+      const differences = differingPaths(running.document.facts, startup.document.facts).filter(compared);
       if (differences.length === 0) continue;
       const detail = {
         kind: running.document.kind,

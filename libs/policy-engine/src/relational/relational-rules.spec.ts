@@ -190,7 +190,7 @@ describe('reachability rules', () => {
       hosts: [host('10.10.0.5', [port('tcp', 443, 'https')])],
     });
     expect(result.evidence).toMatchObject({ reachability: { from: 'corp', to: 'cde', allowed: [] } });
-    expect(result.message).toBe('10.10.0.5 tcp/443 (https) in cde answers from corp; allowed: unknown');
+    expect(result.message).toBe('10.10.0.5 tcp/443 (https) in cde answers from corp; allowed: none');
   });
 
   it('places a host in the zone with the longest matching prefix (a /24 inside a /16)', () => {
