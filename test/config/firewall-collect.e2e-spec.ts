@@ -138,6 +138,8 @@ describe('firewall rulesets collected from real iptables and nftables', () => {
         defaultAction: 'drop',
         defaultDeny: true,
         acceptsAll: false,
+        // Rate-limited ICMP from anywhere: every ICMP packet may come in (the limit is not modelled).
+        openToAll: ['icmp'],
       });
       expect(before.summary.forward).toMatchObject({ defaultDeny: true });
       expect(before.summary.output).toMatchObject({ defaultAction: 'accept', acceptsAll: true });
@@ -277,6 +279,7 @@ describe('firewall rulesets collected from real iptables and nftables', () => {
         defaultAction: 'drop',
         defaultDeny: true,
         acceptsAll: false,
+        openToAll: [],
       });
       expect(before.summary.forward).toEqual({
         chains: 1,
@@ -284,6 +287,7 @@ describe('firewall rulesets collected from real iptables and nftables', () => {
         defaultAction: 'drop',
         defaultDeny: true,
         acceptsAll: false,
+        openToAll: [],
       });
     });
 

@@ -119,7 +119,17 @@ describe('sshd -T output collected from the real OpenSSH server', () => {
     const facts = parseSshdConfig(await readFile(config, 'utf8'));
     expect(facts).toMatchObject({ permitRootLogin: 'yes', passwordAuthentication: true });
     expect(facts.matchBlocks).toEqual([
-      { criteria: 'User backup', settings: { passwordauthentication: 'no', permitrootlogin: 'no' } },
+      {
+        criteria: 'User backup',
+        settings: { passwordauthentication: 'no', permitrootlogin: 'no' },
+        // What the block puts in force over the global section.
+        effective: {
+          permitRootLogin: 'no',
+          passwordAuthentication: false,
+          kbdInteractiveAuthentication: false,
+          maxAuthTries: 4,
+        },
+      },
     ]);
   });
 

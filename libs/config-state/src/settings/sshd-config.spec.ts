@@ -124,6 +124,46 @@ describe('parseSshdConfig', () => {
     expect(facts.x11Forwarding).toBeUndefined();
   });
 
+  it('types what a Match block puts in force over the global settings, for rules to judge each block', () => {
+    const facts = parseSshdConfig(
+      [
+        'PermitRootLogin no',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'AuthenticationMethods publickey',
+        'Ciphers aes256-ctr',
+        'Match Address 10.9.0.0/16',
+        '  PermitRootLogin Yes',
+        '  PasswordAuthentication yes',
+        '  AuthenticationMethods any',
+        'Match User backup',
+        '  X11Forwarding yes',
+        '',
+      ].join('\n'),
+    );
+    expect(facts.matchBlocks.map((b) => b.effective)).toEqual([
+      {
+        permitRootLogin: 'yes',
+        passwordAuthentication: true,
+        kbdInteractiveAuthentication: false,
+        authenticationMethods: [],
+      },
+      {
+        permitRootLogin: 'no',
+        passwordAuthentication: false,
+        kbdInteractiveAuthentication: false,
+        authenticationMethods: [['publickey']],
+        x11Forwarding: true,
+      },
+    ]);
+    // The global facts stay the file's global section.
+    expect(facts).toMatchObject({
+      permitRootLogin: 'no',
+      passwordAuthentication: false,
+      ciphers: ['aes256-ctr'],
+    });
+  });
+
   it('keeps the first value of a single-valued keyword given twice, as sshd does', () => {
     expect(parseSshdConfig('PermitRootLogin no\nPermitRootLogin yes\n').permitRootLogin).toBe('no');
   });

@@ -43,7 +43,39 @@ export type SshdSettings = Record<string, string | string[]>;
 export interface SshdMatchBlock {
   criteria: string;
   settings: SshdSettings;
+  /**
+   * The authentication and forwarding settings in force for a connection this block matches: its
+   * own over the global ones (sshd's Match semantics), typed as the global fields are, so a rule
+   * judges a block as it judges the file. A connection matching several blocks takes each keyword
+   * from the first that sets it; every value it can get is one block's or the global one. Absent
+   * from the facts of documents stored before it was derived.
+   */
+  effective?: SshdMatchEffective;
 }
+
+/** The typed fields a Match block can change (sshd_config(5) lists what Match accepts). */
+const MATCH_TYPED_KEYS = [
+  'permitRootLogin',
+  'passwordAuthentication',
+  'kbdInteractiveAuthentication',
+  'pubkeyAuthentication',
+  'permitEmptyPasswords',
+  'hostbasedAuthentication',
+  'authenticationMethods',
+  'pubkeyAcceptedAlgorithms',
+  'x11Forwarding',
+  'allowAgentForwarding',
+  'allowTcpForwarding',
+  'gatewayPorts',
+  'permitTunnel',
+  'maxAuthTries',
+  'maxSessions',
+  'clientAliveInterval',
+  'clientAliveCountMax',
+  'logLevel',
+  'banner',
+] as const satisfies readonly (keyof SshdConfigFacts)[];
+export type SshdMatchEffective = Pick<SshdConfigFacts, (typeof MATCH_TYPED_KEYS)[number]>;
 
 /**
  * What an sshd configuration says. `settings` holds every keyword, lowercased (sshd reads
@@ -214,7 +246,15 @@ export function parseSshdConfig(content: string): SshdConfigFacts {
   }
   problems.throwIfAny();
   requireContent('sshd-config', Object.keys(global).length > 0 || matchBlocks.length > 0);
+  for (const block of matchBlocks) block.effective = matchEffective(global, block.settings);
   return typedFacts(global, matchBlocks, spelling);
+}
+
+function matchEffective(global: SshdSettings, own: SshdSettings): SshdMatchEffective {
+  const typed = typedFacts(Object.assign(record<string | string[]>(), global, own), [], {});
+  return Object.fromEntries(
+    MATCH_TYPED_KEYS.filter((key) => typed[key] !== undefined).map((key) => [key, typed[key]]),
+  );
 }
 
 function store(settings: SshdSettings, key: string, tokens: string[]): void {
@@ -428,6 +468,48 @@ const STRING_OR_LIST = { anyOf: [{ type: 'string' }, { type: 'array', items: { t
 const SSHD_SETTINGS_SCHEMA = { type: 'object', additionalProperties: STRING_OR_LIST };
 const STRINGS = { type: 'array', items: { type: 'string' } };
 
+// The typed fields, at the top level and (those a Match block can change) in each block's `effective`.
+const TYPED_FIELD_SCHEMAS = {
+  permitRootLogin: { enum: [...PERMIT_ROOT_LOGIN] },
+  passwordAuthentication: { type: 'boolean' },
+  kbdInteractiveAuthentication: { type: 'boolean' },
+  pubkeyAuthentication: { type: 'boolean' },
+  permitEmptyPasswords: { type: 'boolean' },
+  hostbasedAuthentication: { type: 'boolean' },
+  ignoreRhosts: { type: 'boolean' },
+  x11Forwarding: { type: 'boolean' },
+  usePam: { type: 'boolean' },
+  strictModes: { type: 'boolean' },
+  allowAgentForwarding: { type: 'boolean' },
+  allowTcpForwarding: { enum: [...ALLOW_TCP_FORWARDING] },
+  gatewayPorts: { enum: [...GATEWAY_PORTS] },
+  permitTunnel: { enum: [...PERMIT_TUNNEL] },
+  authenticationMethods: { type: 'array', items: STRINGS },
+  ciphers: STRINGS,
+  macs: STRINGS,
+  kexAlgorithms: STRINGS,
+  hostKeyAlgorithms: STRINGS,
+  pubkeyAcceptedAlgorithms: STRINGS,
+  ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } },
+  listenAddresses: STRINGS,
+  maxAuthTries: { type: 'integer', minimum: 0 },
+  maxSessions: { type: 'integer', minimum: 0 },
+  loginGraceTime: { type: 'integer', minimum: 0 },
+  clientAliveInterval: { type: 'integer', minimum: 0 },
+  clientAliveCountMax: { type: 'integer', minimum: 0 },
+  logLevel: { enum: [...LOG_LEVELS] },
+  banner: { type: 'string' },
+  allowUsers: STRINGS,
+  allowGroups: STRINGS,
+  denyUsers: STRINGS,
+  denyGroups: STRINGS,
+} as const;
+const MATCH_EFFECTIVE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(MATCH_TYPED_KEYS.map((key) => [key, TYPED_FIELD_SCHEMAS[key]])),
+};
+
 export const sshdConfigFactsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -440,43 +522,15 @@ export const sshdConfigFactsSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['criteria', 'settings'],
-        properties: { criteria: { type: 'string' }, settings: SSHD_SETTINGS_SCHEMA },
+        properties: {
+          criteria: { type: 'string' },
+          settings: SSHD_SETTINGS_SCHEMA,
+          effective: MATCH_EFFECTIVE_SCHEMA,
+        },
       },
     },
     keywordSpelling: { type: 'object', additionalProperties: { type: 'string' } },
-    permitRootLogin: { enum: [...PERMIT_ROOT_LOGIN] },
-    passwordAuthentication: { type: 'boolean' },
-    kbdInteractiveAuthentication: { type: 'boolean' },
-    pubkeyAuthentication: { type: 'boolean' },
-    permitEmptyPasswords: { type: 'boolean' },
-    hostbasedAuthentication: { type: 'boolean' },
-    ignoreRhosts: { type: 'boolean' },
-    x11Forwarding: { type: 'boolean' },
-    usePam: { type: 'boolean' },
-    strictModes: { type: 'boolean' },
-    allowAgentForwarding: { type: 'boolean' },
-    allowTcpForwarding: { enum: [...ALLOW_TCP_FORWARDING] },
-    gatewayPorts: { enum: [...GATEWAY_PORTS] },
-    permitTunnel: { enum: [...PERMIT_TUNNEL] },
-    authenticationMethods: { type: 'array', items: STRINGS },
-    ciphers: STRINGS,
-    macs: STRINGS,
-    kexAlgorithms: STRINGS,
-    hostKeyAlgorithms: STRINGS,
-    pubkeyAcceptedAlgorithms: STRINGS,
-    ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } },
-    listenAddresses: STRINGS,
-    maxAuthTries: { type: 'integer', minimum: 0 },
-    maxSessions: { type: 'integer', minimum: 0 },
-    loginGraceTime: { type: 'integer', minimum: 0 },
-    clientAliveInterval: { type: 'integer', minimum: 0 },
-    clientAliveCountMax: { type: 'integer', minimum: 0 },
-    logLevel: { enum: [...LOG_LEVELS] },
-    banner: { type: 'string' },
-    allowUsers: STRINGS,
-    allowGroups: STRINGS,
-    denyUsers: STRINGS,
-    denyGroups: STRINGS,
+    ...TYPED_FIELD_SCHEMAS,
   },
 } as const;
 

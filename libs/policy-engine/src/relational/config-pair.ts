@@ -8,9 +8,10 @@ export interface ConfigPairParams {
   /** The document kinds whose running and saved (startup) configurations must agree. */
   kinds: string[];
   /**
-   * JSON pointers of facts left out of the comparison, with everything below them: facts derived
-   * from the others (a firewall's `/summary`), which documents parsed by different Driftwatch
-   * versions may derive differently while their configurations are the same.
+   * JSON pointers of facts left out of the comparison, with everything below them; a `*` segment
+   * stands for any one key or index. For facts derived from the others (a firewall's `/summary`,
+   * the `effective` settings of each sshd Match block), which documents parsed by different
+   * Driftwatch versions may derive differently while their configurations are the same.
    */
   ignore?: string[];
 }
@@ -37,8 +38,14 @@ const MAX_LISTED = 10;
 export function configPairRule(rule: RelationalRule): (prepared: PreparedEvaluation) => RuleResult[] {
   const params = rule.params as unknown as ConfigPairParams;
   const kinds = new Set(params.kinds);
-  const ignored = params.ignore ?? [];
-  const compared = (path: string) => !ignored.some((p) => path === p || path.startsWith(`${p}/`));
+  const ignored = (params.ignore ?? []).map((pointer) => pointer.split('/').slice(1));
+  const compared = (path: string) => {
+    const segments = path.split('/').slice(1);
+    return !ignored.some(
+      (pattern) =>
+        pattern.length <= segments.length && pattern.every((p, i) => p === '*' || p === segments[i]),
+    );
+  };
   return (prepared) => {
     const pairs = new Map<string, { running?: Subject; startup?: Subject }>();
     for (const subject of prepared.subjectsOf('config')) {
