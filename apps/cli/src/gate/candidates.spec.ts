@@ -31,6 +31,15 @@ describe('readCandidates', () => {
     ]);
   });
 
+  it('reads a path holding colons: an nmap XML file, and a document file after an IPv6 asset', () => {
+    const xml = file('scan-2026-11-24T10:00.xml', '<nmaprun/>');
+    const sshd = file('sshd:T.conf', 'port 22\n');
+    expect(readCandidates([xml, `sshd-config:2001:db8::5:${sshd}`])).toEqual({
+      nmapXml: '<nmaprun/>',
+      documents: [{ kind: 'sshd-config', asset: '2001:db8::5', content: 'port 22\n' }],
+    });
+  });
+
   it.each([
     ['a plain file that is not XML', () => [file('notes.txt', 'hello')], 'is not nmap XML'],
     ['two nmap XML files', () => [file('a.xml', '<a/>'), file('b.xml', '<b/>')], 'a second nmap XML'],

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 import { CONFIG_KINDS, CONFIG_TAGS, type ConfigKind } from '@driftwatch/config-state';
 import { errorChain } from '@driftwatch/core';
@@ -18,28 +18,30 @@ export interface Candidate {
 }
 
 /**
- * `--candidate` arguments: a plain FILE is nmap XML (at most one); `KIND[@TAG]:ASSET:FILE` is a
- * configuration document about to be applied. The asset sits between the first and the last
- * colon, so an IPv6 asset needs no quoting.
+ * `--candidate` arguments: `KIND[@TAG]:ASSET:FILE` is a configuration document about to be
+ * applied; anything else is a FILE of nmap XML (at most one), whose path may hold colons
+ * (`scan-10:00.xml`). The asset may hold colons too (IPv6, unquoted), and so may the document's
+ * path: the file is the longest part after a colon that names an existing file, else the part
+ * after the last colon.
  */
 export function readCandidates(args: readonly string[]): Candidate {
   const candidate: Candidate = { documents: [] };
   for (const arg of args) {
     const first = arg.indexOf(':');
-    const last = arg.lastIndexOf(':');
-    if (first < 0) {
-      const content = readText(arg);
+    const [kind = '', tag, ...extra] = first < 0 ? [] : arg.slice(0, first).split('@');
+    if (first < 0 || !CONFIG_KINDS.includes(kind as ConfigKind)) {
+      const hint =
+        first < 0
+          ? ''
+          : ` (as a document KIND[@TAG]:ASSET:FILE, "${kind}" names no configuration kind; one of ${CONFIG_KINDS.join(', ')})`;
+      const content = readText(arg, hint);
       if (!/^\s*</.test(content.replace(/^\uFEFF/, '')))
         usage(arg, 'is not nmap XML; give a configuration document as KIND[@TAG]:ASSET:FILE');
       if (candidate.nmapXml !== undefined) usage(arg, 'is a second nmap XML file; give at most one');
       candidate.nmapXml = content;
       continue;
     }
-    const [kind, tag, ...extra] = arg.slice(0, first).split('@');
-    const asset = arg.slice(first + 1, last);
-    const file = arg.slice(last + 1);
-    if (!CONFIG_KINDS.includes(kind as ConfigKind))
-      usage(arg, `names no configuration kind (one of ${CONFIG_KINDS.join(', ')})`);
+    const { asset, file } = assetAndFile(arg.slice(first + 1));
     if (kind === 'json') usage(arg, 'json documents need a registered schema; push them with `collect`');
     if (extra.length > 0 || (tag !== undefined && !(CONFIG_TAGS as readonly string[]).includes(tag)))
       usage(arg, `has a bad tag (one of ${CONFIG_TAGS.join(', ')})`);
@@ -54,11 +56,19 @@ export function readCandidates(args: readonly string[]): Candidate {
   return candidate;
 }
 
-function readText(file: string): string {
+function assetAndFile(rest: string): { asset: string; file: string } {
+  for (let i = rest.indexOf(':'); i >= 0; i = rest.indexOf(':', i + 1)) {
+    if (i > 0 && existsSync(rest.slice(i + 1))) return { asset: rest.slice(0, i), file: rest.slice(i + 1) };
+  }
+  const last = rest.lastIndexOf(':');
+  return last < 0 ? { asset: '', file: rest } : { asset: rest.slice(0, last), file: rest.slice(last + 1) };
+}
+
+function readText(file: string, hint = ''): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error: unknown) {
-    throw new CliUsageError(`gate: cannot read ${file}: ${errorChain(error)}`);
+    throw new CliUsageError(`gate: cannot read ${file}: ${errorChain(error)}${hint}`);
   }
 }
 
