@@ -214,6 +214,38 @@ describe('scanPathForPans', () => {
     expectNoFullPan(report);
   });
 
+  it('scans UTF-16 text (with or without a byte-order mark, either byte order) at every chunk boundary', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const e = BRAND_EXAMPLES[i % BRAND_EXAMPLES.length];
+      const p = plant(pan(e.prefix, e.length));
+      lines.push(
+        `Kunde ${i}; Karte ${i % 2 ? groupPan(p, [4, 4, 4, 4, 3], ' ') : p}; Betrag 1${randomDigits(3, random)} €`,
+      );
+    }
+    const text = lines.join('\r\n');
+    const whole = findPans(text);
+    expect(whole.length).toBeGreaterThan(8);
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    await writeFile(join(root, 'export-bom.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), le]));
+    await writeFile(join(root, 'export-be.txt'), be);
+    // Read as latin1 every digit is NUL-separated: nothing would be found.
+    expect(findPans(le.toString('latin1'))).toEqual([]);
+    for (const chunkBytes of [3, 7, 16, 64, MIB]) {
+      const report = await scanPathForPans(root, { chunkBytes });
+      expect(report.files.map((f) => [chunkBytes, f.path, f.count, f.lines])).toEqual(
+        ['export-be.txt', 'export-bom.csv'].map((path) => [
+          chunkBytes,
+          path,
+          whole.length,
+          [...new Set(whole.map((m) => m.line))],
+        ]),
+      );
+      expectNoFullPan(report);
+    }
+  });
+
   it('keeps at most 5 distinct samples and the first 20 lines', async () => {
     const pans = Array.from({ length: 8 }, () => plant(pan()));
     const text = Array.from({ length: 30 }, (_, i) => `row ${pans[i % 8]}`).join('\n');

@@ -69,7 +69,9 @@ interface ScanState {
 /**
  * Walks `root` (without following symbolic links) and counts card numbers per file, reading each
  * file in chunks decoded as latin1 so binary files and database dumps are scanned too (digits are
- * ASCII in every encoding that matters here; UTF-16 text is not). The report holds counts, masked
+ * ASCII in every encoding that matters here), except UTF-16 text (Windows exports, PowerShell
+ * output), found by its byte-order mark or its zero bytes, which is decoded as such: read as
+ * latin1 its digits are NUL-separated and no number would be seen. The report holds counts, masked
  * samples and line numbers only; paths are relative to root, `/`-separated, with every run of 13+
  * digits and every card-shaped number in them masked. Order is deterministic (by path).
  */
@@ -208,22 +210,63 @@ async function scanEntry(state: ScanState, abs: string, rel: string): Promise<vo
   }
 }
 
+type TextEncoding = 'latin1' | 'utf16le' | 'utf16be';
+
+/** Bytes read from a file's start to tell UTF-16 text from the rest. */
+const SNIFF_BYTES = 4096;
+
+/**
+ * UTF-16 by its byte-order mark, or by its shape: in at least 90% of the first byte pairs (16 at
+ * least), one byte of each pair is zero and the other is not, always on the same side. Text in
+ * any 8-bit encoding has no zero bytes, and binary data rarely keeps that up.
+ */
+export function sniffEncoding(head: Buffer): { encoding: TextEncoding; skip: number } {
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf16le', skip: 2 };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf16be', skip: 2 };
+  const pairs = Math.floor(head.length / 2);
+  if (pairs < 8) return { encoding: 'latin1', skip: 0 };
+  let le = 0;
+  let be = 0;
+  for (let i = 0; i + 1 < head.length; i += 2) {
+    if (head[i] !== 0 && head[i + 1] === 0) le++;
+    else if (head[i] === 0 && head[i + 1] !== 0) be++;
+  }
+  if (le >= pairs * 0.9) return { encoding: 'utf16le', skip: 0 };
+  if (be >= pairs * 0.9) return { encoding: 'utf16be', skip: 0 };
+  return { encoding: 'latin1', skip: 0 };
+}
+
+function decode(buffer: Buffer, length: number, encoding: TextEncoding): string {
+  if (encoding === 'latin1') return buffer.toString('latin1', 0, length);
+  const even = length - (length % 2);
+  if (encoding === 'utf16be') buffer.subarray(0, even).swap16();
+  return buffer.toString('utf16le', 0, even);
+}
+
 /** Reads the first `size` bytes in chunks; a number across a chunk boundary is seen once, whole. */
 async function scanHandle(state: ScanState, handle: FileHandle, size: number): Promise<FileTally> {
   const tally: FileTally = { count: 0, brands: {}, samples: [], lines: [] };
   const { buffer } = state;
+  const head = buffer.length >= SNIFF_BYTES ? buffer : Buffer.alloc(SNIFF_BYTES);
+  const { bytesRead: headBytes } = await handle.read(head, 0, Math.min(SNIFF_BYTES, size), 0);
+  const sniffed = sniffEncoding(head.subarray(0, headBytes));
+  // UTF-16 is read two bytes at a time: a chunk never splits a code unit.
+  const utf16 = sniffed.encoding !== 'latin1' && buffer.length >= 2;
+  const encoding = utf16 ? sniffed.encoding : 'latin1';
+  const chunk = utf16 ? buffer.length - (buffer.length % 2) : buffer.length;
   let carry = '';
   let from = 0;
   let lineOffset = 0;
-  let position = 0;
+  let position = utf16 ? sniffed.skip : 0;
+  state.bytesScanned += position;
   for (;;) {
-    const want = Math.min(buffer.length, size - position);
+    const want = Math.min(chunk, size - position);
     const { bytesRead } = want > 0 ? await handle.read(buffer, 0, want, position) : { bytesRead: 0 };
     position += bytesRead;
     state.bytesScanned += bytesRead;
     // A file that shrank while read ends early; one that grew is read up to its size at open.
     const final = bytesRead === 0 || position >= size;
-    const text = carry + buffer.toString('latin1', 0, bytesRead);
+    const text = carry + decode(buffer, bytesRead, encoding);
     let result = scanPanText(text, { from, final, lineOffset });
     tallyMatches(state, tally, result.matches, result.testNumbers);
     if (final) break;
