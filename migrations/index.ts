@@ -18,6 +18,7 @@ import { WebhookSecretOverlap1765500000000 } from './1765500000000-webhook-secre
 import { FindingVersions1765600000000 } from './1765600000000-finding-versions';
 import { EvaluationFindingMarks1765700000000 } from './1765700000000-evaluation-finding-marks';
 import { ConfigStreamSchema1765800000000 } from './1765800000000-config-stream-schema';
+import { ScanParameters1765900000000 } from './1765900000000-scan-parameters';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   FindingVersions1765600000000,
   EvaluationFindingMarks1765700000000,
   ConfigStreamSchema1765800000000,
+  ScanParameters1765900000000,
 ];

@@ -25,6 +25,7 @@ import { systemActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { MetricsService } from '@driftwatch/application/metrics/metrics.service';
 
+import { scanParameters } from './scan-parameters';
 import { ScanTargetResolver } from './scan-target-resolver';
 import { duplicateWarnings, SnapshotWriter } from './snapshot-writer.service';
 
@@ -70,12 +71,13 @@ export class ScanExecutor {
     if ('skipped' in scan) return { kind: 'skipped', reason: scan.skipped };
     const scope = await this.scopes.findLive(scan.scopeId);
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`);
-    if (!(await this.scans.markRunning(scan.id, this.clock.now(), attempt))) {
-      return { kind: 'skipped', reason: 'scan was cancelled' };
-    }
     const ports = parsePortSpec(scope.ports);
     if (!ports.ok)
       throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
+    // Every shard scans with what the scope said now, whatever it says by the time the shard runs.
+    if (!(await this.scans.markRunning(scan.id, this.clock.now(), attempt, scanParameters(scope)))) {
+      return { kind: 'skipped', reason: 'scan was cancelled' };
+    }
     const { targets, hostnames } = await this.targets.resolve(scope.targets);
     const shards = planShards(targets, this.config.scan.shardPrefix);
     await this.shards.createAll(scan.id, shards);

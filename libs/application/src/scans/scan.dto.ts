@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { HOST_DISCOVERY_MODES, type HostDiscovery } from '@driftwatch/core';
+
 import {
   SCAN_STATUSES,
   type ScanEntity,
@@ -25,6 +27,18 @@ export class ScanShardDto {
   @ApiProperty({ nullable: true, type: Number, description: "nmap's estimate for its current task" })
   percent!: number | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
+}
+
+export class ScanParametersDto {
+  @ApiProperty({
+    type: [Object],
+    description: 'Ports and ranges as the scope gave them ("1-1024", 3306, "U:53")',
+  })
+  ports!: (number | string)[];
+  @ApiProperty({ type: [String] }) scripts!: string[];
+  @ApiProperty({ nullable: true, type: Number }) hostTimeoutSeconds!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) scanTimeoutSeconds!: number | null;
+  @ApiProperty({ enum: HOST_DISCOVERY_MODES }) hostDiscovery!: HostDiscovery;
 }
 
 export class ScanProgressDto {
@@ -57,6 +71,13 @@ export class ScanResponseDto {
   @ApiProperty({ type: [String], description: "nmap's warnings (stderr) for the scan" }) warnings!: string[];
   @ApiProperty({ nullable: true, type: String, description: 'Name of the API key that cancelled the scan' })
   cancelledBy!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: ScanParametersDto,
+    description:
+      "What every shard scanned with: the scope's settings when the scan was planned (null before, and for scans planned by older versions)",
+  })
+  parameters!: ScanParametersDto | null;
   @ApiProperty({ nullable: true, type: ScanProgressDto }) progress!: ScanProgressDto | null;
   @ApiProperty({ type: [ScanShardDto] }) shards!: ScanShardDto[];
 }
@@ -78,6 +99,7 @@ export function mapScan(scan: ScanEntity, shards: readonly ScanShardEntity[] = [
     snapshotId: scan.snapshotId,
     warnings: scan.warnings,
     cancelledBy: scan.cancelledBy,
+    parameters: scan.parameters ? { ...scan.parameters } : null,
     progress: progressOf(shards),
     shards: shards.map((s) => ({
       seq: s.seq,

@@ -18,6 +18,7 @@ import { Clock } from '@driftwatch/application/common/clock';
 
 import { NmapScanner } from './nmap-scanner';
 import { ScanCancellation } from './scan-cancellation';
+import { scanParameters } from './scan-parameters';
 
 export type ShardOutcome = { kind: 'completed'; hosts: number } | { kind: 'skipped'; reason: string };
 
@@ -53,7 +54,9 @@ export class ShardRunner {
     if (!(await this.shards.markRunning(scanId, seq, this.clock.now(), attempt))) {
       return { kind: 'skipped', reason: `shard already ${shard.status}` };
     }
-    const ports = parsePortSpec(scope.ports);
+    // As planned: a scope changed since then must not make this shard scan other ports than its siblings.
+    const parameters = scan.parameters ?? scanParameters(scope);
+    const ports = parsePortSpec(parameters.ports);
     if (!ports.ok)
       throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
     const targets = this.checkedTargets(shard.targets);
@@ -74,13 +77,13 @@ export class ShardRunner {
       const result = await this.nmap.scan(
         targets,
         ports.ranges,
-        scope.scripts.filter(isNseScript),
+        parameters.scripts.filter(isNseScript),
         AbortSignal.any(signals),
         onProgress,
         {
-          hostTimeoutSeconds: scope.hostTimeoutSeconds,
-          scanTimeoutSeconds: scope.scanTimeoutSeconds,
-          hostDiscovery: scope.hostDiscovery,
+          hostTimeoutSeconds: parameters.hostTimeoutSeconds,
+          scanTimeoutSeconds: parameters.scanTimeoutSeconds,
+          hostDiscovery: parameters.hostDiscovery,
         },
       );
       await this.shards.markCompleted(scanId, seq, this.clock.now(), result.observation, result.warnings);

@@ -1,8 +1,19 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+import type { HostDiscovery, PortSpecEntry } from '@driftwatch/core';
+
 export const SCAN_STATUSES = ['queued', 'running', 'evaluating', 'completed', 'failed', 'cancelled'] as const;
 export type ScanStatus = (typeof SCAN_STATUSES)[number];
 export type ScanTrigger = 'manual' | 'schedule' | 'import';
+
+/** The scope's scan settings when the scan was planned: every shard runs with these. */
+export interface ScanParameters {
+  ports: PortSpecEntry[];
+  scripts: string[];
+  hostTimeoutSeconds: number | null;
+  scanTimeoutSeconds: number | null;
+  hostDiscovery: HostDiscovery;
+}
 
 @Entity('scans')
 export class ScanEntity {
@@ -21,4 +32,6 @@ export class ScanEntity {
   @Column('jsonb', { default: () => "'[]'" }) warnings!: string[];
   @Column('text', { name: 'cancelled_by', nullable: true }) cancelledBy!: string | null;
   @Column('text', { name: 'imported_by', nullable: true }) importedBy!: string | null;
+  /** Set when the scan is planned; null before, and for scans planned before the column. */
+  @Column('jsonb', { nullable: true }) parameters!: ScanParameters | null;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { ScanEntity } from '@driftwatch/persistence/entities';
+import { ScanEntity, type ScanParameters } from '@driftwatch/persistence/entities';
 
 import { afterWriter, holdWriterLock } from './writer-lock';
 
@@ -90,12 +90,23 @@ export class ScanRepository {
     return this.repo(manager).findOneBy({ id });
   }
 
-  /** False when the scan was cancelled (or finished) meanwhile: the worker must not run it. */
-  async markRunning(id: string, at: Date, attempt: number): Promise<boolean> {
+  /**
+   * False when the scan was cancelled (or finished) meanwhile: the worker must not run it. The
+   * parameters are kept from the first planning: a retried plan keeps the shards it made, and
+   * they must keep the ports they were made for.
+   */
+  async markRunning(id: string, at: Date, attempt: number, parameters: ScanParameters): Promise<boolean> {
     const result = await this.repo()
       .createQueryBuilder()
       .update()
-      .set({ status: 'running', startedAt: at, attempts: attempt, error: null })
+      .set({
+        status: 'running',
+        startedAt: at,
+        attempts: attempt,
+        error: null,
+        parameters: () => 'coalesce(parameters, CAST(:parameters AS jsonb))',
+      })
+      .setParameter('parameters', JSON.stringify(parameters))
       .where("id = :id AND status IN ('queued', 'running')", { id })
       .execute();
     return (result.affected ?? 0) > 0;
