@@ -115,12 +115,15 @@ describe('configuration documents', () => {
     );
     return Number(row?.n);
   };
-  const openFinding = async (ruleId: string): Promise<FindingResponseDto | undefined> => {
+  /** The open finding of a rule (on one asset, when given). */
+  const openFinding = async (ruleId: string, asset?: string): Promise<FindingResponseDto | undefined> => {
     const res = await http()
       .get('/api/v1/findings')
-      .query({ scope: scopeId, status: 'open' })
+      .query({ scope: scopeId, status: 'open', rule: ruleId })
       .set(as('analyst'));
-    return (res.body as { items: FindingResponseDto[] }).items.find((f) => f.ruleId === ruleId);
+    return (res.body as { items: FindingResponseDto[] }).items.find(
+      (f) => f.ruleId === ruleId && (asset === undefined || f.asset === asset),
+    );
   };
 
   it('registers a JSON Schema for generic documents, refusing an invalid or duplicate one', async () => {
@@ -354,13 +357,7 @@ describe('configuration documents', () => {
         `  PermitRootLogin ${blockRootLogin}`,
         '',
       ].join('\n');
-    const findingOf = async () => {
-      const res = await http()
-        .get('/api/v1/findings')
-        .query({ scope: scopeId, status: 'open', rule: ruleId })
-        .set(as('analyst'));
-      return (res.body as { items: FindingResponseDto[] }).items.find((f) => f.asset === asset);
-    };
+    const findingOf = () => openFinding(ruleId, asset);
     const t = Date.now() - 10_000;
     await submit({
       kind: 'sshd-config',
@@ -429,13 +426,7 @@ describe('configuration documents', () => {
         '',
       ].join('\n');
     const ruleId = 'pci-dss-v4.1.2.1-firewall-default-allow';
-    const findingOf = async () => {
-      const res = await http()
-        .get('/api/v1/findings')
-        .query({ scope: scopeId, status: 'open', rule: ruleId })
-        .set(as('analyst'));
-      return (res.body as { items: FindingResponseDto[] }).items.find((f) => f.asset === asset);
-    };
+    const findingOf = () => openFinding(ruleId, asset);
     const t = Date.now() - 10_000;
     // Neither rule alone accepts everything; together every packet from another host is accepted.
     const sent = await submit({

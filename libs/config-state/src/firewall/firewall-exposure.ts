@@ -8,7 +8,13 @@ import {
 import type { PacketProtocol } from './firewall-match';
 import type { FirewallRule, FirewallRuleset, PortRange } from './firewall.model';
 import { summarizeFirewall } from './firewall-summary';
-import { compileRuleset, evaluatePacket, PACKET_PROTOCOLS, type PacketHook } from './firewall-verdict';
+import {
+  type CompiledRuleset,
+  compileRuleset,
+  evaluatePacket,
+  PACKET_PROTOCOLS,
+  type PacketHook,
+} from './firewall-verdict';
 
 export interface ExposureOptions {
   /** IP families to analyse; default: those the ruleset has tables for (ip, ip6, inet). */
@@ -100,19 +106,9 @@ export function firewallExposure(
   let capped = false;
 
   for (const family of families) {
-    const rules = compiled.reachableRules(hook, family);
-    const full: Span = { from: 0n, to: maxAddress(family) };
-    let sources = cut(
-      full,
-      rules.flatMap((r) => r.match.sources ?? []),
-      family,
-    );
-    let destinations = cut(
-      full,
-      rules.flatMap((r) => r.match.destinations ?? []),
-      family,
-    );
-    const ports = cutPorts(rules);
+    const partition = partitionOf(compiled, hook, family);
+    const { full, ports } = partition;
+    let { sources, destinations } = partition;
     const count = (): number =>
       protocols.reduce(
         (n, p) => n + sources.length * destinations.length * (PORT_PROTOCOLS.has(p) ? ports.length : 1),
@@ -256,23 +252,12 @@ export function protocolsOpenToAll(
   const open = new Set<string>();
   for (const family of ['ipv4', 'ipv6'] as const) {
     if (compiled.bases(hook, family).length === 0) continue; // the document does not describe it
-    const rules = compiled.reachableRules(hook, family);
-    const full: Span = { from: 0n, to: maxAddress(family) };
-    const sources = cut(
-      full,
-      rules.flatMap((r) => r.match.sources ?? []),
-      family,
-    );
-    const destinations = cut(
-      full,
-      rules.flatMap((r) => r.match.destinations ?? []),
-      family,
-    );
-    const ports = cutPorts(rules);
+    const { rules, sources, destinations, ports } = partitionOf(compiled, hook, family);
     for (const protocol of PACKET_PROTOCOLS) {
       if (open.has(protocol)) continue;
       const portCells = PORT_PROTOCOLS.has(protocol) ? ports : [undefined];
-      if (sources.length * destinations.length * portCells.length * Math.max(rules.length, 1) > maxWork) continue;
+      if (sources.length * destinations.length * portCells.length * Math.max(rules.length, 1) > maxWork)
+        continue;
       const packetProtocol: PacketProtocol = protocol === 'icmp' && family === 'ipv6' ? 'icmpv6' : protocol;
       const everyCellAccepted = destinations.every((destination) =>
         portCells.every((port) =>
@@ -293,6 +278,27 @@ export function protocolsOpenToAll(
     }
   }
   return PACKET_PROTOCOLS.filter((p) => open.has(p));
+}
+
+/** The address and port space of one family, cut at every boundary the hook's reachable rules name. */
+function partitionOf(compiled: CompiledRuleset, hook: PacketHook, family: IpFamily) {
+  const rules = compiled.reachableRules(hook, family);
+  const full: Span = { from: 0n, to: maxAddress(family) };
+  return {
+    rules,
+    full,
+    sources: cut(
+      full,
+      rules.flatMap((r) => r.match.sources ?? []),
+      family,
+    ),
+    destinations: cut(
+      full,
+      rules.flatMap((r) => r.match.destinations ?? []),
+      family,
+    ),
+    ports: cutPorts(rules),
+  };
 }
 
 /** IP families the ruleset has tables for; IPv4 when it has none. */
