@@ -176,12 +176,17 @@ export class EvaluationService {
     let deliveries: string[] = [];
     const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome> => {
       // Serialise evaluations of one scope; a snapshot older than one already applied must not
-      // move findings backwards (a retried job can arrive late).
+      // move findings backwards (jobs of several workers, or a retried one, arrive in any order).
+      // Newer by order, not only by time: a newer snapshot may have the same time (an older
+      // import is dated at the scope's latest), and its evaluation may have written no finding
+      // row at all (a clean scan with nothing to resolve).
       await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scope.id]);
       const [newer]: unknown[] = await manager.query(
-        `SELECT 1 FROM findings WHERE scope_id = $1 AND last_seen_at > $2
+        `SELECT 1 FROM snapshots s WHERE s.scope_id = $1 AND s.seq > $3
+           AND EXISTS (SELECT 1 FROM evaluations e WHERE e.snapshot_id = s.id)
+         UNION ALL SELECT 1 FROM findings WHERE scope_id = $1 AND last_seen_at > $2
          UNION ALL SELECT 1 FROM findings WHERE scope_id = $1 AND resolved_at > $2 LIMIT 1`,
-        [scope.id, at],
+        [scope.id, at, snapshot.seq],
       );
       if (newer) {
         if (scanId) await this.scans.markCompleted(scanId, this.clock.now(), manager);

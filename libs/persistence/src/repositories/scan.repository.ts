@@ -139,8 +139,15 @@ export class ScanRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** An imported scan keeps the finish time its nmap file gives; a live one finishes now. */
   async markCompleted(id: string, at: Date, manager?: EntityManager): Promise<void> {
-    await this.repo(manager).update({ id }, { status: 'completed', finishedAt: at });
+    await this.repo(manager)
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'completed', finishedAt: () => 'coalesce(finished_at, :at)' })
+      .setParameter('at', at)
+      .where('id = :id', { id })
+      .execute();
   }
 
   /** A cancelled scan stays cancelled whatever its worker reports afterwards. */
