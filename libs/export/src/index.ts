@@ -1,5 +1,6 @@
 export * from './archive/tar';
 export * from './bundle/evidence-bundle';
+export * from './ci/flat-text';
 export * from './ci/junit';
 export * from './ci/markdown';
 export * from './ci/sarif';

@@ -1,5 +1,6 @@
 import { SEVERITIES, type GateFinding, type GateResult } from '@driftwatch/core';
 
+import { flatText } from './flat-text';
 import { byFinding } from './gate-rules';
 
 export interface GateMarkdownOptions {
@@ -111,14 +112,9 @@ function evidenceLink(evidenceUrl: string | undefined, baseUrl: string | undefin
  * MAX_CELL characters.
  */
 export function markdownInline(text: string): string {
-  const flat = text
-    .replace(/\r\n|[\r\n\u2028\u2029]/g, ' ')
-    // Control characters (tab included) would only confuse the renderer.
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-    // Bidirectional overrides (which can make text read other than it is), non-characters and
-    // lone surrogates go.
-    .replace(/[\u202a-\u202e\u2066-\u2069\ufffe\uffff]|\p{Cs}/gu, '');
+  // Control characters (tab included) would only confuse the renderer; bidirectional overrides
+  // can make text read other than it is.
+  const flat = flatText(text);
   const cut = [...flat].length > MAX_CELL ? `${[...flat].slice(0, MAX_CELL - 1).join('')}…` : flat;
   return (
     cut
