@@ -15,7 +15,10 @@ import { Authorize, READERS } from '@driftwatch/api/auth/authorize.decorator';
 const CSV = 'text/csv; charset=utf-8';
 
 function download(file: CsvExport): StreamableFile {
-  return new StreamableFile(Readable.from(file.lines), {
+  const body = Readable.from(file.lines);
+  // After the last line, an error or the client leaving: the read's connection goes back to the pool.
+  body.once('close', () => void file.close());
+  return new StreamableFile(body, {
     type: CSV,
     disposition: `attachment; filename="${file.filename}"`,
   });

@@ -26,4 +26,9 @@ export class ExportChangesQueryDto extends OmitType(ChangesFeedQueryDto, [
 export interface CsvExport {
   filename: string;
   lines: AsyncIterable<string>;
+  /**
+   * Ends the database read behind `lines`. Reading them to the end does too; a download cut
+   * short (the client went away, even before the first line) must call it.
+   */
+  close(): Promise<void>;
 }

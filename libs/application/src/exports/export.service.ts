@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 
 import { canonicalJson } from '@driftwatch/core';
 import { type CsvColumn, csvLines } from '@driftwatch/export';
+import { type ConsistentRead, openConsistentRead } from '@driftwatch/persistence';
 
 import { MAX_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import type { FindingResponseDto } from '@driftwatch/application/findings/finding.dto';
@@ -49,17 +51,35 @@ export const CHANGE_CSV_COLUMNS: CsvColumn<FeedChangeDto>[] = [
 /** How many rows one database read brings: the largest page the JSON API serves. */
 const BATCH = MAX_PAGE_LIMIT;
 
-/** A keyset walk: the first page is read before the caller starts writing, so bad input is a 4xx, not a broken download. */
+/**
+ * A keyset walk inside one consistent read, so the file is the list as of one moment whatever
+ * is written while it downloads. The first page is read before the caller starts writing, so bad
+ * input is a 4xx, not a broken download. The read ends with the walk, or with `close`.
+ */
 async function pages<T>(
-  read: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  reader: ConsistentRead,
+  read: (
+    cursor: string | undefined,
+    manager: EntityManager,
+  ) => Promise<{ items: T[]; nextCursor: string | null }>,
 ): Promise<AsyncIterable<T[]>> {
-  const first = await read(undefined);
+  let first: { items: T[]; nextCursor: string | null };
+  try {
+    first = await read(undefined, reader.manager);
+  } catch (error: unknown) {
+    await reader.close();
+    throw error;
+  }
   return (async function* () {
-    let page = first;
-    yield page.items;
-    while (page.nextCursor) {
-      page = await read(page.nextCursor);
+    try {
+      let page = first;
       yield page.items;
+      while (page.nextCursor) {
+        page = await read(page.nextCursor, reader.manager);
+        yield page.items;
+      }
+    } finally {
+      await reader.close();
     }
   })();
 }
@@ -74,15 +94,26 @@ export class ExportService {
   constructor(
     private readonly findings: FindingService,
     private readonly history: HistoryService,
+    private readonly dataSource: DataSource,
   ) {}
 
   async findingsCsv(query: ExportFindingsQueryDto): Promise<CsvExport> {
-    const batches = await pages((cursor) => this.findings.list({ ...query, limit: BATCH, cursor }));
-    return { filename: 'findings.csv', lines: csvLines(FINDING_CSV_COLUMNS, batches) };
+    const reader = await openConsistentRead(this.dataSource);
+    const batches = await pages(reader, (cursor, manager) =>
+      this.findings.list({ ...query, limit: BATCH, cursor }, manager),
+    );
+    return { filename: 'findings.csv', lines: csvLines(FINDING_CSV_COLUMNS, batches), close: reader.close };
   }
 
   async changesCsv(query: ExportChangesQueryDto): Promise<CsvExport> {
-    const batches = await pages((cursor) => this.history.changesFeed({ ...query, limit: BATCH, cursor }));
-    return { filename: `changes-${query.scope}.csv`, lines: csvLines(CHANGE_CSV_COLUMNS, batches) };
+    const reader = await openConsistentRead(this.dataSource);
+    const batches = await pages(reader, (cursor, manager) =>
+      this.history.changesFeed({ ...query, limit: BATCH, cursor }, manager),
+    );
+    return {
+      filename: `changes-${query.scope}.csv`,
+      lines: csvLines(CHANGE_CSV_COLUMNS, batches),
+      close: reader.close,
+    };
   }
 }

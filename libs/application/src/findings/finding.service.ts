@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { DriftwatchError, ErrorCode, type FieldError, parseTarget } from '@driftwatch/core';
 import {
@@ -35,10 +36,11 @@ export class FindingService {
   ) {}
 
   /** One keyset page of findings; `total` only when asked (`count`), since it counts every match. */
-  async list(query: ListFindingsQueryDto): Promise<FindingListResponseDto> {
+  /** `manager`: read inside its transaction (an export's consistent read). */
+  async list(query: ListFindingsQueryDto, manager?: EntityManager): Promise<FindingListResponseDto> {
     const { filter, page } = pageRequest(query);
     const [{ items, next }, total] = await Promise.all([
-      this.findings.list(filter, page),
+      this.findings.list(filter, page, manager),
       query.count ? this.findings.count(filter) : Promise.resolve(undefined),
     ]);
     return {

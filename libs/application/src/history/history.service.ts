@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { DriftwatchError, ErrorCode, parseTarget } from '@driftwatch/core';
 import {
@@ -96,7 +97,8 @@ export class HistoryService {
   }
 
   /** Drift across scopes (or of one), oldest first, in keyset pages: since < detectedAt ≤ until. */
-  async changesFeed(query: ChangesFeedQueryDto): Promise<ChangeFeedResponseDto> {
+  /** `manager`: read inside its transaction (an export's consistent read). */
+  async changesFeed(query: ChangesFeedQueryDto, manager?: EntityManager): Promise<ChangeFeedResponseDto> {
     const since = query.since ? new Date(query.since) : undefined;
     const until = query.until ? new Date(query.until) : undefined;
     if (since && until && since.getTime() >= until.getTime()) {
@@ -108,6 +110,7 @@ export class HistoryService {
     const { items, next } = await this.changes.feed(
       { scopeId: query.scope, since, until, types: query.kind },
       { limit, after },
+      manager,
     );
     return {
       items: items.map((c) => ({ ...mapChange(c), scopeId: c.scopeId })),

@@ -99,6 +99,7 @@ export class ChangeRepository {
   async feed(
     filter: { scopeId?: string; since?: Date; until?: Date; types?: readonly string[] },
     page: { limit: number; after?: { key: string; id: string } },
+    manager?: EntityManager,
   ): Promise<{ items: StoredChange[]; next: { key: string; id: string } | null }> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -115,7 +116,7 @@ export class ChangeRepository {
         `(detected_at, id) > (${param(page.after.key)}::timestamptz, ${param(page.after.id)}::bigint)`,
       );
     }
-    const rows: (Row & { sort_key: string })[] = await this.dataSource.query(
+    const rows: (Row & { sort_key: string })[] = await (manager ?? this.dataSource).query(
       `SELECT *, to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key
        FROM changes ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY detected_at, id LIMIT ${param(page.limit + 1)}`,

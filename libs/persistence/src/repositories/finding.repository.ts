@@ -527,6 +527,7 @@ export class FindingRepository {
   async list(
     filter: FindingFilter,
     page: FindingPageRequest,
+    manager?: EntityManager,
   ): Promise<{ items: FindingListRow[]; next: FindingPosition | null }> {
     const { rows, next } = await this.page<ListRow>(
       filter,
@@ -535,6 +536,8 @@ export class FindingRepository {
        w.id AS "waiverId", w.approver AS "waiverApprover", w.justification AS "waiverJustification",
        w.expires_at AS "waiverExpiresAt",
        b.id AS "baselineId", b.taken_at AS "baselineTakenAt", ${BASELINE_KNOWN} AS "baselineKnown"`,
+      false,
+      manager,
     );
     return { items: rows.map(toListRow), next };
   }
@@ -557,6 +560,7 @@ export class FindingRepository {
     page: FindingPageRequest,
     select: string,
     prepared = false,
+    manager?: EntityManager,
   ): Promise<{ rows: Row[]; next: FindingPosition | null }> {
     const { where, params } = filterSql(filter);
     const order = FINDING_SORT_KEYS[page.sort];
@@ -598,7 +602,7 @@ export class FindingRepository {
        LIMIT $${params.length}`;
     const rows: Row[] = prepared
       ? await preparedTextQuery<Row>(this.dataSource, sql, params)
-      : await this.dataSource.query(sql, params);
+      : await (manager ?? this.dataSource).query(sql, params);
     const more = rows.length > page.limit;
     const last = more ? rows[page.limit - 1] : undefined;
     return {

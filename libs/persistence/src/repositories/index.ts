@@ -1,6 +1,7 @@
 export * from './api-key.repository';
 export * from './change.repository';
 export * from './config-document.repository';
+export * from './consistent-read';
 export * from './finding.repository';
 export * from './host-observation.repository';
 export * from './observation.repository';
