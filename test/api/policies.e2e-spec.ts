@@ -177,6 +177,17 @@ describe('policy versions', () => {
       },
     ],
     [
+      'a YAML alias that refers to itself (a cyclic document)',
+      () => {
+        const { text, line } = editLine(
+          TEST_RULE,
+          /^expect:/,
+          'expect: &e { type: object, properties: { a: *e } }',
+        );
+        return { files: pack('medium', text), line, reason: /refers to a node that contains it/ };
+      },
+    ],
+    [
       'a misbehaving fixture',
       () => {
         const { text, line } = editLine(TEST_RULE, /port: 22 \}/, '    - port: { protocol: tcp, port: 23 }');

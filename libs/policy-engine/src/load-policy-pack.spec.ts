@@ -50,6 +50,15 @@ describe('loadPolicyPack', () => {
     expect(() => loadPolicyPack(dir)).toThrow(new RegExp(`${join(dir, 'b.json')}:1:\\d+ at /: syntax error`));
   });
 
+  it('refuses a rule file larger than the API accepts before parsing it', () => {
+    writeFileSync(join(dir, 'a.yaml'), rule('a'));
+    writeFileSync(join(dir, 'big.yaml'), `${rule('big')}\n${'# padding\n'.repeat(30_000)}`);
+    expect(() => loadPolicyPack(dir)).toThrow(PolicyError);
+    expect(() => loadPolicyPack(dir)).toThrow(
+      new RegExp(`${join(dir, 'big.yaml')}.*more than the 262144 a rule file may have`),
+    );
+  });
+
   it('refuses a folder without rule files, which would read as "compliant"', () => {
     expect(() => loadPolicyPack(dir)).toThrow(PolicyError);
     expect(() => loadPolicyPack(dir)).toThrow(/holds no \.yaml, \.yml or \.json rule files/);

@@ -1,10 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { PolicyPack } from './policy.model';
 import { PolicyError } from './policy-error';
 import { parsePolicyPack, type PolicyFile } from './parse-policy-pack';
 
 const RULE_FILE_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** The largest rule file, in bytes (UTF-8), from a folder or through the API. */
+export const POLICY_FILE_MAX_BYTES = 256 * 1024;
 
 /**
  * The rule files of a policy folder (not recursive): .yaml, .yml and .json names, sorted. An
@@ -39,8 +42,18 @@ export function loadPolicyPack(dir: string): PolicyPack {
   const files: PolicyFile[] = listRuleFiles(dir).map((name) => {
     const path = join(dir, name);
     try {
+      // Parsing and compiling cost grows faster than a file's size: a 7 MB enum never finished.
+      const { size } = statSync(path);
+      if (size > POLICY_FILE_MAX_BYTES) {
+        throw new PolicyError({
+          file: path,
+          pointer: '',
+          reason: `the file has ${size} bytes, more than the ${POLICY_FILE_MAX_BYTES} a rule file may have`,
+        });
+      }
       return { path, text: readFileSync(path, 'utf8') };
     } catch (error: unknown) {
+      if (error instanceof PolicyError) throw error;
       throw new PolicyError(
         { file: path, pointer: '', reason: `cannot read the file (${String(error)})` },
         { cause: error },

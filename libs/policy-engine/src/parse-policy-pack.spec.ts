@@ -59,6 +59,26 @@ describe('parsePolicyPack', () => {
     expect(error.message).toContain('rules/bad.yaml:');
   });
 
+  it('refuses YAML aliases that expand a thousandfold or refer to themselves, as a PolicyError', () => {
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++)
+      levels.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    const bomb = parseError(`${VALID_RULE}x-bomb:\n${levels.map((l) => `  ${l}`).join('\n')}\n`);
+    expect(bomb.details).toMatchObject({ file: 'rules/bad.yaml', pointer: '' });
+    expect(bomb.details.reason).toMatch(/YAML aliases expand too far/);
+
+    const cyclic = parseError(
+      VALID_RULE.replace('expect: false', 'expect: &e { type: object, properties: { a: *e } }'),
+    );
+    expect(cyclic.details).toMatchObject({ pointer: '/expect/properties/a' });
+    expect(cyclic.details.reason).toMatch(/refers to a node that contains it/);
+    expect(cyclic.details.line).toBe(14);
+  });
+
   it('reports a duplicate key as a syntax error rather than keeping the last value', () => {
     const error = parseError(`severity: low\n${VALID_RULE}`);
     expect(error.details.reason).toMatch(/syntax error/);

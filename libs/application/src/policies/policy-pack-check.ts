@@ -4,6 +4,7 @@ import {
   compilePolicy,
   formatPolicyProblem,
   parsePolicyPack,
+  POLICY_FILE_MAX_BYTES,
   PolicyError,
   type PolicyFile,
   type PolicyRule,
@@ -11,10 +12,10 @@ import {
   testPolicy,
 } from '@driftwatch/policy-engine';
 
+export { POLICY_FILE_MAX_BYTES };
+
 /** The most rule files one pack may hold. */
 export const POLICY_MAX_FILES = 500;
-/** The largest rule file, in bytes (UTF-8). */
-export const POLICY_FILE_MAX_BYTES = 256 * 1024;
 /** A safe relative file name: folders allowed, no "..", no hidden files, a rule file extension. */
 export const POLICY_FILE_PATH =
   /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\.(ya?ml|json)$/i;
