@@ -197,7 +197,7 @@ describe('driftwatch gate (built CLI against a live API)', () => {
   it.each([
     ['a bad --fail-on', ['--fail-on', 'severe'], '--fail-on must be one of'],
     ['--api with --nmap-xml', ['--nmap-xml', 'scan.xml'], 'give exactly one of --api'],
-    ['a candidate of no known kind', ['--candidate', `nope:${HOST}:x`], '"nope:192.0.2.5:x" names no'],
+    ['a candidate of no known kind', ['--candidate', `nope:${HOST}:x`], '"nope" names no configuration kind'],
     ['a bad --format', ['--format', 'pdf'], '--format must be one of'],
   ])('exits 2 with a usage error for %s', async (_name, args, message) => {
     const result = await online(passing, ...args);
