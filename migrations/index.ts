@@ -19,6 +19,7 @@ import { FindingVersions1765600000000 } from './1765600000000-finding-versions';
 import { EvaluationFindingMarks1765700000000 } from './1765700000000-evaluation-finding-marks';
 import { ConfigStreamSchema1765800000000 } from './1765800000000-config-stream-schema';
 import { ScanParameters1765900000000 } from './1765900000000-scan-parameters';
+import { EvaluationScopeName1766000000000 } from './1766000000000-evaluation-scope-name';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   EvaluationFindingMarks1765700000000,
   ConfigStreamSchema1765800000000,
   ScanParameters1765900000000,
+  EvaluationScopeName1766000000000,
 ];

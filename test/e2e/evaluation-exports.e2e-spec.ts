@@ -346,4 +346,29 @@ describe('evaluations and their exports', () => {
     expect(order).toEqual([...order].sort((x, y) => x - y));
     expect(new Set(order).size).toBeGreaterThanOrEqual(6);
   });
+
+  it('an evaluation’s exports stay the same bytes after its scope is renamed', async () => {
+    const [latest] = (await evaluations()).items;
+    const download = async (what: 'oscal' | 'evidence') =>
+      (
+        await http()
+          .get(`/api/v1/evaluations/${latest.id}/${what}`)
+          .set(as('auditor'))
+          .buffer(true)
+          .parse(binary)
+          .expect(200)
+      ).body as Buffer;
+    const oscal = await download('oscal');
+    const evidence = await download('evidence');
+    expect(oscal.toString('utf8')).toContain('payments');
+    await http()
+      .patch(`/api/v1/scopes/${scopeId}`)
+      .set(as('analyst'))
+      .send({ name: 'card-payments-renamed' })
+      .expect(200);
+    const renamed = await download('oscal');
+    expect(renamed.toString('utf8')).not.toContain('renamed');
+    expect(renamed.equals(oscal)).toBe(true);
+    expect((await download('evidence')).equals(evidence)).toBe(true);
+  });
 });

@@ -244,7 +244,9 @@ export class EvaluationRecordService {
       severity: rule.severity,
       remediation: rule.remediation ?? null,
     }));
-    return { evaluation, scopeName: scope?.name ?? evaluation.scopeId, snapshot, rules, failing };
+    // The name the scope had when evaluated: a later rename must not change a past export.
+    const scopeName = evaluation.scopeName ?? scope?.name ?? evaluation.scopeId;
+    return { evaluation, scopeName, snapshot, rules, failing };
   }
 }
 

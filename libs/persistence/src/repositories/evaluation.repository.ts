@@ -28,6 +28,8 @@ export interface EvaluationRecord {
    * findings as it left them. Null for evaluations recorded before these marks existed.
    */
   findingsThrough: FindingsThrough | null;
+  /** The scope's name when recorded (exports name it so); null for evaluations recorded before it was kept. */
+  scopeName: string | null;
 }
 
 /** A point in the findings' history, by the ids of its append-only tables. */
@@ -55,11 +57,12 @@ interface EvaluationRow {
   resolved: number;
   transitions_through: string | null;
   versions_through: string | null;
+  scope_name: string | null;
 }
 
 const COLUMNS = `id, scope_id, snapshot_id, scan_id, policy_name, policy_version, context_version, at,
   evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved,
-  transitions_through, versions_through`;
+  transitions_through, versions_through, scope_name`;
 
 @Injectable()
 export class EvaluationRepository {
@@ -73,16 +76,17 @@ export class EvaluationRepository {
    * read through this scope's marks.
    */
   async insert(
-    record: Omit<EvaluationRecord, 'id' | 'findingsThrough'>,
+    record: Omit<EvaluationRecord, 'id' | 'findingsThrough' | 'scopeName'>,
     manager: EntityManager,
   ): Promise<EvaluationRecord> {
     const [row]: EvaluationRow[] = await manager.query(
       `INSERT INTO evaluations (scope_id, snapshot_id, scan_id, policy_name, policy_version, context_version,
          at, evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved,
-         transitions_through, versions_through)
+         transitions_through, versions_through, scope_name)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
                (SELECT coalesce(max(id), 0) FROM finding_transitions),
-               (SELECT coalesce(max(id), 0) FROM finding_versions))
+               (SELECT coalesce(max(id), 0) FROM finding_versions),
+               (SELECT name FROM scopes WHERE id = $1))
        RETURNING ${COLUMNS}`,
       [
         record.scopeId,
@@ -169,5 +173,6 @@ function toRecord(row: EvaluationRow): EvaluationRecord {
       row.transitions_through === null || row.versions_through === null
         ? null
         : { transitions: Number(row.transitions_through), versions: Number(row.versions_through) },
+    scopeName: row.scope_name,
   };
 }
