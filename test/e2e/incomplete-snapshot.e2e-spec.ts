@@ -1,4 +1,6 @@
+import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 
 import {
   type AssetsResponseDto,
@@ -12,6 +14,7 @@ import {
 } from '@driftwatch/application';
 import type { HostObservation, NetworkObservation } from '@driftwatch/core';
 import { ScanShardRepository } from '@driftwatch/persistence';
+import { jobIds, QueueName } from '@driftwatch/queue';
 import { ApiClient } from '@driftwatch/test/api-client';
 import {
   createHttpApp,
@@ -159,5 +162,30 @@ describe('a scan with a failed shard', () => {
       /every shard failed: 127\.0\.0\.0\/24: host timeout; 127\.0\.1\.0\/24: host timeout/,
     );
     expect((await api.getScan(scanId)).snapshotId).toBeNull();
+  });
+
+  it('keeps a stored snapshot’s scan evaluating when its job fails afterwards, and the retry queues its evaluation', async () => {
+    const scanId = await api.requestScan(scopeId);
+    await app.get(ScanExecutor).plan(scanId, 1);
+    const shards = app.get(ScanShardRepository);
+    for (const [i, result] of [observed(CORE, 23, 'telnet'), observed(BRANCH, 23, 'telnet')].entries()) {
+      await shards.markRunning(scanId, i + 1, new Date(), 1);
+      await shards.markCompleted(scanId, i + 1, new Date(), result, []);
+    }
+    const outcome = await app.get(ScanExecutor).assemble(scanId, []);
+    if (outcome.kind !== 'stored') throw new Error(`not stored: ${outcome.reason}`);
+    const evaluate = app.get<Queue>(getQueueToken(QueueName.Evaluate));
+    // Redis went away after the snapshot committed: its evaluation job was never added.
+    await (await evaluate.getJob(jobIds.evaluation(outcome.snapshotId)))?.remove();
+
+    // The job fails (the enqueue threw) and is retried; then it fails for good.
+    await app.get(ScanExecutor).markRetrying(scanId, 'Could not enqueue the evaluation');
+    expect((await api.getScan(scanId)).status).toBe('evaluating');
+    await expect(app.get(ScanExecutor).plan(scanId, 2)).resolves.toMatchObject({ kind: 'skipped' });
+    expect(await evaluate.getJob(jobIds.evaluation(outcome.snapshotId))).toMatchObject({
+      data: { scanId, snapshotId: outcome.snapshotId },
+    });
+    await app.get(ScanExecutor).markFailed(scanId, 'Could not enqueue the evaluation');
+    expect(await api.getScan(scanId)).toMatchObject({ status: 'evaluating', snapshotId: outcome.snapshotId });
   });
 });

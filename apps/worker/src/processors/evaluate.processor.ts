@@ -97,7 +97,9 @@ export class EvaluateProcessor extends WorkerHost {
     );
     if (!final) return;
     try {
-      await this.executor.markFailed(job.data.scanId, `evaluation failed: ${errorChain(error)}`);
+      await this.executor.markFailed(job.data.scanId, `evaluation failed: ${errorChain(error)}`, {
+        evaluation: true,
+      });
     } catch (markError: unknown) {
       this.logger.error(
         { scanId: job.data.scanId, err: markError },

@@ -136,8 +136,9 @@ export class ScanExecutor {
     return { kind: 'stored', snapshotId, complete: missed.length === 0 };
   }
 
-  async markFailed(scanId: string, reason: string): Promise<void> {
-    await this.scans.markFailed(scanId, this.clock.now(), reason);
+  /** `evaluation`: the snapshot's evaluation failed for good, not the scan job. */
+  async markFailed(scanId: string, reason: string, options: { evaluation?: boolean } = {}): Promise<void> {
+    await this.scans.markFailed(scanId, this.clock.now(), reason, options);
     this.metrics.scanFailed();
     // The scope's findings learn of it (10.7.2) from an evaluation of its latest snapshot.
     await this.queue.enqueueFailureEvaluation(scanId);
@@ -154,7 +155,9 @@ export class ScanExecutor {
     const scan = await this.scans.findCommitted(scanId);
     if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found`);
     if (scan.status === 'completed' || scan.status === 'evaluating' || scan.snapshotId) {
-      if (scan.snapshotId && scan.status === 'evaluating')
+      // A stored snapshot not yet judged: its evaluation may not have been queued (Redis went
+      // away after the snapshot committed). The job id is the snapshot's, so this adds it once.
+      if (scan.snapshotId && scan.status !== 'completed')
         await this.queue.enqueueEvaluation(scan.id, scan.snapshotId);
       return { skipped: `scan already ${scan.status}` };
     }

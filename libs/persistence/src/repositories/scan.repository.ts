@@ -150,23 +150,38 @@ export class ScanRepository {
       .execute();
   }
 
-  /** A cancelled scan stays cancelled whatever its worker reports afterwards. */
-  async markFailed(id: string, at: Date, error: string): Promise<void> {
+  /**
+   * A cancelled scan stays cancelled whatever its worker reports afterwards. A scan job's failure
+   * does not fail a scan whose snapshot is stored: what failed after that (queueing its
+   * evaluation) is retried by the job, which queues the evaluation again. Its evaluation's
+   * failure (`evaluation: true`) does.
+   */
+  async markFailed(
+    id: string,
+    at: Date,
+    error: string,
+    options: { evaluation?: boolean } = {},
+  ): Promise<void> {
     await this.repo()
       .createQueryBuilder()
       .update()
       .set({ status: 'failed', finishedAt: at, error: error.slice(0, 4000) })
-      .where("id = :id AND status <> 'cancelled'", { id })
+      .where(
+        options.evaluation
+          ? "id = :id AND status <> 'cancelled'"
+          : "id = :id AND status <> 'cancelled' AND snapshot_id IS NULL",
+        { id },
+      )
       .execute();
   }
 
-  /** A failed attempt that will be retried: back to queued, keeping the reason visible. */
+  /** A failed attempt that will be retried: back to queued, keeping the reason visible (not once its snapshot is stored). */
   async markRetrying(id: string, error: string): Promise<void> {
     await this.repo()
       .createQueryBuilder()
       .update()
       .set({ status: 'queued', error: `retrying after: ${error}`.slice(0, 4000) })
-      .where("id = :id AND status <> 'cancelled'", { id })
+      .where("id = :id AND status IN ('queued', 'running') AND snapshot_id IS NULL", { id })
       .execute();
   }
 }
