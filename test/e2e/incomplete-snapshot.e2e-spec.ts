@@ -188,4 +188,48 @@ describe('a scan with a failed shard', () => {
     await app.get(ScanExecutor).markFailed(scanId, 'Could not enqueue the evaluation');
     expect(await api.getScan(scanId)).toMatchObject({ status: 'evaluating', snapshotId: outcome.snapshotId });
   });
+
+  it('does not store an observation that started before the one already stored: it is older than the current state', async () => {
+    const startedAt =
+      (iso: string) =>
+      (o: NetworkObservation): NetworkObservation => ({
+        ...o,
+        run: { ...o.run, startedAt: iso, finishedAt: iso },
+      });
+    const shards = app.get(ScanShardRepository);
+    const complete = async (scanId: string, results: NetworkObservation[]) => {
+      for (const [i, result] of results.entries()) {
+        await shards.markRunning(scanId, i + 1, new Date(), 1);
+        await shards.markCompleted(scanId, i + 1, new Date(), result, []);
+      }
+    };
+    // A slow scan starts first and still sees telnet on the branch host; a later, quicker scan
+    // sees it gone and is stored first.
+    const slow = await api.requestScan(scopeId);
+    await app.get(ScanExecutor).plan(slow, 1);
+    const quick = await api.requestScan(scopeId);
+    await app.get(ScanExecutor).plan(quick, 1);
+    const later = startedAt('2030-01-01T10:05:00.000Z');
+    await complete(quick, [later(observed(CORE, 23, 'telnet')), later(observed(BRANCH, 22, 'ssh'))]);
+    const stored = await app.get(ScanExecutor).assemble(quick, []);
+    if (stored.kind !== 'stored') throw new Error(`not stored: ${stored.reason}`);
+
+    const earlier = startedAt('2030-01-01T10:00:00.000Z');
+    await complete(slow, [earlier(observed(CORE, 23, 'telnet')), earlier(observed(BRANCH, 23, 'telnet'))]);
+    await expect(app.get(ScanExecutor).assemble(slow, [])).resolves.toMatchObject({
+      kind: 'skipped',
+      reason: expect.stringMatching(/^superseded: scan .* started later/),
+    });
+    expect(await api.getScan(slow)).toMatchObject({
+      status: 'cancelled',
+      snapshotId: null,
+      error: expect.stringMatching(/^superseded/),
+    });
+    // The current state is the newer observation's.
+    const { assets } = await get<AssetsResponseDto>(`/api/v1/assets?scope=${scopeId}`);
+    expect(assets.flatMap((a) => a.ports.map((p) => `${a.address}:${p.port}`))).toEqual([
+      `${CORE}:23`,
+      `${BRANCH}:22`,
+    ]);
+  });
 });

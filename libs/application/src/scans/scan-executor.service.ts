@@ -112,21 +112,36 @@ export class ScanExecutor {
       ...missed.map((s) => `shard ${s.block} ${s.status}: ${s.error ?? 'no reason recorded'}`),
     ];
     const takenAt = this.clock.now();
-    const { snapshotId } = await this.writer.store(
-      scope,
-      scan.id,
-      { run: observation.run, hosts },
-      takenAt,
-      async ({ snapshotId: id, duplicates }, manager: EntityManager) => {
-        const all = [...warnings, ...duplicateWarnings(duplicates)];
-        if (!(await this.scans.markEvaluating(scan.id, id, all, manager))) {
-          // Cancelled while the shards were finishing: roll the snapshot back.
-          throw new DriftwatchError(ErrorCode.ScanCancelled, `scan ${scan.id} was cancelled`);
-        }
-        await this.shards.clearResults(scan.id, manager);
-      },
-      { actor: WORKER, missingTargets: missed.flatMap((s) => s.targets) },
-    );
+    let superseded: string | undefined;
+    const stored = await this.writer
+      .store(
+        scope,
+        scan.id,
+        { run: observation.run, hosts },
+        takenAt,
+        async ({ snapshotId: id, duplicates }, manager: EntityManager) => {
+          // Under the scope's lock: a scan that started later and was stored first saw a newer state.
+          superseded = await this.newerObservation(scope.id, id, observation.run.startedAt, manager);
+          if (superseded) throw new DriftwatchError(ErrorCode.ScanCancelled, superseded);
+          const all = [...warnings, ...duplicateWarnings(duplicates)];
+          if (!(await this.scans.markEvaluating(scan.id, id, all, manager))) {
+            // Cancelled while the shards were finishing: roll the snapshot back.
+            throw new DriftwatchError(ErrorCode.ScanCancelled, `scan ${scan.id} was cancelled`);
+          }
+          await this.shards.clearResults(scan.id, manager);
+        },
+        { actor: WORKER, missingTargets: missed.flatMap((s) => s.targets) },
+      )
+      .catch(async (error: unknown) => {
+        if (superseded === undefined) throw error;
+        await this.scans.markSuperseded(scan.id, this.clock.now(), superseded);
+        return undefined;
+      });
+    if (!stored) {
+      this.logger.warn({ scanId: scan.id, reason: superseded }, 'scan superseded; no snapshot stored');
+      return { kind: 'skipped', reason: superseded ?? 'superseded' };
+    }
+    const { snapshotId } = stored;
     if (scan.startedAt) this.metrics.scanSucceeded((takenAt.getTime() - scan.startedAt.getTime()) / 1000);
     this.logger.log(
       { scanId: scan.id, snapshotId, hosts: hosts.length, shards: shards.length, missed: missed.length },
@@ -134,6 +149,32 @@ export class ScanExecutor {
     );
     await this.queue.enqueueEvaluation(scan.id, snapshotId);
     return { kind: 'stored', snapshotId, complete: missed.length === 0 };
+  }
+
+  /**
+   * Why an observation that started at `startedAt` is older than the scope's current state, if
+   * it is: the scope's previous snapshot comes from a scan that started later (it finished first,
+   * being shorter or scanning less). Stored, the older observation would become the current state
+   * and report as drift what the newer one had already seen change. Imports are dated by their
+   * file and accepted as the latest state by design, so only the previous run's start counts.
+   */
+  private async newerObservation(
+    scopeId: string,
+    snapshotId: string,
+    startedAt: string | undefined,
+    manager: EntityManager,
+  ): Promise<string | undefined> {
+    if (startedAt === undefined) return undefined;
+    const [previous]: { scan_id: string; started: string | null }[] = await manager.query(
+      `SELECT scan_id, run->>'startedAt' AS started FROM snapshots
+       WHERE scope_id = $1 AND id <> $2 ORDER BY seq DESC LIMIT 1`,
+      [scopeId, snapshotId],
+    );
+    if (!previous?.started || Date.parse(previous.started) <= Date.parse(startedAt)) return undefined;
+    return (
+      `superseded: scan ${previous.scan_id} of this scope started later (${previous.started}) and was ` +
+      `stored first, so this observation (started ${startedAt}) is older than the scope's current state`
+    );
   }
 
   /** `evaluation`: the snapshot's evaluation failed for good, not the scan job. */

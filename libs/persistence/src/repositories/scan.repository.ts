@@ -139,6 +139,20 @@ export class ScanRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * A scan whose observation is older than the scope's current state (a scan that started later
+   * was stored first): it ends without a snapshot, saying why. Not a failure: no scan failed.
+   */
+  async markSuperseded(id: string, at: Date, reason: string): Promise<boolean> {
+    const result = await this.repo()
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'cancelled', finishedAt: at, cancelledBy: 'driftwatch', error: reason.slice(0, 4000) })
+      .where("id = :id AND status = 'running'", { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   /** An imported scan keeps the finish time its nmap file gives; a live one finishes now. */
   async markCompleted(id: string, at: Date, manager?: EntityManager): Promise<void> {
     await this.repo(manager)
