@@ -94,6 +94,18 @@ describe('compilePolicy', () => {
     expect(error.details.reason).toContain('schema is invalid');
   });
 
+  it('rejects a pattern that can take exponential time, before any fixture runs it', () => {
+    const error = compileError(
+      pack(
+        ruleText({
+          when: "type: object\nproperties: { address: { type: string, pattern: '^(a+)+$' } }",
+        }),
+      ),
+    );
+    expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/where' });
+    expect(error.details.reason).toMatch(/\^\(a\+\)\+\$.*exponential time/);
+  });
+
   it('rejects a fail fixture the condition does not match, pointing at the fixture', () => {
     const error = compileError(pack(ruleText({ failPort: 24 })));
     expect(error.details).toMatchObject({ file: 'rules/rule-0.yaml', pointer: '/fixtures/fail/0', line: 14 });

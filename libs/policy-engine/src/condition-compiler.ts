@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { addCustomKeywords } from './keywords/custom-keywords';
 import type { ConditionRule, Subject } from './policy.model';
 import { ruleError } from './rule-locations';
+import { safeRegExp } from './safe-regexp';
 import { guardFunction, type WhereGuard, whereGuards } from './where-guard';
 
 export interface CompiledConditionParts {
@@ -27,7 +28,8 @@ export interface CompiledConditionParts {
  */
 export function createConditionCompiler(): (rule: ConditionRule) => CompiledConditionParts {
   const ajvFor = (messages: boolean, allErrors = false): Ajv => {
-    const ajv = new Ajv({ allErrors, strict: true, $data: true, messages });
+    // Patterns with nested unbounded quantifiers are refused (safe-regexp.ts).
+    const ajv = new Ajv({ allErrors, strict: true, $data: true, messages, code: { regExp: safeRegExp } });
     addFormats(ajv);
     addCustomKeywords(ajv);
     return ajv;
