@@ -211,6 +211,43 @@ describe('importing nmap XML', () => {
     expect((res.body as { hosts: number }).hosts).toBe(2);
   });
 
+  const scanOf = async (id: string) =>
+    (await http().get(`/api/v1/scans/${id}`).set('Authorization', `Bearer ${keys.analyst}`).expect(200))
+      .body as ScanResponseDto;
+
+  // zenmap's corpus holds such a file (xml_test13: finished 10 s before start): the scanning
+  // machine's clock was stepped back. It used to be stored with a duration of -10,000 ms.
+  it('keeps a run whose end nmap dated before its start as recorded, with no duration and a warning why', async () => {
+    const xml = nmapXml([{ addr: '192.0.2.6', ports: [[22, 'open', 'ssh']] }]).replace(
+      '<finished time="1790000010"',
+      '<finished time="1789999990"',
+    );
+    const { scanId } = (await post(xml).expect(201)).body as { scanId: string };
+    const scan = await scanOf(scanId);
+    expect(scan).toMatchObject({
+      startedAt: '2026-09-21T14:13:20.000Z',
+      finishedAt: '2026-09-21T14:13:10.000Z',
+      durationMs: null,
+    });
+    expect(scan.warnings).toEqual([
+      expect.stringMatching(/^nmap recorded its end \(2026-09-21T14:13:10.000Z\) 10 s before its start/),
+    ]);
+  });
+
+  it('dates a run without a start time at its end, not at its upload', async () => {
+    const xml = nmapXml([{ addr: '192.0.2.7', ports: [[22, 'open', 'ssh']] }]).replace(
+      ' start="1790000000"',
+      '',
+    );
+    const { scanId } = (await post(xml).expect(201)).body as { scanId: string };
+    expect(await scanOf(scanId)).toMatchObject({
+      startedAt: '2026-09-21T14:13:30.000Z',
+      finishedAt: '2026-09-21T14:13:30.000Z',
+      durationMs: 0,
+      warnings: [],
+    });
+  });
+
   it('refuses an address in a spelling nmap does not write, naming it', async () => {
     const res = await post(nmapXml([{ addr: '3221225994', ports: [[22, 'open', 'ssh']] }])).expect(400);
     expect(JSON.stringify(res.body)).toContain(

@@ -61,8 +61,11 @@ export class SnapshotImportService {
 
     const hosts = withPortFacts(observation.hosts);
     const now = this.clock.now();
-    const startedAt = observation.run.startedAt ? new Date(observation.run.startedAt) : now;
     const finishedAt = observation.run.finishedAt ? new Date(observation.run.finishedAt) : now;
+    // A file without a start time (a truncated or hand-made document) started when it finished,
+    // as far as anyone can tell: not at the moment of its upload, which would come after its end.
+    const startedAt = observation.run.startedAt ? new Date(observation.run.startedAt) : finishedAt;
+    const clockWarnings = runClockWarnings(startedAt, finishedAt);
     const future = [
       { field: 'body.nmaprun.start', at: startedAt },
       { field: 'body.runstats.finished.time', at: finishedAt },
@@ -84,7 +87,7 @@ export class SnapshotImportService {
             scope.id,
             { startedAt, finishedAt, at: now },
             actor.name,
-            [],
+            clockWarnings,
             manager,
           )
         ).id;
@@ -93,7 +96,12 @@ export class SnapshotImportService {
       { run: observation.run, hosts },
       finishedAt,
       async ({ snapshotId: id, duplicates }, manager) => {
-        await this.scans.attachSnapshot(scanId, id, duplicateWarnings(duplicates), manager);
+        await this.scans.attachSnapshot(
+          scanId,
+          id,
+          [...clockWarnings, ...duplicateWarnings(duplicates)],
+          manager,
+        );
         // Inside the transaction: if Redis refuses the job, nothing is stored (503). A worker that
         // takes the job before the commit waits for it (SnapshotRepository.findCommitted).
         await this.queue.enqueueEvaluation(scanId, id);
@@ -103,6 +111,21 @@ export class SnapshotImportService {
     // Hosts as stored: a host the file reports twice is one host (its last report).
     return { scanId, snapshotId, hosts: hosts.length - duplicates.length, status: 'evaluating' };
   }
+}
+
+/**
+ * nmap stamps its start and its end with the clock of the machine it ran on; if that clock was
+ * stepped back during the run, the end comes first (zenmap's own test corpus has such a file).
+ * The evidence is kept as recorded, and the scan says why its duration is unknown.
+ */
+export function runClockWarnings(startedAt: Date, finishedAt: Date): string[] {
+  const early = startedAt.getTime() - finishedAt.getTime();
+  if (early <= 0) return [];
+  return [
+    `nmap recorded its end (${finishedAt.toISOString()}) ${early / 1000} s before its start ` +
+      `(${startedAt.toISOString()}): the scanning machine's clock moved back during the run, so the ` +
+      'duration is unknown',
+  ];
 }
 
 /**

@@ -24,7 +24,11 @@ export class ScanShardDto {
   @ApiProperty() attempts!: number;
   @ApiProperty({ nullable: true, type: String, description: "nmap's current task, e.g. Service scan" })
   task!: string | null;
-  @ApiProperty({ nullable: true, type: Number, description: "nmap's estimate for its current task" })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "nmap's estimate for its current task",
+  })
   percent!: number | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
 }
@@ -64,11 +68,20 @@ export class ScanResponseDto {
   @ApiProperty() queuedAt!: string;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
-  @ApiProperty({ nullable: true, type: Number, description: 'Milliseconds from start to finish' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      "Milliseconds from start to finish: null until both are known, and when an imported run's end precedes its start",
+  })
   durationMs!: number | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ nullable: true, type: String }) snapshotId!: string | null;
-  @ApiProperty({ type: [String], description: "nmap's warnings (stderr) for the scan" }) warnings!: string[];
+  @ApiProperty({
+    type: [String],
+    description: "Warnings about the scan: nmap's stderr, hosts reported twice, a backward clock",
+  })
+  warnings!: string[];
   @ApiProperty({ nullable: true, type: String, description: 'Name of the API key that cancelled the scan' })
   cancelledBy!: string | null;
   @ApiProperty({
@@ -82,6 +95,13 @@ export class ScanResponseDto {
   @ApiProperty({ type: [ScanShardDto] }) shards!: ScanShardDto[];
 }
 
+/** Unknown (null) until both ends are known, and when an imported run's clock went backwards. */
+function durationOf(startedAt: Date | null, finishedAt: Date | null): number | null {
+  if (!startedAt || !finishedAt) return null;
+  const ms = finishedAt.getTime() - startedAt.getTime();
+  return ms >= 0 ? ms : null;
+}
+
 export function mapScan(scan: ScanEntity, shards: readonly ScanShardEntity[] = []): ScanResponseDto {
   return {
     id: scan.id,
@@ -93,8 +113,7 @@ export function mapScan(scan: ScanEntity, shards: readonly ScanShardEntity[] = [
     queuedAt: scan.queuedAt.toISOString(),
     startedAt: scan.startedAt?.toISOString() ?? null,
     finishedAt: scan.finishedAt?.toISOString() ?? null,
-    durationMs:
-      scan.startedAt && scan.finishedAt ? scan.finishedAt.getTime() - scan.startedAt.getTime() : null,
+    durationMs: durationOf(scan.startedAt, scan.finishedAt),
     error: scan.error,
     snapshotId: scan.snapshotId,
     warnings: scan.warnings,
