@@ -1,4 +1,4 @@
-import { findingFingerprint, planFindings } from './finding-lifecycle';
+import { findingFingerprint, planFindings, retainUnjudged } from './finding-lifecycle';
 import type { RuleResult } from './finding.model';
 
 const result = (asset: string, subject = 'tcp/23', ruleId = 'r1'): RuleResult => ({
@@ -67,5 +67,22 @@ describe('finding lifecycle', () => {
       ['w', 'excepted', true],
       ['n', 'open', true],
     ]);
+  });
+});
+
+describe('findings the snapshot could not judge', () => {
+  it('keeps them as they are instead of resolving them, and resolves the rest', () => {
+    const known = [
+      { id: 'open-unjudged', fingerprint: findingFingerprint(result('a')), status: 'open' as const },
+      { id: 'excepted-unjudged', fingerprint: findingFingerprint(result('b')), status: 'excepted' as const },
+      { id: 'open-fixed', fingerprint: findingFingerprint(result('c')), status: 'open' as const },
+    ];
+    const plan = retainUnjudged(planFindings(known, []), new Set(['open-unjudged', 'excepted-unjudged']));
+    expect(plan.resolve).toEqual([{ id: 'open-fixed', from: 'open' }]);
+    expect(plan.unjudged).toEqual([
+      { id: 'open-unjudged', status: 'open' },
+      { id: 'excepted-unjudged', status: 'excepted' },
+    ]);
+    expect(plan.seen).toEqual([]);
   });
 });

@@ -13,6 +13,9 @@ export interface KnownFinding {
   status: FindingStatus;
   /** The asset (address) the finding is about. */
   asset?: string;
+  /** The rule and the subject on the asset (with the asset, what the fingerprint hashes). */
+  ruleId?: string;
+  subject?: string;
   /** A waiver is in force for the finding: failing again makes it excepted, not open. */
   waived?: boolean;
 }
@@ -34,6 +37,11 @@ export interface FindingPlan {
   seen: { id: string; from: FindingStatus; to: FindingStatus; reopened: boolean; result: RuleResult }[];
   /** Open or excepted findings the snapshot no longer shows. */
   resolve: { id: string; from: FindingStatus }[];
+  /**
+   * Open or excepted findings the snapshot could not judge (facts missing: a script timed out):
+   * left as they are, neither seen nor resolved (see retainUnjudged).
+   */
+  unjudged: { id: string; status: FindingStatus }[];
 }
 
 /**
@@ -42,7 +50,7 @@ export interface FindingPlan {
  */
 export function planFindings(known: readonly KnownFinding[], results: readonly RuleResult[]): FindingPlan {
   const byFingerprint = new Map(known.map((k) => [k.fingerprint, k]));
-  const plan: FindingPlan = { create: [], seen: [], resolve: [] };
+  const plan: FindingPlan = { create: [], seen: [], resolve: [], unjudged: [] };
   const present = new Set<string>();
   for (const result of results) {
     const fingerprint = findingFingerprint(result);
@@ -62,4 +70,19 @@ export function planFindings(known: readonly KnownFinding[], results: readonly R
       plan.resolve.push({ id: k.id, from: k.status });
   }
   return plan;
+}
+
+/**
+ * The plan with the findings named by `unjudged` (ids among `plan.resolve`) kept as they are
+ * instead of resolved: the rule could not judge their subject this time, so nothing shows them fixed.
+ */
+export function retainUnjudged(plan: FindingPlan, unjudged: ReadonlySet<string>): FindingPlan {
+  if (unjudged.size === 0) return plan;
+  const resolve: FindingPlan['resolve'] = [];
+  const kept: FindingPlan['unjudged'] = [...plan.unjudged];
+  for (const entry of plan.resolve) {
+    if (unjudged.has(entry.id)) kept.push({ id: entry.id, status: entry.from });
+    else resolve.push(entry);
+  }
+  return { ...plan, resolve, unjudged: kept };
 }

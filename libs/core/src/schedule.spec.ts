@@ -54,7 +54,13 @@ describe('schedules', () => {
       for (let i = 0; i < 30; i++) {
         const now = new Date(start + i * 53 * 60_000 * 17 + i * 1_337);
         let walk = Math.floor(now.getTime() / 60_000) * 60_000;
-        while (parsed.cron.getNextDateFrom(new Date(walk - 1)).toJSDate().getTime() !== walk) walk -= 60_000;
+        while (
+          parsed.cron
+            .getNextDateFrom(new Date(walk - 1))
+            .toJSDate()
+            .getTime() !== walk
+        )
+          walk -= 60_000;
         expect(scheduleSlot(expression, now)).toEqual(new Date(walk));
       }
     }

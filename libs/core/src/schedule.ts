@@ -42,7 +42,10 @@ export function scheduleSlot(expression: string, now: Date): Date {
   const end = Math.floor(now.getTime() / MINUTE) * MINUTE;
   // Is there a scheduled minute in [from, end]? (getNextDateFrom is strictly after its argument.)
   const firesSince = (from: number) =>
-    parsed.cron.getNextDateFrom(new Date(from - 1)).toJSDate().getTime() <= end;
+    parsed.cron
+      .getNextDateFrom(new Date(from - 1))
+      .toJSDate()
+      .getTime() <= end;
   if (firesSince(end)) return new Date(end);
   // Widen the window until it holds a scheduled minute, then bisect to the latest one: about
   // 40 cron lookups at worst, where stepping minute by minute could take millions.

@@ -128,6 +128,32 @@ describe('compilePolicy', () => {
     ]);
   });
 
+  it('rejects an unjudged fixture the rule judges, and accepts one it cannot', () => {
+    const withEvidence = (evidence: string) =>
+      `${ruleText().replace('port: 23 }', 'port: 23, service: { name: telnet } }')}  unjudged:\n    - port: { protocol: tcp, port: 23 }\nevidence: ${evidence}\n`;
+    // The unjudged fixture's port 23 has no service, so a rule that needs one cannot judge it.
+    const needsProduct =
+      '{ type: object, required: [port], properties: { port: { type: object, required: [service], properties: { service: { type: object } } } } }';
+    expect(testPolicy(compilePolicy(pack(withEvidence(needsProduct)))).every((o) => o.ok)).toBe(true);
+    const error = compileError(pack(withEvidence('true')));
+    expect(error.details).toMatchObject({ pointer: '/fixtures/unjudged/0' });
+    expect(error.details.reason).toContain('unjudged fixture 0 fails: the rule reports 1 finding(s) for it');
+  });
+
+  it('rejects evidence on a relational rule', () => {
+    const relational = `id: test.cov
+title: Coverage
+requirements: ['PCI DSS v4.0.1 10.7.2']
+severity: high
+kind: coverage
+params: { check: failed-scan }
+evidence: true
+message: 'gap'
+fixtures: { fail: [{}], pass: [{}] }
+`;
+    expect(packError(relational).details).toMatchObject({ pointer: '/evidence' });
+  });
+
   it('rejects a condition rule with params and a relational rule with a condition', () => {
     const withParams = ruleText().replace('expect: false', 'expect: false\nparams: {}');
     expect(packError(withParams).details).toMatchObject({ pointer: '/params', line: 11 });

@@ -138,6 +138,7 @@ function conditionOf(rule: ConditionRule, parts: CompiledConditionParts): Compil
     expect: parts.expect,
     holds: parts.holds,
     guards: parts.guards,
+    hasEvidence: parts.hasEvidence,
     result: (subject: Subject, prepared: PreparedEvaluation) =>
       lazyConditionResult(judged, render(subject), subject, prepared),
   });
@@ -145,11 +146,12 @@ function conditionOf(rule: ConditionRule, parts: CompiledConditionParts): Compil
 
 /** One condition rule alone (fixtures, tests): the same judgement evaluate makes for all rules at once. */
 function conditionRunner(condition: CompiledCondition): (prepared: PreparedEvaluation) => RuleResult[] {
-  const { selects, holds, result } = condition;
+  const { selects, holds, hasEvidence, result } = condition;
   return (prepared) => {
     const results: RuleResult[] = [];
     prepared.forEachSubject(condition.rule.subject, (subject) => {
-      if (selects(subject) && !holds(subject)) results.push(result(subject, prepared));
+      if (selects(subject) && !holds(subject) && hasEvidence(subject))
+        results.push(result(subject, prepared));
     });
     return results;
   };

@@ -19,6 +19,8 @@ export interface CompiledConditionParts {
    * first use, since only a failing subject's evidence reads it, and evaluation never does.
    */
   readonly explain: () => ValidateFunction;
+  /** `evidence` (true when the rule has none); the kind's fact is checked by the caller. */
+  readonly hasEvidence: (subject: Subject) => boolean;
 }
 
 /**
@@ -37,10 +39,15 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
   // `where` only selects: its errors are never read, so ajv need not word them.
   // Evidence names every failing fact (each weak cipher, not the first): a validator that goes on
   // after the first error, slower, so never the one evaluation calls.
-  const compilers = { where: ajvFor(false), expect: ajvFor(true), explain: ajvFor(true, true) };
+  const compilers = {
+    where: ajvFor(false),
+    expect: ajvFor(true),
+    evidence: ajvFor(false),
+    explain: ajvFor(true, true),
+  };
   const compile = (
     rule: ConditionRule,
-    member: 'where' | 'expect',
+    member: 'where' | 'expect' | 'evidence',
     schema: object | boolean,
   ): ValidateFunction => {
     if (typeof schema === 'object' && '$async' in schema)
@@ -60,7 +67,11 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
     }
   };
   // Reworded from the schema as written, so a path never shows the `not` wrapper.
-  const reasonFor = (member: 'where' | 'expect', schema: object | boolean, error: unknown): string => {
+  const reasonFor = (
+    member: 'where' | 'expect' | 'evidence',
+    schema: object | boolean,
+    error: unknown,
+  ): string => {
     if (member === 'where') {
       try {
         compilers.where.compile(schema);
@@ -85,7 +96,10 @@ export function createConditionCompiler(): (rule: ConditionRule) => CompiledCond
     const holds = rule.expect === false ? () => false : withContext(expect);
     let explained: ValidateFunction | undefined;
     const explain = () => (explained ??= compilers.explain.compile(rule.expect));
-    return Object.freeze({ selects, expect, holds, guards, explain });
+    // Read only for findings about to resolve (unjudged.ts), never in the evaluation walk.
+    const hasEvidence =
+      rule.evidence === undefined ? () => true : withContext(compile(rule, 'evidence', rule.evidence));
+    return Object.freeze({ selects, expect, holds, guards, explain, hasEvidence });
   };
 }
 

@@ -56,8 +56,8 @@ function judge(
 ): void {
   // Indexed loops here and below: they run per port and per rule, and allocate nothing.
   for (let i = 0; i < conditions.length; i += 1) {
-    const { selects, holds, result } = conditions[i];
-    if (selects(subject) && !holds(subject)) results.push(result(subject, prepared));
+    const { selects, holds, hasEvidence, result } = conditions[i];
+    if (selects(subject) && !holds(subject) && hasEvidence(subject)) results.push(result(subject, prepared));
   }
 }
 
@@ -120,7 +120,12 @@ function judgeSnapshot(policy: CompiledPolicy, prepared: PreparedEvaluation, res
         const { kind, fact, selectsAll, condition } = candidates[i];
         if (fact !== undefined && subject[fact] === undefined) continue;
         subject.kind = kind;
-        if ((selectsAll || condition.selects(subject)) && !condition.holds(subject)) {
+        // A subject without the facts the rule reads is not judged (`evidence`, asked last: few fail).
+        if (
+          (selectsAll || condition.selects(subject)) &&
+          !condition.holds(subject) &&
+          condition.hasEvidence(subject)
+        ) {
           results.push(condition.result(subject, prepared));
         }
       }

@@ -51,13 +51,24 @@ describe('the shipped PCI DSS v4.0.1 pack', () => {
     expect(policy.version).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('fails every must-fail fixture and passes every must-pass fixture', () => {
+  it('fails every must-fail fixture, passes every must-pass fixture and leaves every must-stay-unjudged one unjudged', () => {
     const outcomes = testPolicy(policy);
     expect(outcomes.filter((o) => !o.ok).map((o) => `${o.ruleId}: ${o.problem}`)).toEqual([]);
     for (const { rule } of policy.rules) {
       expect(outcomes.some((o) => o.ruleId === rule.id && o.expectation === 'fail')).toBe(true);
       expect(outcomes.some((o) => o.ruleId === rule.id && o.expectation === 'pass')).toBe(true);
     }
+  });
+
+  // A rule reading NSE script facts must show that a timed-out or failed script leaves its
+  // findings open, not resolved (they used to resolve and reopen at the next good scan).
+  it('gives every rule that names its evidence fixtures it must leave unjudged', () => {
+    const withEvidence = policy.rules.filter(({ rule }) => 'evidence' in rule).map(({ rule }) => rule.id);
+    const withFixtures = policy.rules
+      .filter(({ rule }) => (rule.fixtures.unjudged ?? []).length > 0)
+      .map(({ rule }) => rule.id);
+    expect(withEvidence.length).toBeGreaterThanOrEqual(15);
+    expect(withFixtures).toEqual(expect.arrayContaining(withEvidence));
   });
 
   it('holds at least 30 rules covering the required PCI DSS v4.0.1 requirements', () => {

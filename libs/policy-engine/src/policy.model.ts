@@ -40,7 +40,7 @@ interface RuleCommon {
   /** Template with {{dot.path}} placeholders resolved against the subject. */
   message: string;
   remediation?: string;
-  fixtures: { pass: unknown[]; fail: unknown[] };
+  fixtures: { pass: unknown[]; fail: unknown[]; unjudged?: unknown[] };
   /** File path the rule was read from; not part of the policy version. */
   source: string;
 }
@@ -53,6 +53,11 @@ export interface ConditionRule extends RuleCommon {
   where?: object | boolean;
   /** JSON Schema every selected subject must satisfy; a subject that does not is a finding. */
   expect: object | boolean;
+  /**
+   * JSON Schema of the facts the rule needs to judge a selected subject (unjudged.ts): without
+   * them an open finding for the subject is neither seen nor resolved.
+   */
+  evidence?: object | boolean;
 }
 
 export interface RelationalRule extends RuleCommon {
@@ -150,6 +155,8 @@ export interface CompiledCondition {
   readonly expect: ValidateFunction;
   /** `expect` as evaluate calls it, without allocating per call; errors still land on `expect.errors`. */
   readonly holds: (subject: Subject) => boolean;
+  /** True when the subject carries the facts `evidence` names (always, for a rule without it). */
+  readonly hasEvidence: (subject: Subject) => boolean;
   /**
    * The finding for a subject that failed. It keeps what rebuilds the subject (a reused one is
    * not kept), and builds the evidence when first read, validating the subject again for it.
@@ -231,6 +238,13 @@ export interface Placement {
   zone?: ZoneView;
   asset?: DeclaredAsset;
   role?: RoleView;
+}
+
+/** A finding's identity as the engine states it: rule, asset and subject (RuleResult's members). */
+export interface FindingRef {
+  ruleId: string;
+  asset: string;
+  subject: string;
 }
 
 /** The result of one evaluation: what failed, and against which policy version. */

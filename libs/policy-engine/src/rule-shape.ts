@@ -7,7 +7,7 @@ let validator: ValidateFunction | undefined;
 // Compiled on first use and shared: the rule-file schema is a constant of the library.
 function ruleFileValidator(): ValidateFunction {
   if (!validator) {
-    // `where`/`expect` are an object or a boolean schema: a deliberate union type.
+    // `where`/`expect`/`evidence` are an object or a boolean schema: a deliberate union type.
     const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
     addFormats(ajv);
     validator = ajv.compile(RULE_FILE_SCHEMA);
@@ -28,7 +28,7 @@ export function ruleShapeViolation(document: unknown): ShapeViolation | undefine
   return error ? describe(error) : { pointer: '', reason: 'does not match the rule schema' };
 }
 
-const CONDITION_MEMBERS = ['subject', 'where', 'expect'] as const;
+const CONDITION_MEMBERS = ['subject', 'where', 'expect', 'evidence'] as const;
 
 // Kept out of the JSON Schema: `if`/`not` there would report "must NOT be valid", not this.
 function kindViolation(rule: Record<string, unknown>): ShapeViolation | undefined {

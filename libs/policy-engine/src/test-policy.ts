@@ -1,14 +1,15 @@
 import { errorChain } from '@driftwatch/core';
 import { fixtureInput } from './fixture-input';
 import { parsePolicyContext } from './policy-context';
-import type { CompiledPolicy, CompiledRule } from './policy.model';
-import { prepareEvaluation } from './prepare-evaluation';
+import type { CompiledPolicy, CompiledRule, EvaluationInput } from './policy.model';
+import { addressOf, prepareEvaluation } from './prepare-evaluation';
+import { unjudgedFindings } from './unjudged';
 import { ruleError } from './rule-locations';
 
 export interface FixtureOutcome {
   ruleId: string;
   source: string;
-  expectation: 'fail' | 'pass';
+  expectation: Expectation;
   index: number;
   description?: string;
   ok: boolean;
@@ -18,16 +19,19 @@ export interface FixtureOutcome {
   problem?: string;
 }
 
+type Expectation = 'fail' | 'pass' | 'unjudged';
+
 /**
  * Runs every rule's fixtures (as `opa test` runs a policy's tests): each must-fail fixture must
- * give the rule at least one finding, each must-pass fixture none.
+ * give the rule at least one finding, each must-pass fixture none, and each must-stay-unjudged
+ * fixture none while an open finding of the rule on one of its open ports would stay open.
  */
 export function testPolicy(policy: CompiledPolicy): FixtureOutcome[] {
   const outcomes: FixtureOutcome[] = [];
   for (const compiled of policy.rules) {
-    for (const expectation of ['fail', 'pass'] as const) {
-      compiled.rule.fixtures[expectation].forEach((fixture, index) => {
-        outcomes.push(runFixture(compiled, expectation, index, fixture));
+    for (const expectation of ['fail', 'pass', 'unjudged'] as const) {
+      (compiled.rule.fixtures[expectation] ?? []).forEach((fixture, index) => {
+        outcomes.push(runFixture(policy, compiled, expectation, index, fixture));
       });
     }
   }
@@ -48,8 +52,9 @@ export function assertFixtures(policy: CompiledPolicy): void {
 }
 
 function runFixture(
+  policy: CompiledPolicy,
   compiled: CompiledRule,
-  expectation: 'fail' | 'pass',
+  expectation: Expectation,
   index: number,
   fixture: unknown,
 ): FixtureOutcome {
@@ -66,13 +71,10 @@ function runFixture(
     if (input.context)
       input.context = parsePolicyContext(input.context, `fixtures.${expectation}[${index}].context`);
     const findings = compiled.run(prepareEvaluation(input)).length;
-    const ok = expectation === 'fail' ? findings > 0 : findings === 0;
-    const problem = ok
-      ? undefined
-      : expectation === 'fail'
-        ? `${expectation} fixture ${index} passes: the rule reports nothing for it`
-        : `${expectation} fixture ${index} fails: the rule reports ${findings} finding(s) for it`;
-    return { ...base, ok, findings, ...(problem ? { problem } : {}) };
+    const problem = fixtureProblem(expectation, index, findings, () =>
+      unjudgedPorts(policy, compiled.rule.id, input),
+    );
+    return { ...base, ok: problem === undefined, findings, ...(problem ? { problem } : {}) };
   } catch (error: unknown) {
     return {
       ...base,
@@ -81,4 +83,29 @@ function runFixture(
       problem: `${expectation} fixture ${index} cannot be evaluated: ${errorChain(error)}`,
     };
   }
+}
+
+function fixtureProblem(
+  expectation: Expectation,
+  index: number,
+  findings: number,
+  unjudged: () => number,
+): string | undefined {
+  const name = `${expectation} fixture ${index}`;
+  if (expectation === 'fail')
+    return findings > 0 ? undefined : `${name} passes: the rule reports nothing for it`;
+  if (findings > 0) return `${name} fails: the rule reports ${findings} finding(s) for it`;
+  if (expectation === 'unjudged' && unjudged() === 0)
+    return `${name} is judged: an open finding of the rule on its open ports would resolve`;
+  return undefined;
+}
+
+/** How many open ports of the fixture the rule could not judge, as if each had an open finding. */
+function unjudgedPorts(policy: CompiledPolicy, ruleId: string, input: EvaluationInput): number {
+  const refs = input.snapshot.hosts.flatMap((host) =>
+    host.ports
+      .filter((p) => p.state === 'open')
+      .map((p) => ({ ruleId, asset: addressOf(host), subject: `${p.protocol}/${p.port}` })),
+  );
+  return unjudgedFindings(policy, input, refs).length;
 }

@@ -275,7 +275,13 @@ export class ConfigDocumentService {
   async candidate(
     dto: Pick<SubmitConfigDto, 'kind' | 'asset' | 'tag' | 'schema' | 'content'>,
     field: string,
-  ): Promise<{ kind: ConfigKind; asset: string; tag: string; schema: string; facts: Record<string, unknown> }> {
+  ): Promise<{
+    kind: ConfigKind;
+    asset: string;
+    tag: string;
+    schema: string;
+    facts: Record<string, unknown>;
+  }> {
     const problems: FieldError[] = [];
     if (containsPanLike(dto.asset))
       problems.push({ field: `${field}.asset`, reason: 'looks like a card number (value not shown)' });

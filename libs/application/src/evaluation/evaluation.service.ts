@@ -9,6 +9,7 @@ import {
   findingFingerprint,
   parseNetwork,
   planFindings,
+  retainUnjudged,
   type RuleResult,
 } from '@driftwatch/core';
 import {
@@ -21,7 +22,7 @@ import {
   type SnapshotEntity,
   SnapshotRepository,
 } from '@driftwatch/persistence';
-import { evaluate } from '@driftwatch/policy-engine';
+import { evaluate, type EvaluationInput, unjudgedFindings } from '@driftwatch/policy-engine';
 
 import { evaluationProof } from '@driftwatch/application/audit/audit-proofs';
 import { AuditTrail, systemActor } from '@driftwatch/application/audit/audit-trail';
@@ -63,13 +64,15 @@ function resultsDigest(results: readonly RuleResult[]): {
 }
 
 export type EvaluationOutcome =
-  { kind: 'evaluated'; opened: number; seen: number; resolved: number } | { kind: 'skipped'; reason: string };
+  | { kind: 'evaluated'; opened: number; seen: number; resolved: number; unjudged: number }
+  | { kind: 'skipped'; reason: string };
 
 /**
  * Evaluates a stored snapshot against the active policy, with the current policy context, the
  * scope's scan history and the snapshot's changes, and moves the scope's findings in one
  * transaction: new results open findings, results seen again keep (or reopen) theirs, and open
- * findings the snapshot no longer shows are resolved.
+ * findings the snapshot no longer shows are resolved, unless it could not judge them (the facts
+ * their rule reads are missing: unjudged.ts), when they stay as they are.
  */
 @Injectable()
 export class EvaluationService {
@@ -157,7 +160,7 @@ export class EvaluationService {
     const facts = documentFacts(states, snapshot.takenAt);
     const { documents } = facts;
     const at = failedAt && failedAt > facts.at ? failedAt : facts.at;
-    const { results } = evaluate(policy, {
+    const input: EvaluationInput = {
       snapshot: {
         id: snapshot.id,
         scope: scopeView(scope),
@@ -170,7 +173,8 @@ export class EvaluationService {
       documents,
       // The moment the evidence describes: findings say "as of the snapshot" (or of a newer document).
       now: at,
-    });
+    };
+    const { results } = evaluate(policy, input);
 
     // Webhook deliveries of the findings this evaluation opens or reopens: written with them, sent after the commit.
     let deliveries: string[] = [];
@@ -197,7 +201,14 @@ export class EvaluationService {
       const known = (await this.findings.knownForScope(scope.id, manager)).filter(
         (k) => missing.length === 0 || !addressWithinNetworks(k.asset ?? '', missing),
       );
-      const plan = planFindings(known, results);
+      const planned = planFindings(known, results);
+      const byId = new Map(known.map((k) => [k.id, k]));
+      const refs = planned.resolve.map(({ id }) => {
+        const k = byId.get(id);
+        return { id, ruleId: k?.ruleId ?? '', asset: k?.asset ?? '', subject: k?.subject ?? '' };
+      });
+      const unjudged = new Set(unjudgedFindings(policy, input, refs).map((ref) => ref.id));
+      const plan = retainUnjudged(planned, unjudged);
       await this.findings.apply(
         scope.id,
         plan,
@@ -241,6 +252,7 @@ export class EvaluationService {
         opened: plan.create.length,
         seen: plan.seen.length,
         resolved: plan.resolve.length,
+        unjudged: plan.unjudged.length,
       };
     });
     await this.webhookEvents.dispatch(deliveries);

@@ -29,6 +29,7 @@ describe('webhook payloads', () => {
         { id: 'id3', from: 'open', to: 'open', reopened: false, result: result(3) },
       ],
       resolve: [],
+      unjudged: [],
     };
     const { opened, reopened } = findingSummaries(plan, new Map([['f1', 'id1']]));
     expect(opened).toEqual([
@@ -56,6 +57,7 @@ describe('webhook payloads', () => {
         })),
         seen: [],
         resolve: [],
+        unjudged: [],
       },
       new Map(Array.from({ length: 2 * FINDINGS_PER_EVENT + 1 }, (_, i) => [`f${i}`, `id${i}`])),
     ).opened;

@@ -286,7 +286,7 @@ export class FindingRepository {
 
   async knownForScope(scopeId: string, manager: EntityManager): Promise<KnownFinding[]> {
     const rows: KnownFinding[] = await manager.query(
-      `SELECT f.id, f.fingerprint, f.status, f.asset,
+      `SELECT f.id, f.fingerprint, f.status, f.asset, f.rule_id AS "ruleId", f.subject,
               EXISTS (SELECT 1 FROM waivers w WHERE w.finding_id = f.id
                         AND w.revoked_at IS NULL AND w.expired_at IS NULL) AS waived
        FROM findings f WHERE f.scope_id = $1 FOR UPDATE OF f`,

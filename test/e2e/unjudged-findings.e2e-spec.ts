@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import type { INestApplication } from '@nestjs/common';
+
+import {
+  EvaluationService,
+  type FindingResponseDto,
+  type SnapshotImportedDto,
+} from '@driftwatch/application';
+import { ApiClient } from '@driftwatch/test/api-client';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  keysForRoles,
+  type TestEnvironment,
+} from '@driftwatch/test/test-app';
+
+// nmap 7.93's output for a local TLS server (44301: TLS 1.0, self-signed) and a local sshd
+// (44302: password authentication), with ssl-enum-ciphers, ssl-cert, ssh2-enum-algos and
+// ssh-auth-methods.
+const SCAN = readFileSync(
+  resolve(__dirname, '../../libs/nmap/src/facts/__fixtures__/local-tls-ssh.xml'),
+  'utf8',
+);
+const START = 1795435789;
+const FINISHED = 1795435835;
+
+/** The same scan `later` seconds on, dated accordingly. */
+const rescan = (later: number, edit: (xml: string) => string = (xml) => xml) =>
+  edit(SCAN)
+    .replace(`start="${START}"`, `start="${START + later}"`)
+    .replace(`<finished time="${FINISHED}"`, `<finished time="${FINISHED + later}"`);
+// What a scan gives when every NSE script timed out: the ports, and nothing the scripts read.
+const withoutScripts = (xml: string) =>
+  xml.replace(/<script\b[^>]*\/>/g, '').replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, '');
+const withoutTlsPort = (xml: string) =>
+  xml.replace(/<port protocol="tcp" portid="44301">[\s\S]*?<\/port>/, '');
+
+const TLS_AND_SSH = [
+  'tcp/44301 pci-dss-v4.4.2.1-certificate-self-signed',
+  'tcp/44301 pci-dss-v4.4.2.1-tls-below-1.2',
+  'tcp/44302 pci-dss-v4.8.4.2-ssh-password-authentication',
+];
+
+/**
+ * A finding whose rule reads what an NSE script found stays open when a later scan could not read
+ * it (the script timed out or failed): nothing shows it fixed. It used to resolve, and reopen at
+ * the next scan that read the facts, sending a "reopened" webhook each time.
+ */
+describe('findings a scan could not judge', () => {
+  let env: TestEnvironment;
+  let app: INestApplication;
+  let api: ApiClient;
+  let scanner: ApiClient;
+  let scopeId: string;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '127.0.0.0/8' });
+    // The API alone: this test runs each import's evaluation itself, to read its outcome.
+    app = await createHttpApp(env.config, 'api');
+    const keys = await keysForRoles(app, ['analyst', 'scanner']);
+    api = new ApiClient(app, keys.analyst);
+    scanner = new ApiClient(app, keys.scanner);
+    scopeId = await api.createScope({
+      name: 'unjudged',
+      targets: ['127.0.0.1/32'],
+      ports: [44301, 44302],
+      approvedPorts: [44301, 44302],
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.cleanup();
+  });
+
+  const importAndEvaluate = async (xml: string) => {
+    const imported = (
+      await scanner
+        .http()
+        .post(`/api/v1/scopes/${scopeId}/snapshots`)
+        .set(scanner.auth)
+        .set('Content-Type', 'application/xml')
+        .send(xml)
+        .expect(201)
+    ).body as SnapshotImportedDto;
+    return app.get(EvaluationService).evaluateSnapshot(imported.scanId, imported.snapshotId);
+  };
+  const findings = async (status: 'open' | 'resolved') =>
+    (
+      (
+        await api
+          .http()
+          .get(`/api/v1/findings?scope=${scopeId}&status=${status}&limit=100`)
+          .set(api.auth)
+          .expect(200)
+      ).body as { items: FindingResponseDto[] }
+    ).items;
+  const keys = (items: FindingResponseDto[]) =>
+    items
+      .map((f) => `${f.subject} ${f.ruleId}`)
+      .filter((k) => TLS_AND_SSH.includes(k))
+      .sort();
+
+  it('keeps TLS and SSH findings open through a scan whose scripts gave nothing, and resolves them once their port closes', async () => {
+    await expect(importAndEvaluate(rescan(0))).resolves.toMatchObject({ kind: 'evaluated' });
+    const first = await findings('open');
+    expect(keys(first)).toEqual(TLS_AND_SSH);
+
+    const blind = await importAndEvaluate(rescan(600, withoutScripts));
+    expect(blind).toMatchObject({ kind: 'evaluated', unjudged: expect.any(Number) as number });
+    expect((blind as { unjudged: number }).unjudged).toBeGreaterThanOrEqual(TLS_AND_SSH.length);
+    const after = await findings('open');
+    expect(keys(after)).toEqual(TLS_AND_SSH);
+    // Not seen again either: the last scan that showed them failing is still the first.
+    for (const finding of after.filter((f) => TLS_AND_SSH.includes(`${f.subject} ${f.ruleId}`))) {
+      expect(finding.lastSeenAt).toBe(first.find((f) => f.id === finding.id)?.lastSeenAt);
+    }
+    expect(keys(await findings('resolved'))).toEqual([]);
+
+    // A closed port is judged: nothing listens there, whatever the scripts said.
+    await importAndEvaluate(rescan(1200, (xml) => withoutTlsPort(withoutScripts(xml))));
+    expect(keys(await findings('open'))).toEqual(['tcp/44302 pci-dss-v4.8.4.2-ssh-password-authentication']);
+    expect(keys(await findings('resolved'))).toEqual([
+      'tcp/44301 pci-dss-v4.4.2.1-certificate-self-signed',
+      'tcp/44301 pci-dss-v4.4.2.1-tls-below-1.2',
+    ]);
+  });
+});
