@@ -29,6 +29,7 @@ import { ScanCancellation } from './scans/scan-cancellation';
 import { ScanExecutor } from './scans/scan-executor.service';
 import { ScanTargetResolver } from './scans/scan-target-resolver';
 import { SnapshotWriter } from './scans/snapshot-writer.service';
+import { ScanSweep } from './scans/scan-sweep.service';
 import { ShardRunner } from './scans/shard-runner.service';
 import { SnapshotContent } from './scans/snapshot-content.service';
 import { ScanService } from './scans/scan.service';
@@ -68,6 +69,7 @@ const SERVICES = [
   ScanCancellation,
   ScanExecutor,
   ScanService,
+  ScanSweep,
   ScanTargetResolver,
   ScopeChanges,
   ScopeService,

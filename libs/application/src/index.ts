@@ -44,6 +44,7 @@ export * from './scans/scan-executor.service';
 export * from './scans/scan-target-resolver';
 export * from './scans/scan.dto';
 export * from './scans/scan.service';
+export * from './scans/scan-sweep.service';
 export * from './scans/shard-runner.service';
 export * from './scans/snapshot-content.service';
 export * from './scans/snapshot-writer.service';

@@ -34,8 +34,15 @@ export abstract class AppConfig {
   abstract readonly policy: { dir: string };
   abstract readonly runDir: string;
   abstract readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** syncIntervalMs: re-read scope schedules; waiverSweepIntervalMs: how often expired waivers are applied. */
-  abstract readonly scheduler: { syncIntervalMs: number; waiverSweepIntervalMs: number };
+  /**
+   * syncIntervalMs: re-read scope schedules; waiverSweepIntervalMs: how often expired waivers are
+   * applied; scanSweepIntervalMs: how often unfinished scans whose job was lost are enqueued again.
+   */
+  abstract readonly scheduler: {
+    syncIntervalMs: number;
+    waiverSweepIntervalMs: number;
+    scanSweepIntervalMs: number;
+  };
   /** The CI gate: a scope whose newest evaluated snapshot is older than this fails it. */
   abstract readonly gate: { maxSnapshotAgeSeconds: number };
   /**

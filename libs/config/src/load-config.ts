@@ -37,6 +37,7 @@ interface RawConfig {
   LOG_LEVEL: AppConfig['logLevel'];
   SCHEDULER_SYNC_INTERVAL_MS: number;
   WAIVER_SWEEP_INTERVAL_MS: number;
+  SCAN_SWEEP_INTERVAL_MS: number;
   GATE_MAX_SNAPSHOT_AGE_SECONDS: number;
   WEBHOOK_ALLOW_HTTP_HOSTS: string;
   WEBHOOK_ALLOWED_NETWORKS: string;
@@ -93,6 +94,7 @@ const schema = {
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     SCHEDULER_SYNC_INTERVAL_MS: { type: 'integer', minimum: 1000, default: 15_000 },
     WAIVER_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
+    SCAN_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
     // The CI gate fails when a scope's newest evaluated snapshot is older than this (a day).
     GATE_MAX_SNAPSHOT_AGE_SECONDS: { type: 'integer', minimum: 60, maximum: 31_536_000, default: 86_400 },
     // Hosts a webhook may reach over plain http (names, addresses or CIDRs); others need https.
@@ -194,6 +196,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     scheduler: {
       syncIntervalMs: raw.SCHEDULER_SYNC_INTERVAL_MS,
       waiverSweepIntervalMs: raw.WAIVER_SWEEP_INTERVAL_MS,
+      scanSweepIntervalMs: raw.SCAN_SWEEP_INTERVAL_MS,
     },
     gate: { maxSnapshotAgeSeconds: raw.GATE_MAX_SNAPSHOT_AGE_SECONDS },
     webhooks: {

@@ -21,6 +21,7 @@ export enum JobName {
   EvaluateScopeConfig = 'evaluate-scope-config',
   EvaluateScanFailure = 'evaluate-scan-failure',
   ExpireWaivers = 'expire-waivers',
+  SweepScans = 'sweep-scans',
   DeliverWebhook = 'deliver-webhook',
   SweepWebhooks = 'sweep-webhooks',
 }
@@ -66,6 +67,11 @@ export interface ExpireWaiversPayload {
   slot: string;
 }
 
+export interface SweepScansPayload {
+  /** ISO time of the sweep slot. */
+  slot: string;
+}
+
 /** One webhook delivery (a row of webhook_deliveries): the job id is the delivery id. */
 export interface DeliverWebhookPayload {
   deliveryId: string;
@@ -90,6 +96,7 @@ export const jobIds = {
   configEvaluation: (scopeId: string, stateId: string): string => `evaluate-config-${scopeId}-${stateId}`,
   failureEvaluation: (scanId: string): string => `evaluate-failure-${scanId}`,
   waiverSweep: (slot: Date): string => `expire-waivers-${slot.getTime()}`,
+  scanSweep: (slot: Date): string => `sweep-scans-${slot.getTime()}`,
   /** The delivery id itself: a retried or repeated enqueue of one delivery adds one job. */
   webhookDelivery: (deliveryId: string): string => deliveryId,
   webhookSweep: (slot: Date): string => `sweep-webhooks-${slot.getTime()}`,

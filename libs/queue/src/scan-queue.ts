@@ -17,6 +17,7 @@ import {
   scanQueueName,
   type ScanShardPayload,
   type ScheduledScanPayload,
+  type SweepScansPayload,
 } from './queue-names';
 import { redisOptionsFromUrl } from './redis-connection';
 
@@ -111,12 +112,28 @@ export class ScanQueue implements OnApplicationShutdown {
     return this.add(this.evaluations, JobName.ExpireWaivers, payload, jobIds.waiverSweep(slot));
   }
 
+  /** One scan sweep per slot, however many schedulers run: the job id is the slot. */
+  async enqueueScanSweep(slot: Date): Promise<boolean> {
+    const payload: SweepScansPayload = { slot: slot.toISOString() };
+    return this.add(this.evaluations, JobName.SweepScans, payload, jobIds.scanSweep(slot));
+  }
+
+  /**
+   * Where a scan's job is: its state (BullMQ's: waiting, active, delayed, failed, ...) and, once
+   * it failed for good, why; `missing` when Redis has no such job (lost, or never added).
+   */
+  async scanJobState(scan: ScanJobRef, vantage: string): Promise<JobStatus> {
+    return this.jobStatus(this.queueFor(vantage), scanJobId(scan));
+  }
+
+  /** Where the evaluation job of a stored snapshot is (see scanJobState). */
+  async evaluationJobState(snapshotId: string): Promise<JobStatus> {
+    return this.jobStatus(this.evaluations, jobIds.evaluation(snapshotId));
+  }
+
   /** Removes a scan's job if it is waiting or delayed (an active job is locked and stays). */
-  async removeScanJob(
-    scan: { id: string; scopeId: string; slot: Date | null },
-    vantage: string,
-  ): Promise<void> {
-    const jobId = scan.slot ? jobIds.scheduledScan(scan.scopeId, scan.slot) : jobIds.manualScan(scan.id);
+  async removeScanJob(scan: ScanJobRef, vantage: string): Promise<void> {
+    const jobId = scanJobId(scan);
     try {
       await bounded(() => this.queueFor(vantage).remove(jobId));
     } catch (error: unknown) {
@@ -145,6 +162,26 @@ export class ScanQueue implements OnApplicationShutdown {
     await Promise.all([...this.scanQueues.values()].map((q) => q.close()));
   }
 
+  private async jobStatus(queue: Queue, jobId: string): Promise<JobStatus> {
+    try {
+      return await bounded(async () => {
+        const job = await queue.getJob(jobId);
+        if (!job) return { state: 'missing' };
+        const state = await job.getState();
+        return state === 'failed'
+          ? { state, reason: job.failedReason, finishedAt: new Date(job.finishedOn ?? 0) }
+          : { state };
+      });
+    } catch (error: unknown) {
+      throw new DriftwatchError(
+        ErrorCode.DependencyUnavailable,
+        'Could not reach the job queues',
+        {},
+        { cause: error },
+      );
+    }
+  }
+
   private async add(queue: Queue, name: JobName, data: object, jobId: string): Promise<boolean> {
     try {
       return await bounded(async () => {
@@ -162,6 +199,22 @@ export class ScanQueue implements OnApplicationShutdown {
       );
     }
   }
+}
+
+/** What names a scan's job: a scheduled scan's is its scope and slot, a manual scan's its id. */
+export interface ScanJobRef {
+  id: string;
+  scopeId: string;
+  slot: Date | null;
+}
+
+/** A job's state in Redis; a job that failed for good says why and when. */
+export type JobStatus =
+  | { state: 'failed'; reason: string; finishedAt: Date }
+  | { state: string; reason?: undefined; finishedAt?: undefined };
+
+function scanJobId(scan: ScanJobRef): string {
+  return scan.slot ? jobIds.scheduledScan(scan.scopeId, scan.slot) : jobIds.manualScan(scan.id);
 }
 
 /** Retries with exponential backoff; finished jobs are kept a while for inspection. */

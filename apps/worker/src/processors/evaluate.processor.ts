@@ -6,6 +6,8 @@ import {
   EvaluationService,
   type EvaluationOutcome,
   ScanExecutor,
+  ScanSweep,
+  type ScanSweepOutcome,
   WaiverService,
 } from '@driftwatch/application';
 import { errorChain } from '@driftwatch/core';
@@ -16,6 +18,7 @@ import {
   type ExpireWaiversPayload,
   JobName,
   QueueName,
+  type SweepScansPayload,
 } from '@driftwatch/queue';
 
 import { isFinal, toJobError } from './job-errors';
@@ -25,10 +28,15 @@ export const EVALUATE_JOB_NAMES = [
   JobName.EvaluateScopeConfig,
   JobName.EvaluateScanFailure,
   JobName.ExpireWaivers,
+  JobName.SweepScans,
 ] as const;
 
 type EvaluateJobPayload =
-  EvaluateSnapshotPayload | EvaluateScopeConfigPayload | EvaluateScanFailurePayload | ExpireWaiversPayload;
+  | EvaluateSnapshotPayload
+  | EvaluateScopeConfigPayload
+  | EvaluateScanFailurePayload
+  | ExpireWaiversPayload
+  | SweepScansPayload;
 
 @Processor(QueueName.Evaluate)
 export class EvaluateProcessor extends WorkerHost {
@@ -38,11 +46,14 @@ export class EvaluateProcessor extends WorkerHost {
     private readonly evaluation: EvaluationService,
     private readonly executor: ScanExecutor,
     private readonly waivers: WaiverService,
+    private readonly scanSweep: ScanSweep,
   ) {
     super();
   }
 
-  async process(job: Job<EvaluateJobPayload>): Promise<EvaluationOutcome | { expired: number }> {
+  async process(
+    job: Job<EvaluateJobPayload>,
+  ): Promise<EvaluationOutcome | { expired: number } | ScanSweepOutcome> {
     const name = job.name as JobName;
     if (!(EVALUATE_JOB_NAMES as readonly JobName[]).includes(name)) {
       throw toJobError(new Error(`evaluate queue has no handler for job "${job.name}"`));
@@ -50,6 +61,7 @@ export class EvaluateProcessor extends WorkerHost {
     try {
       // Expiry reads the clock, not the slot: a late sweep still applies everything due by now.
       if (name === JobName.ExpireWaivers) return { expired: await this.waivers.expireDue() };
+      if (name === JobName.SweepScans) return await this.scanSweep.sweep();
       if (name === JobName.EvaluateScopeConfig) {
         return await this.evaluation.evaluateScopeConfig((job.data as EvaluateScopeConfigPayload).scopeId);
       }
@@ -84,10 +96,7 @@ export class EvaluateProcessor extends WorkerHost {
       return;
     }
     if (!('scanId' in job.data)) {
-      this.logger.warn(
-        { job: job.name, reason: errorChain(error) },
-        'waiver sweep failed; the next slot retries',
-      );
+      this.logger.warn({ job: job.name, reason: errorChain(error) }, 'sweep failed; the next slot retries');
       return;
     }
     const final = isFinal(error) || job.attemptsMade >= (job.opts.attempts ?? 1);

@@ -118,6 +118,7 @@ export class ScanProcessor implements OnModuleInit, OnApplicationShutdown {
       case JobName.EvaluateScopeConfig:
       case JobName.EvaluateScanFailure:
       case JobName.ExpireWaivers:
+      case JobName.SweepScans:
       case JobName.DeliverWebhook:
       case JobName.SweepWebhooks:
         break;

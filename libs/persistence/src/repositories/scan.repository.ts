@@ -189,6 +189,35 @@ export class ScanRepository {
       .execute();
   }
 
+  /**
+   * Scans not yet finished (queued, running or evaluating) of scopes not deleted, oldest first, with
+   * their scope's vantage (whose queue runs them): what the scan sweep checks against the queues.
+   */
+  async unfinished(limit: number): Promise<UnfinishedScan[]> {
+    const rows: {
+      id: string;
+      scope_id: string;
+      slot: Date | null;
+      status: UnfinishedScan['status'];
+      snapshot_id: string | null;
+      vantage: string;
+    }[] = await this.dataSource.query(
+      `SELECT s.id, s.scope_id, s.slot, s.status, s.snapshot_id, c.vantage
+       FROM scans s JOIN scopes c ON c.id = s.scope_id
+       WHERE s.status IN ('queued', 'running', 'evaluating') AND c.deleted_at IS NULL
+       ORDER BY s.queued_at, s.id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      scopeId: r.scope_id,
+      slot: r.slot,
+      status: r.status,
+      snapshotId: r.snapshot_id,
+      vantage: r.vantage,
+    }));
+  }
+
   /** A failed attempt that will be retried: back to queued, keeping the reason visible (not once its snapshot is stored). */
   async markRetrying(id: string, error: string): Promise<void> {
     await this.repo()
@@ -198,6 +227,15 @@ export class ScanRepository {
       .where("id = :id AND status IN ('queued', 'running') AND snapshot_id IS NULL", { id })
       .execute();
   }
+}
+
+export interface UnfinishedScan {
+  id: string;
+  scopeId: string;
+  slot: Date | null;
+  status: 'queued' | 'running' | 'evaluating';
+  snapshotId: string | null;
+  vantage: string;
 }
 
 function scanWriterLockKey(id: string): string {
