@@ -67,6 +67,8 @@ describe('TLS and SSH facts', () => {
     expect(tlsPort?.tls?.certificate).toMatchObject({
       subject: { commonName: 'driftwatch-test' },
       selfSigned: true,
+      dnsNames: ['driftwatch-test'],
+      ipAddresses: ['10.20.1.15', 'fd00:0:0:0:0:0:0:1'],
     });
     const sshPort = ports.find((p) => p.port === ssh.port);
     expect(sshPort?.ssh?.authMethods).toEqual(expect.arrayContaining(['publickey', 'password']));

@@ -55,6 +55,9 @@ export async function weakTlsServer(port: number): Promise<LocalService> {
     '30',
     '-subj',
     '/CN=driftwatch-test',
+    // An internal address among its names, as certificates of appliances often have.
+    '-addext',
+    'subjectAltName=DNS:driftwatch-test,IP:10.20.1.15,IP:fd00::1',
     '-keyout',
     join(dir, 'key.pem'),
     '-out',

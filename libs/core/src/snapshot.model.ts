@@ -31,6 +31,9 @@ export interface TlsFacts {
     notAfter?: string;
     selfSigned: boolean;
     sha256?: string;
+    /** The subjectAltName extension's dNSName and iPAddress entries, as OpenSSL prints them. */
+    dnsNames?: string[];
+    ipAddresses?: string[];
   };
   errors: string[];
 }

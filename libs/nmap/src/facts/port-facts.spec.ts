@@ -46,6 +46,49 @@ describe('TLS and SSH facts from NSE output', () => {
     expect(cert?.notAfter).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
+  it("reads the certificate's subjectAltName names and addresses as ssl-cert prints them", () => {
+    const cert: ScriptResult = {
+      id: 'ssl-cert',
+      output: 'Subject: commonName=shop.example',
+      elems: [],
+      tables: [
+        { key: 'subject', elems: [{ key: 'commonName', value: 'shop.example' }], tables: [] },
+        { key: 'issuer', elems: [{ key: 'commonName', value: 'R11' }], tables: [] },
+        {
+          key: 'extensions',
+          elems: [],
+          tables: [
+            {
+              elems: [
+                { key: 'name', value: 'X509v3 Basic Constraints' },
+                { key: 'value', value: 'CA:FALSE' },
+              ],
+              tables: [],
+            },
+            {
+              elems: [
+                { key: 'name', value: 'X509v3 Subject Alternative Name' },
+                {
+                  key: 'value',
+                  value:
+                    'DNS:shop.example, DNS:*.shop.example, IP Address:10.0.0.5, IP Address:FD00:0:0:0:0:0:0:1',
+                },
+              ],
+              tables: [],
+            },
+          ],
+        },
+      ],
+    };
+    expect(tlsFacts([cert])?.certificate).toMatchObject({
+      dnsNames: ['shop.example', '*.shop.example'],
+      ipAddresses: ['10.0.0.5', 'fd00:0:0:0:0:0:0:1'],
+    });
+    // Without the extension there is nothing to list, rather than two empty lists.
+    const plain = { ...cert, tables: cert.tables.slice(0, 2) };
+    expect(tlsFacts([plain])?.certificate).not.toHaveProperty('ipAddresses');
+  });
+
   it('reads SSH algorithms and authentication methods', () => {
     const ssh = ports.find((p) => p.port === 44302)?.ssh;
     expect(ssh?.kexAlgorithms).toContain('curve25519-sha256');

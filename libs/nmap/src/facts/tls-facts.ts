@@ -1,6 +1,6 @@
 import type { CipherGrade, ScriptResult, TlsFacts } from '@driftwatch/core';
 
-import { elem, keyedElems, script, scriptError, table } from './script-table';
+import { elem, keyedElems, script, scriptError, type ScriptNode, table } from './script-table';
 
 /** ssl-enum-ciphers grades, best first. */
 export const CIPHER_GRADES: readonly CipherGrade[] = ['A', 'B', 'C', 'D', 'E', 'F'];
@@ -60,9 +60,32 @@ export function tlsFacts(scripts: readonly ScriptResult[]): TlsFacts | undefined
       selfSigned:
         Object.keys(subject).length > 0 && JSON.stringify(sorted(subject)) === JSON.stringify(sorted(issuer)),
       sha256: elem(certScript, 'sha256'),
+      ...subjectAltNames(table(certScript, 'extensions')),
     };
   }
   return facts;
+}
+
+/**
+ * The names of ssl-cert's "X509v3 Subject Alternative Name" extension, which it prints as OpenSSL
+ * does: "DNS:shop.example, IP Address:10.0.0.5, IP Address:FD00:0:0:0:0:0:0:1". Clients match the
+ * host against these, not the common name, so an internal address here is disclosed as surely.
+ */
+function subjectAltNames(extensions: ScriptNode | undefined): {
+  dnsNames?: string[];
+  ipAddresses?: string[];
+} {
+  const san = extensions?.tables.find((t) => elem(t, 'name') === 'X509v3 Subject Alternative Name');
+  const value = elem(san, 'value');
+  if (value === undefined) return {};
+  const dnsNames: string[] = [];
+  const ipAddresses: string[] = [];
+  for (const entry of value.split(',')) {
+    const trimmed = entry.trim();
+    if (trimmed.startsWith('DNS:')) dnsNames.push(trimmed.slice(4));
+    else if (trimmed.startsWith('IP Address:')) ipAddresses.push(trimmed.slice(11).toLowerCase());
+  }
+  return { dnsNames, ipAddresses };
 }
 
 function sorted(record: Record<string, string>): [string, string][] {
