@@ -194,6 +194,7 @@ describe('errors as RFC 9457 problem details', () => {
       '2026-11-01T00:00:00',
       '2026-11-01T01:00:00.000001Z',
       '2026-02-30T00:00:00Z',
+      '2026-11-01T24:00:00Z',
       // Year 10000 once in UTC: the API would write it back as "+010000-01-01T11:59:59.000Z".
       '9999-12-31T23:59:59-12:00',
     ];
@@ -213,6 +214,7 @@ describe('errors as RFC 9457 problem details', () => {
       '2026-11-01T00:00:00Z',
       '2026-11-01T09:00:00.123+09:00',
       '9999-12-31T23:59:59+14:00',
+      '0050-06-15T00:00:00Z',
     ]) {
       await http()
         .get('/api/v1/findings')
