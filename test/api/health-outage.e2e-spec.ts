@@ -1,7 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 
+import { DataSource } from 'typeorm';
+
 import type { HealthReport } from '@driftwatch/application';
+import { ScanRepository } from '@driftwatch/persistence';
 import { PrivateRedis, freePort } from '@driftwatch/test/private-redis';
 import { serviceUrls, waitFor } from '@driftwatch/test/services';
 import { TcpProxy } from '@driftwatch/test/tcp-proxy';
@@ -85,6 +88,17 @@ describe('dependency outages', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     // Reads that need only PostgreSQL keep working.
     expect((await http().get('/api/v1/findings').set(auth)).status).toBe(200);
+
+    // A cancellation is a database change that holds without Redis (a job that runs later skips a
+    // cancelled scan): it is made and answered, not committed and then reported as a 503.
+    const queued = await app
+      .get(DataSource)
+      .transaction((manager) => app.get(ScanRepository).createManual(scopeId, new Date(), manager));
+    const cancelled = await http().delete(`/api/v1/scans/${queued.id}`).set(auth);
+    expect([cancelled.status, (cancelled.body as { status: string }).status]).toEqual([200, 'cancelled']);
+    expect((await http().get(`/api/v1/scans/${queued.id}`).set(auth)).body).toMatchObject({
+      status: 'cancelled',
+    });
 
     await redis.start();
     await waitFor('health to recover', async () => (await health()).status === 200, { timeoutMs: 30_000 });

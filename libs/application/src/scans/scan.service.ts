@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { type AuditActor, DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { type AuditActor, DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 import { ScanRepository, ScanShardRepository, ScopeRepository } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
@@ -14,6 +14,8 @@ import { mapScan, type ScanAcceptedDto, type ScanResponseDto } from './scan.dto'
 
 @Injectable()
 export class ScanService {
+  private readonly logger = new Logger(ScanService.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly scopes: ScopeRepository,
@@ -70,16 +72,22 @@ export class ScanService {
         details: { statusBefore: scan.status },
       });
     });
+    // The cancellation is committed, and it holds without Redis: a job that runs later skips a
+    // cancelled scan, and a running scan's snapshot is not stored. Removing the waiting job and
+    // stopping nmap now only save the work; without Redis they wait (nmap runs out its shard),
+    // and the answer still says what was done rather than a 503 for a change that was made.
     const scope = await this.scopes.findById(scan.scopeId);
-    await this.queue.removeScanJob(scan, scope?.vantage ?? 'default');
-    await this.cancellation.requestCancel(id).catch((error: unknown) => {
-      throw new DriftwatchError(
-        ErrorCode.DependencyUnavailable,
-        'Could not signal the workers',
-        {},
-        { cause: error },
-      );
-    });
+    const bestEffort = async (what: string, step: () => Promise<void>) => {
+      try {
+        await step();
+      } catch (error: unknown) {
+        this.logger.warn({ scanId: id, reason: errorChain(error) }, `scan cancelled, but could not ${what}`);
+      }
+    };
+    await bestEffort('remove its queued job', () =>
+      this.queue.removeScanJob(scan, scope?.vantage ?? 'default'),
+    );
+    await bestEffort('signal the workers to stop its nmap', () => this.cancellation.requestCancel(id));
     return this.get(id);
   }
 
