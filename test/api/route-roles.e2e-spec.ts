@@ -351,4 +351,24 @@ describe('access control: every route × every role', () => {
     const basic = Buffer.from(`anyone:${keys.ci}`).toString('base64');
     expect((await http().get('/docs-json').set('Authorization', `Basic ${basic}`)).status).toBe(200);
   });
+
+  // A client generated from the document sent approvedPorts as strings, which validation refuses.
+  it('the OpenAPI docs type numeric lists as numbers: no example of numbers under string items', async () => {
+    type Property = { type?: string; example?: unknown; items?: { type?: string; oneOf?: unknown[] } };
+    const doc = (await http().get('/docs-json').set('Authorization', `Bearer ${keys.auditor}`)).body as {
+      components: { schemas: Record<string, { properties?: Record<string, Property> }> };
+    };
+    const properties = Object.entries(doc.components.schemas).flatMap(([name, schema]) =>
+      Object.entries(schema.properties ?? {}).map(([property, p]) => ({ at: `${name}.${property}`, p })),
+    );
+    const mistyped = properties
+      .filter(
+        ({ p }) =>
+          p.type === 'array' && Array.isArray(p.example) && p.example.some((v) => typeof v === 'number'),
+      )
+      .filter(({ p }) => p.items?.type === 'string' || (p.items?.type === undefined && !p.items?.oneOf))
+      .map(({ at }) => at);
+    expect(mistyped).toEqual([]);
+    expect(properties.find(({ at }) => at === 'UpdateScopeDto.approvedPorts')?.p.items?.type).toBe('number');
+  });
 });

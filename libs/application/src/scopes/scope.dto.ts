@@ -61,6 +61,7 @@ export class CreateScopeDto {
   ports!: PortSpecEntry[];
 
   @ApiPropertyOptional({
+    type: [Number],
     example: [22, 443],
     description: 'Open ports with an approved business need (PCI DSS 1.2.5)',
   })
