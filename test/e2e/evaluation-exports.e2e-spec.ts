@@ -7,8 +7,9 @@ import { Readable } from 'node:stream';
 
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 
-import type { AuditEntryDto, EvaluationResponseDto } from '@driftwatch/application';
+import { type AuditEntryDto, type EvaluationResponseDto, EvaluationService } from '@driftwatch/application';
 import { auditEntryHash, canonicalContent, snapshotContentHash } from '@driftwatch/core';
 import { parseNmapXml } from '@driftwatch/nmap';
 import { ApiClient } from '@driftwatch/test/api-client';
@@ -233,7 +234,11 @@ describe('evaluations and their exports', () => {
     // The nmap XML, parsed again as an import would be, is the same content.
     const rendered = await parseNmapXml(Readable.from([read('snapshot.nmap.xml')]), { maxBytes: 1 << 20 });
     expect(snapshotContentHash(canonicalContent(rendered.hosts).hosts)).toBe(snapshot.contentHash);
-    const { entries } = JSON.parse(read('audit-chain.json').toString('utf8')) as { entries: AuditEntryDto[] };
+    const { complete, entries } = JSON.parse(read('audit-chain.json').toString('utf8')) as {
+      complete: boolean;
+      entries: AuditEntryDto[];
+    };
+    expect(complete).toBe(true);
     expect(entries[0]).toMatchObject({ action: 'snapshot.stored', subjectId: snapshot.id });
     expect(entries.at(-1)).toMatchObject({ action: 'evaluation.recorded', subjectId: latest.id });
     expect(entries[0].details.contentHash).toBe(snapshot.contentHash);
@@ -370,5 +375,35 @@ describe('evaluations and their exports', () => {
     expect(renamed.toString('utf8')).not.toContain('renamed');
     expect(renamed.equals(oscal)).toBe(true);
     expect((await download('evidence')).equals(evidence)).toBe(true);
+  });
+
+  // Last: the filler entries below break the chain for any later verify.
+  it('carries only the two proving entries, and says so, when 10,000 entries lie between them', async () => {
+    // Other scopes' activity between a snapshot and a later evaluation of it (a re-judgement).
+    await app.get(DataSource).query(
+      `INSERT INTO audit_entries (seq, at, actor, actor_name, action, subject_type, subject_id, details, prev_hash, hash)
+       SELECT m + g, now(), 'system', 'filler', 'scope.updated', 'scope', 'other', '{}', repeat('0', 64),
+              encode(sha256(convert_to('filler ' || g, 'UTF8')), 'hex')
+       FROM (SELECT max(seq) AS m FROM audit_entries) last, generate_series(1, 10000) g`,
+    );
+    await app.get(EvaluationService).evaluateScopeConfig(scopeId);
+    const [latest] = (await evaluations()).items;
+    const res = await http()
+      .get(`/api/v1/evaluations/${latest.id}/evidence`)
+      .set(as('auditor'))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    const dir = mkdtempSync(path.join(work, 'gap-'));
+    writeFileSync(path.join(dir, 'bundle.tar.gz'), res.body as Buffer);
+    execFileSync('tar', ['-xzf', path.join(dir, 'bundle.tar.gz'), '-C', dir]);
+    const chain = JSON.parse(readFileSync(path.join(dir, 'audit-chain.json'), 'utf8')) as {
+      complete: boolean;
+      entries: AuditEntryDto[];
+    };
+    expect(chain.complete).toBe(false);
+    expect(chain.entries.map((e) => e.action)).toEqual(['snapshot.stored', 'evaluation.recorded']);
+    expect(chain.entries[1].seq - chain.entries[0].seq).toBeGreaterThan(10_000);
+    expect(readFileSync(path.join(dir, 'README.txt'), 'utf8')).toContain('"complete": false');
   });
 });

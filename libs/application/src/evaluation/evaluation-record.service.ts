@@ -49,7 +49,12 @@ const VERIFY_README = `Driftwatch evidence bundle
 
 manifest.json lists every file with its size and sha256; filesSha256 pins them all.
 
-audit-chain.json holds the audit entries that record this snapshot and evaluation, in sequence.
+audit-chain.json holds the audit entries that record this snapshot and evaluation, in sequence,
+and every entry recorded between them: the chain links each entry to the one before it whatever
+its scope, so entries of other scopes and actions appear in between. When the two are 10,000 or
+more entries apart, it holds those two entries only and says "complete": false: page through the
+rest with GET /api/v1/audit?after=<the snapshot entry's seq - 1> (following nextAfter up to the
+evaluation entry's seq), or check the whole chain with GET /api/v1/audit/verify.
 Each entry proves its content and its place:
   hash = sha256(prevHash + canonicalJson({seq, at, actor, actorName, action, subjectType,
                                           subjectId, scopeId, details}))
@@ -192,7 +197,8 @@ export class EvaluationRecordService {
             files: policyFiles?.files ?? [],
           }),
         },
-        { name: 'audit-chain.json', content: json({ entries: chain }) },
+        // Complete: every entry from the snapshot's to the evaluation's, so each links to the one before.
+        { name: 'audit-chain.json', content: json({ complete: chain !== proving, entries: chain }) },
       ],
     });
     return { fileName: `driftwatch-evidence-${evaluation.id}.tar.gz`, archive };
