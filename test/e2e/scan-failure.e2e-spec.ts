@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
+
 import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 
 import type { FindingListResponseDto } from '@driftwatch/application';
-import { jobIds, QueueName } from '@driftwatch/queue';
+import { jobIds, QueueName, ScanQueue } from '@driftwatch/queue';
 import { ApiClient, scopeWithSnapshot } from '@driftwatch/test/api-client';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { waitFor } from '@driftwatch/test/services';
@@ -59,6 +61,19 @@ describe('a failing scan', () => {
     const health = await api.http().get('/health');
     expect(health.status).toBe(503);
     expect((health.body as { checks: { nmap: { status: string } } }).checks.nmap.status).toBe('down');
+  });
+
+  // An enqueue that timed out (the API answered 503 and rolled the scan back) can still land once
+  // Redis answers: its job used to spend every attempt and backoff looking for the scan.
+  it('fails a job whose scan does not exist at its first attempt', async () => {
+    const scanId = randomUUID();
+    await app.get(ScanQueue).enqueueManualScan(scanId, 'default');
+    const job = await waitFor('the orphan job to fail', async () => {
+      const found = await app.get(ScanQueue).queueFor('default').getJob(`manual-${scanId}`);
+      return (await found?.getState()) === 'failed' ? found : undefined;
+    });
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toContain(`scan ${scanId} not found`);
   });
 
   it("opens a 10.7.2 finding on the scope's latest snapshot when a scan fails, resolved by the next completed one", async () => {

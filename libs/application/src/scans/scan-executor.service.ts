@@ -70,7 +70,10 @@ export class ScanExecutor {
     const scan = await this.scanToRun(scanId);
     if ('skipped' in scan) return { kind: 'skipped', reason: scan.skipped };
     const scope = await this.scopes.findLive(scan.scopeId);
-    if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`);
+    if (!scope)
+      throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`, {
+        final: true,
+      });
     const ports = parsePortSpec(scope.ports);
     if (!ports.ok)
       throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
@@ -89,7 +92,10 @@ export class ScanExecutor {
     const scan = await this.scanToRun(scanId);
     if ('skipped' in scan) return { kind: 'skipped', reason: scan.skipped };
     const scope = await this.scopes.findLive(scan.scopeId);
-    if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`);
+    if (!scope)
+      throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`, {
+        final: true,
+      });
 
     const shards = await this.shards.listForScan(scan.id, true);
     const pending = shards.filter((s) => s.status === 'queued' || s.status === 'running');
@@ -194,7 +200,9 @@ export class ScanExecutor {
     // The API enqueues the job before it commits the scan row: a job that gets here first waits
     // for that commit (it used to fail an attempt and wait out the backoff).
     const scan = await this.scans.findCommitted(scanId);
-    if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found`);
+    // Final: the lock wait above saw any creating transaction end, so no retry will find it (a job
+    // whose enqueue timed out can still land after the API rolled the scan back).
+    if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `scan ${scanId} not found`, { final: true });
     if (scan.status === 'completed' || scan.status === 'evaluating' || scan.snapshotId) {
       // A stored snapshot not yet judged: its evaluation may not have been queued (Redis went
       // away after the snapshot committed). The job id is the snapshot's, so this adds it once.
