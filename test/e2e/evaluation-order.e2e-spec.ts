@@ -1,19 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
-
-import {
-  EvaluationService,
-  type FindingResponseDto,
-  type ScanResponseDto,
-  type SnapshotImportedDto,
-} from '@driftwatch/application';
-import { ApiClient } from '@driftwatch/test/api-client';
+import type { FindingResponseDto, ScanResponseDto, SnapshotImportedDto } from '@driftwatch/application';
+import { type ApiClient, apiWithoutWorkers, type ApiWithoutWorkers } from '@driftwatch/test/api-client';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
-import {
-  createHttpApp,
-  createTestEnvironment,
-  keysForRoles,
-  type TestEnvironment,
-} from '@driftwatch/test/test-app';
 
 const T0 = 1_790_000_000;
 
@@ -24,37 +11,21 @@ const T0 = 1_790_000_000;
  * snapshots have the same time (an older import is dated at the scope's latest).
  */
 describe('evaluations that run out of order', () => {
-  let env: TestEnvironment;
-  let app: INestApplication;
+  let harness: ApiWithoutWorkers;
   let api: ApiClient;
-  let scanner: ApiClient;
 
   beforeAll(async () => {
-    env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
-    // The API alone: no worker takes the evaluation jobs, this test runs them in the order it wants.
-    app = await createHttpApp(env.config, 'api');
-    const keys = await keysForRoles(app, ['analyst', 'scanner']);
-    api = new ApiClient(app, keys.analyst);
-    scanner = new ApiClient(app, keys.scanner);
+    // No worker takes the evaluation jobs: this test runs them in the order it wants.
+    harness = await apiWithoutWorkers({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
+    api = harness.api;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await env?.cleanup();
+    await harness?.close();
   });
 
-  const importXml = async (scopeId: string, xml: string): Promise<SnapshotImportedDto> =>
-    (
-      await scanner
-        .http()
-        .post(`/api/v1/scopes/${scopeId}/snapshots`)
-        .set(scanner.auth)
-        .set('Content-Type', 'application/xml')
-        .send(xml)
-        .expect(201)
-    ).body as SnapshotImportedDto;
-  const evaluate = (imported: SnapshotImportedDto) =>
-    app.get(EvaluationService).evaluateSnapshot(imported.scanId, imported.snapshotId);
+  const importXml = (scopeId: string, xml: string) => harness.scanner.importXml(scopeId, xml);
+  const evaluate = (imported: SnapshotImportedDto) => harness.evaluate(imported);
   const openFindings = async (scopeId: string) =>
     (
       (await api.http().get(`/api/v1/findings?scope=${scopeId}&status=open`).set(api.auth).expect(200))

@@ -4,17 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { EvaluationService, ExportService, type SnapshotImportedDto } from '@driftwatch/application';
-import { ApiClient } from '@driftwatch/test/api-client';
+import { ExportService } from '@driftwatch/application';
+import { type ApiClient, apiWithoutWorkers, type ApiWithoutWorkers } from '@driftwatch/test/api-client';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { waitFor } from '@driftwatch/test/services';
-import {
-  createHttpApp,
-  createTestEnvironment,
-  httpServer,
-  keysForRoles,
-  type TestEnvironment,
-} from '@driftwatch/test/test-app';
+import { httpServer } from '@driftwatch/test/test-app';
 
 // 300 hosts with telnet and http open: more than two pages (of 500) of findings.
 const HOSTS = Array.from({ length: 300 }, (_, i) => ({
@@ -31,36 +25,22 @@ const HOSTS = Array.from({ length: 300 }, (_, i) => ({
  * crossed the cursor and the file silently lost them (or repeated them, in ascending order).
  */
 describe('a findings export while an evaluation runs', () => {
-  let env: TestEnvironment;
+  let harness: ApiWithoutWorkers;
   let app: INestApplication;
   let api: ApiClient;
-  let scanner: ApiClient;
 
   beforeAll(async () => {
-    env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24,198.51.100.0/24' });
-    // The API alone: this test runs the evaluations where it wants them.
-    app = await createHttpApp(env.config, 'api');
-    const keys = await keysForRoles(app, ['analyst', 'scanner']);
-    api = new ApiClient(app, keys.analyst);
-    scanner = new ApiClient(app, keys.scanner);
+    // No worker: this test runs the evaluations where it wants them.
+    harness = await apiWithoutWorkers({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24,198.51.100.0/24' });
+    ({ app, api } = harness);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await env?.cleanup();
+    await harness?.close();
   });
 
   const importAndEvaluate = async (scopeId: string, start: number) => {
-    const imported = (
-      await scanner
-        .http()
-        .post(`/api/v1/scopes/${scopeId}/snapshots`)
-        .set(scanner.auth)
-        .set('Content-Type', 'application/xml')
-        .send(openPortsXml(HOSTS, start))
-        .expect(201)
-    ).body as SnapshotImportedDto;
-    await app.get(EvaluationService).evaluateSnapshot(imported.scanId, imported.snapshotId);
+    await harness.evaluate(await harness.scanner.importXml(scopeId, openPortsXml(HOSTS, start)));
   };
 
   it.each(['-lastSeenAt', 'lastSeenAt'] as const)(

@@ -2,23 +2,11 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
 import { type Queue, UnrecoverableError, Worker } from 'bullmq';
 
-import {
-  Clock,
-  ScanExecutor,
-  type ScanResponseDto,
-  ScanSweep,
-  type SnapshotImportedDto,
-} from '@driftwatch/application';
+import { Clock, ScanExecutor, type ScanResponseDto, ScanSweep } from '@driftwatch/application';
 import { QueueName, redisOptionsFromUrl, ScanQueue, scanQueueName } from '@driftwatch/queue';
-import { ApiClient } from '@driftwatch/test/api-client';
+import { type ApiClient, apiWithoutWorkers, type ApiWithoutWorkers } from '@driftwatch/test/api-client';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { waitFor } from '@driftwatch/test/services';
-import {
-  createHttpApp,
-  createTestEnvironment,
-  keysForRoles,
-  type TestEnvironment,
-} from '@driftwatch/test/test-app';
 
 /**
  * A scan's row (PostgreSQL) and its job (Redis) can part: Redis loses the job (a flush, a failover
@@ -26,26 +14,23 @@ import {
  * stayed queued, running or evaluating for ever; the sweep puts the two back together.
  */
 describe('the scan sweep', () => {
-  let env: TestEnvironment;
+  let harness: ApiWithoutWorkers;
+  let env: ApiWithoutWorkers['env'];
   let app: INestApplication;
   let api: ApiClient;
   let scanner: ApiClient;
   let scopeId: string;
 
   beforeAll(async () => {
-    env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
-    // The API alone: no worker takes the jobs, so they stay where this test puts them.
-    app = await createHttpApp(env.config, 'api');
-    const keys = await keysForRoles(app, ['analyst', 'scanner']);
-    api = new ApiClient(app, keys.analyst);
-    scanner = new ApiClient(app, keys.scanner);
+    // No worker takes the jobs, so they stay where this test puts them.
+    harness = await apiWithoutWorkers({ SCAN_ALLOWED_NETWORKS: '192.0.2.0/24' });
+    ({ env, app, api, scanner } = harness);
     scopeId = await api.createScope({ name: 'swept', targets: ['192.0.2.0/30'], ports: [22], scripts: [] });
   });
 
   afterAll(async () => {
     jest.restoreAllMocks();
-    await app?.close();
-    await env?.cleanup();
+    await harness?.close();
   });
 
   const sweep = () => app.get(ScanSweep).sweep();
@@ -88,15 +73,10 @@ describe('the scan sweep', () => {
   });
 
   it('enqueues the evaluation of a stored snapshot whose evaluation job Redis lost again', async () => {
-    const imported = (
-      await scanner
-        .http()
-        .post(`/api/v1/scopes/${scopeId}/snapshots`)
-        .set(scanner.auth)
-        .set('Content-Type', 'application/xml')
-        .send(openPortsXml([{ addr: '192.0.2.1', ports: [[22, 'ssh']] }]))
-        .expect(201)
-    ).body as SnapshotImportedDto;
+    const imported = await scanner.importXml(
+      scopeId,
+      openPortsXml([{ addr: '192.0.2.1', ports: [[22, 'ssh']] }]),
+    );
     const evaluations = app.get<Queue>(getQueueToken(QueueName.Evaluate));
     const jobId = `evaluate-${imported.snapshotId}`;
     expect(await evaluations.remove(jobId)).toBe(1);

@@ -1,20 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import type { INestApplication } from '@nestjs/common';
-
-import {
-  EvaluationService,
-  type FindingResponseDto,
-  type SnapshotImportedDto,
-} from '@driftwatch/application';
-import { ApiClient } from '@driftwatch/test/api-client';
-import {
-  createHttpApp,
-  createTestEnvironment,
-  keysForRoles,
-  type TestEnvironment,
-} from '@driftwatch/test/test-app';
+import type { FindingResponseDto } from '@driftwatch/application';
+import { type ApiClient, apiWithoutWorkers, type ApiWithoutWorkers } from '@driftwatch/test/api-client';
 
 // nmap 7.93's output for a local TLS server (44301: TLS 1.0, self-signed) and a local sshd
 // (44302: password authentication), with ssl-enum-ciphers, ssl-cert, ssh2-enum-algos and
@@ -49,19 +37,14 @@ const TLS_AND_SSH = [
  * the next scan that read the facts, sending a "reopened" webhook each time.
  */
 describe('findings a scan could not judge', () => {
-  let env: TestEnvironment;
-  let app: INestApplication;
+  let harness: ApiWithoutWorkers;
   let api: ApiClient;
-  let scanner: ApiClient;
   let scopeId: string;
 
   beforeAll(async () => {
-    env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '127.0.0.0/8' });
-    // The API alone: this test runs each import's evaluation itself, to read its outcome.
-    app = await createHttpApp(env.config, 'api');
-    const keys = await keysForRoles(app, ['analyst', 'scanner']);
-    api = new ApiClient(app, keys.analyst);
-    scanner = new ApiClient(app, keys.scanner);
+    // No worker: this test runs each import's evaluation itself, to read its outcome.
+    harness = await apiWithoutWorkers({ SCAN_ALLOWED_NETWORKS: '127.0.0.0/8' });
+    api = harness.api;
     scopeId = await api.createScope({
       name: 'unjudged',
       targets: ['127.0.0.1/32'],
@@ -71,22 +54,11 @@ describe('findings a scan could not judge', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await env?.cleanup();
+    await harness?.close();
   });
 
-  const importAndEvaluate = async (xml: string) => {
-    const imported = (
-      await scanner
-        .http()
-        .post(`/api/v1/scopes/${scopeId}/snapshots`)
-        .set(scanner.auth)
-        .set('Content-Type', 'application/xml')
-        .send(xml)
-        .expect(201)
-    ).body as SnapshotImportedDto;
-    return app.get(EvaluationService).evaluateSnapshot(imported.scanId, imported.snapshotId);
-  };
+  const importAndEvaluate = async (xml: string) =>
+    harness.evaluate(await harness.scanner.importXml(scopeId, xml));
   const findings = async (status: 'open' | 'resolved') =>
     (
       (

@@ -1,10 +1,21 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 
-import type { ScanResponseDto } from '@driftwatch/application';
+import {
+  EvaluationService,
+  type EvaluationOutcome,
+  type ScanResponseDto,
+  type SnapshotImportedDto,
+} from '@driftwatch/application';
 
 import { waitFor } from './services';
-import { httpServer } from './test-app';
+import {
+  createHttpApp,
+  createTestEnvironment,
+  httpServer,
+  keysForRoles,
+  type TestEnvironment,
+} from './test-app';
 
 /** The steps end-to-end tests repeat, through the public API with one key. */
 export class ApiClient {
@@ -57,6 +68,49 @@ export class ApiClient {
   async scanToCompletion(scopeId: string, timeoutMs?: number): Promise<ScanResponseDto> {
     return this.waitForScan(await this.requestScan(scopeId), ['completed'], timeoutMs);
   }
+
+  /** Imports nmap XML into a scope (a scanner's or an admin's key): the scan and snapshot stored. */
+  async importXml(scopeId: string, xml: string): Promise<SnapshotImportedDto> {
+    const res = await this.http()
+      .post(`/api/v1/scopes/${scopeId}/snapshots`)
+      .set(this.auth)
+      .set('Content-Type', 'application/xml')
+      .send(xml)
+      .expect(201);
+    return res.body as SnapshotImportedDto;
+  }
+}
+
+/**
+ * The API alone, with no worker: queued jobs stay where they are, and the test runs each
+ * evaluation itself, when and in the order it wants. `api` has an analyst's key, `scanner` a
+ * scanner's (for imports).
+ */
+export interface ApiWithoutWorkers {
+  env: TestEnvironment;
+  app: INestApplication;
+  api: ApiClient;
+  scanner: ApiClient;
+  /** Runs the evaluation job an import queued, here and now. */
+  evaluate: (imported: SnapshotImportedDto) => Promise<EvaluationOutcome>;
+  close: () => Promise<void>;
+}
+
+export async function apiWithoutWorkers(overrides: Record<string, string>): Promise<ApiWithoutWorkers> {
+  const env = await createTestEnvironment(overrides);
+  const app = await createHttpApp(env.config, 'api');
+  const keys = await keysForRoles(app, ['analyst', 'scanner']);
+  return {
+    env,
+    app,
+    api: new ApiClient(app, keys.analyst),
+    scanner: new ApiClient(app, keys.scanner),
+    evaluate: (imported) => app.get(EvaluationService).evaluateSnapshot(imported.scanId, imported.snapshotId),
+    close: async () => {
+      await app.close();
+      await env.cleanup();
+    },
+  };
 }
 
 /**
