@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -12,6 +13,36 @@ import { createTestEnvironment, type TestEnvironment } from '@driftwatch/test/te
 
 const DIST = resolve(__dirname, '../../dist/apps');
 
+/** The nmap scans (not `nmap --version`) run by the process `parent`, by pid (Linux /proc). */
+function nmapScans(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read around the last ')'.
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid !== parent || comm !== 'nmap') continue;
+    const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    if (argv.includes('-iL')) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    // A zombie still answers signal 0; its state letter says it is dead.
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The roles as a deployment runs them: api, worker and scheduler as separate processes from the
  * built entry points, sharing only PostgreSQL and Redis. A scan requested from the api is run by
@@ -23,6 +54,7 @@ describe('api, worker and scheduler as separate processes', () => {
   let processEnv: NodeJS.ProcessEnv;
   const children: ChildProcess[] = [];
   const output: Record<string, string> = {};
+  let scanning: { api: string; auth: { Authorization: string } } | undefined;
 
   function start(role: 'api' | 'worker' | 'scheduler'): void {
     const child = spawn(process.execPath, [`${DIST}/${role}/main.js`], {
@@ -61,7 +93,7 @@ describe('api, worker and scheduler as separate processes', () => {
       children.map(
         (c) =>
           new Promise<void>((done) => {
-            if (c.exitCode !== null) return done();
+            if (c.exitCode !== null || c.signalCode !== null) return done();
             c.once('exit', () => done());
             c.kill('SIGTERM');
           }),
@@ -125,6 +157,51 @@ describe('api, worker and scheduler as separate processes', () => {
         exitCode: null,
         output: '',
       });
+    }
+    scanning = { api, auth };
+  });
+
+  // Killed by SIGKILL (the OOM killer, a container's stop timeout), a worker has no chance to stop
+  // its nmap: without the parent-death signal nmap scans on, orphaned, while the job is retried.
+  it('takes its nmap with it when the worker process is killed with SIGKILL mid-scan', async () => {
+    if (!scanning) throw new Error('needs the scope of the test before');
+    const { api, auth } = scanning;
+    const worker = children[1];
+    if (worker?.pid === undefined) throw new Error('no worker process');
+    // A listener that never speaks keeps nmap's service detection waiting for seconds.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    try {
+      const silentPort = (silent.address() as AddressInfo).port;
+      const scope = await request(api)
+        .post('/api/v1/scopes')
+        .set(auth)
+        .send({ name: 'worker-killed', targets: ['127.0.0.1'], ports: [silentPort] })
+        .expect(201);
+      await request(api)
+        .post(`/api/v1/scopes/${(scope.body as { id: string }).id}/scans`)
+        .set(auth)
+        .expect(202);
+      const nmap = await waitFor(
+        'the worker to start nmap',
+        () => Promise.resolve(nmapScans(worker.pid as number)[0]),
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+
+      worker.kill('SIGKILL');
+      await new Promise<void>((done) =>
+        worker.signalCode !== null ? done() : worker.once('exit', () => done()),
+      );
+      await waitFor('nmap to die with its worker', () => Promise.resolve(!isAlive(nmap)), {
+        timeoutMs: 5_000,
+      });
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((done) => silent.close(() => done()));
     }
   });
 });

@@ -8,6 +8,8 @@ import {
   NmapNotFoundError,
   NmapRunner,
   nmapVersion,
+  PARENT_DEATH_LAUNCHER,
+  parentDeathLauncher,
   type NmapScanOptions,
   type NmapSpawn,
 } from '@driftwatch/nmap';
@@ -186,5 +188,49 @@ describe('NmapRunner with the real nmap binary', () => {
     await expect(runner.run([LOCALHOST], scanOptions([listener.port]))).rejects.toBeInstanceOf(
       NmapNotFoundError,
     );
+  });
+
+  it('finds setpriv able to set the parent-death signal on this Linux, and nothing to use elsewhere', async () => {
+    expect(await parentDeathLauncher()).toEqual(PARENT_DEATH_LAUNCHER);
+    expect(await parentDeathLauncher('darwin')).toBeNull();
+  });
+
+  it('scans through the parent-death launcher, which execs nmap in its own place', async () => {
+    const pids: number[] = [];
+    const runner = new NmapRunner({
+      binary: NMAP,
+      launcher: PARENT_DEATH_LAUNCHER,
+      spawn: (command, args, options) => {
+        expect([command, ...args.slice(0, PARENT_DEATH_LAUNCHER.length)]).toEqual([
+          ...PARENT_DEATH_LAUNCHER,
+          NMAP,
+        ]);
+        const child = spawn(command, args, options);
+        if (child.pid !== undefined) pids.push(child.pid);
+        return child;
+      },
+    });
+    const result = await runner.run([LOCALHOST], scanOptions([listener.port, closed]), { timeoutMs: 30_000 });
+    const states = Object.fromEntries(
+      (result.observation.hosts[0]?.ports ?? []).map((p) => [p.port, p.state]),
+    );
+    expect(states).toEqual({ [listener.port]: 'open', [closed]: 'closed' });
+    // nmap's own XML names the command it ran as: setpriv exec'd it in place.
+    expect(result.observation.run.args?.startsWith(`${NMAP} `)).toBe(true);
+    expect(pids).toHaveLength(1);
+  });
+
+  it('reports a missing binary behind the launcher as NmapNotFoundError, not as a failed scan', async () => {
+    const runner = new NmapRunner({
+      binary: '/nonexistent/driftwatch/nmap',
+      launcher: PARENT_DEATH_LAUNCHER,
+    });
+    const error = await runner.run([LOCALHOST], scanOptions([listener.port])).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NmapNotFoundError);
+    expect((error as Error).message).toContain('/nonexistent/driftwatch/nmap');
+  });
+
+  it('refuses a launcher that is not a list of non-empty strings', () => {
+    expect(() => new NmapRunner({ binary: NMAP, launcher: ['setpriv', ''] })).toThrow(/launcher/);
   });
 });

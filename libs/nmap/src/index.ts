@@ -27,5 +27,6 @@ export type {
 export { DEFAULT_PROGRESS_INTERVAL_MS, NmapProgressTracker, parseTaskProgress } from './nmap-progress';
 export type { NmapProgress, NmapProgressListener, NmapTaskProgress } from './nmap-progress';
 export { nmapVersion, parseNmapVersion } from './nmap-version';
+export { PARENT_DEATH_LAUNCHER, parentDeathLauncher } from './nmap-launcher';
 export { documentWithHosts, sameHost, splitHostBlocks } from './nmap-xml.host-blocks';
 export type { HostBlock, HostBlocks } from './nmap-xml.host-blocks';

@@ -20,6 +20,7 @@ import {
   NmapProgressTracker,
   type NmapProgressListener,
 } from './nmap-progress';
+import { LAUNCHER_EXEC_FAILED } from './nmap-launcher';
 import { DEFAULT_MAX_NMAP_XML_BYTES, parseNmapXmlDetailed, type NmapXmlParseResult } from './nmap-xml.parser';
 
 export interface NmapRunResult {
@@ -67,6 +68,11 @@ export interface NmapRunnerOptions {
   maxOutputBytes?: number;
   /** Least time between two progress reports of the same nmap task (default 1000). */
   progressIntervalMs?: number;
+  /**
+   * A command that execs its arguments, put before nmap (see PARENT_DEATH_LAUNCHER); the child
+   * keeps nmap's pid, so stopping it stops nmap.
+   */
+  launcher?: readonly string[];
   spawn?: NmapSpawn;
 }
 
@@ -103,6 +109,7 @@ export class NmapRunner {
   private readonly killGraceMs: number;
   private readonly maxOutputBytes: number;
   private readonly progressIntervalMs: number;
+  private readonly launcher: readonly string[];
   private readonly spawn: NmapSpawn;
 
   constructor(options: NmapRunnerOptions) {
@@ -119,7 +126,14 @@ export class NmapRunner {
         { field: 'progressIntervalMs', reason: 'must be a non-negative integer' },
       ]);
     }
+    const launcher = options.launcher ?? [];
+    if (!Array.isArray(launcher) || launcher.some((part) => typeof part !== 'string' || part.length === 0)) {
+      throw DriftwatchError.validation([
+        { field: 'launcher', reason: 'must be a list of non-empty strings' },
+      ]);
+    }
     this.binary = options.binary;
+    this.launcher = launcher;
     this.killGraceMs = killGraceMs;
     this.progressIntervalMs = progressIntervalMs;
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_NMAP_XML_BYTES;
@@ -151,7 +165,8 @@ export class NmapRunner {
     // Without --noninteractive nmap would take over a terminal whose foreground process group it
     // is in (raw mode, reading keys): in its own session it has no terminal to take.
     if (nmapIsInteractive(args)) spawnOptions.detached = true;
-    const child = this.spawn(this.binary, args, spawnOptions);
+    const [command, ...argv] = [...this.launcher, this.binary, ...args] as [string, ...string[]];
+    const child = this.spawn(command, argv, spawnOptions);
     const warnings: string[] = [];
     let listenerFailed = false;
     const tracker =
@@ -239,6 +254,10 @@ export class NmapRunner {
       case 'exit':
         break;
     }
+    // Through a launcher, a missing or unrunnable nmap is the launcher's exec failing.
+    if (this.launcher.length > 0 && launcherCouldNotExec(exit.code, stderr)) {
+      throw new NmapNotFoundError(this.binary, new Error(stderr));
+    }
     const parseError = 'error' in result ? result.error : undefined;
     const parsed = 'error' in result ? undefined : result;
     const observation = parsed?.observation;
@@ -263,6 +282,12 @@ export class NmapRunner {
       parseError === undefined ? undefined : { cause: parseError },
     );
   }
+}
+
+function launcherCouldNotExec(code: number | null, stderr: string): boolean {
+  return (
+    (LAUNCHER_EXEC_FAILED as readonly (number | null)[]).includes(code) && /failed to execute/.test(stderr)
+  );
 }
 
 /** The options with nmap's --stats-every interval defaulted when progress is wanted without one. */

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import {
   DriftwatchError,
@@ -14,6 +14,7 @@ import {
   NmapRunner,
   type NmapRunResult,
   nmapVersion,
+  parentDeathLauncher,
 } from '@driftwatch/nmap';
 import type { NseScript } from '@driftwatch/nmap/nmap-arguments';
 
@@ -30,10 +31,22 @@ export interface ScanLimits {
 /** nmap behind an injectable class: flags come from configuration, never from users. */
 @Injectable()
 export class NmapScanner {
-  private readonly runner: NmapRunner;
+  private readonly logger = new Logger(NmapScanner.name);
+  private runner?: Promise<NmapRunner>;
 
-  constructor(private readonly config: AppConfig) {
-    this.runner = new NmapRunner({ binary: config.nmap.binary });
+  constructor(private readonly config: AppConfig) {}
+
+  /** Built at the first scan: finding out whether nmap can die with its worker takes a process. */
+  private runnerOnce(): Promise<NmapRunner> {
+    this.runner ??= parentDeathLauncher().then((launcher) => {
+      if (!launcher) {
+        this.logger.warn(
+          'setpriv --pdeathsig (util-linux) cannot be run here: an nmap run outlives a worker killed with SIGKILL',
+        );
+      }
+      return new NmapRunner({ binary: this.config.nmap.binary, ...(launcher && { launcher }) });
+    });
+    return this.runner;
   }
 
   /**
@@ -96,7 +109,8 @@ export class NmapScanner {
     limits: ScanLimits,
   ): Promise<NmapRunResult> {
     const { nmap } = this.config;
-    return this.runner.run(
+    const runner = await this.runnerOnce();
+    return runner.run(
       targets,
       {
         ports: [...ports],
