@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
 
-import type { AuditEntryDto } from '@driftwatch/application';
+import { type AuditEntryDto, EvaluationService, type EvaluationOutcome } from '@driftwatch/application';
 import { ApiClient, scopeWithSnapshot } from '@driftwatch/test/api-client';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { waitFor } from '@driftwatch/test/services';
@@ -217,6 +217,62 @@ describe('writes racing other transactions', () => {
       expect((deliveries.body as { items: { eventType: string }[] }).items.map((d) => d.eventType)).toEqual([
         'finding.reopened',
       ]);
+    });
+
+    // A waiver locks its finding, then its insert takes a key-share lock on the scope row (the
+    // foreign key). An evaluation used to lock the scope row FOR UPDATE, which that key-share
+    // lock waits for, then the scope's findings: each waited on the other, a deadlock that
+    // PostgreSQL broke by failing one of them (the waiver answered 500).
+    it('creates a waiver while an evaluation of its scope runs: both complete, no deadlock', async () => {
+      const open = await http()
+        .get(`/api/v1/findings?scope=${scopeId}&status=open`)
+        .set(as('analyst'))
+        .expect(200);
+      const waived = new Set(
+        (
+          (await http().get(`/api/v1/waivers?scope=${scopeId}`).set(as('analyst')).expect(200)).body as {
+            items: { findingId: string }[];
+          }
+        ).items.map((w) => w.findingId),
+      );
+      const finding = (open.body as { items: { id: string }[] }).items.find((f) => !waived.has(f.id));
+      if (!finding) throw new Error('no open finding left to waive');
+      let evaluation: Promise<EvaluationOutcome | Error> | undefined;
+      const waitingForLocks = async (n: number) =>
+        waitFor(`${n} transactions to wait for a lock`, async () => {
+          const { rows } = await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return rows[0].n >= n ? true : undefined;
+        });
+      // The waiver's insert waits on this transaction's lock, holding its finding's row.
+      const res = await during(
+        (c) => c.query('LOCK TABLE waivers IN SHARE MODE'),
+        () =>
+          http()
+            .post('/api/v1/waivers')
+            .set(as('analyst'))
+            .send({
+              findingId: finding.id,
+              justification: 'Compensating control CR-9',
+              approver: 'CISO',
+              expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+            }),
+        async () => {
+          // The evaluation takes its scope lock and waits for the findings the waiver holds.
+          evaluation = app
+            .get(EvaluationService)
+            .evaluateScopeConfig(scopeId)
+            .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+          await waitingForLocks(2);
+        },
+      );
+      expect(res.status).toBe(201);
+      const outcome = await evaluation;
+      expect(outcome).toMatchObject({ kind: 'evaluated' });
+      const statuses = await http().get(`/api/v1/findings/${finding.id}`).set(as('analyst')).expect(200);
+      expect((statuses.body as { status: string }).status).toBe('excepted');
     });
   });
 });

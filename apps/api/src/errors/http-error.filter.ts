@@ -10,6 +10,11 @@ import {
 import type { Request, Response } from 'express';
 
 import { maskPanLike } from '@driftwatch/config-state';
+import {
+  PG_DEADLOCK_DETECTED,
+  PG_SERIALIZATION_FAILURE,
+  pgErrorCode,
+} from '@driftwatch/application/common/pg-error';
 import { DriftwatchError, ErrorCode } from '@driftwatch/core';
 
 import { type ProblemInput, problemFor, requestPath, sendProblem, STATUS_OF_CODE } from './problem-details';
@@ -76,6 +81,17 @@ export class HttpErrorFilter implements ExceptionFilter {
         detail: 'A backing service is unavailable; retry later',
       };
     }
+    if (isTransactionConflict(exception)) {
+      // A deadlock or serialization failure rolled the transaction back: nothing was stored, and
+      // the same request sent again succeeds. Logged as an error all the same: it is a lock
+      // order to fix.
+      this.logger.error({ err: exception }, 'transaction conflict');
+      return {
+        status: 409,
+        code: ErrorCode.Conflict,
+        detail: 'The request conflicted with concurrent changes and stored nothing; retry it',
+      };
+    }
     this.logger.error({ err: exception }, 'unhandled error');
     return { status: 500, code: ErrorCode.Internal, detail: 'Internal error' };
   }
@@ -115,6 +131,11 @@ export function bodyParserError(error: unknown): ProblemInput | undefined {
     detail: `Invalid request body: ${reason}`,
     fields: [{ field: 'body', reason }],
   };
+}
+
+function isTransactionConflict(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code === PG_DEADLOCK_DETECTED || code === PG_SERIALIZATION_FAILURE;
 }
 
 function isConnectionError(error: unknown): boolean {

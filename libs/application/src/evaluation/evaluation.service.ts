@@ -183,8 +183,11 @@ export class EvaluationService {
       // move findings backwards (jobs of several workers, or a retried one, arrive in any order).
       // Newer by order, not only by time: a newer snapshot may have the same time (an older
       // import is dated at the scope's latest), and its evaluation may have written no finding
-      // row at all (a clean scan with nothing to resolve).
-      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scope.id]);
+      // row at all (a clean scan with nothing to resolve). NO KEY: the lock still excludes other
+      // evaluations, snapshots and the scope's own update or deletion, but not a waiver's insert,
+      // whose foreign key takes a key-share lock on the scope while it holds its finding's row;
+      // FOR UPDATE made the two wait on each other (a deadlock).
+      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR NO KEY UPDATE', [scope.id]);
       const [newer]: unknown[] = await manager.query(
         `SELECT 1 FROM snapshots s WHERE s.scope_id = $1 AND s.seq > $3
            AND EXISTS (SELECT 1 FROM evaluations e WHERE e.snapshot_id = s.id)

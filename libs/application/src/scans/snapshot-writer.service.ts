@@ -82,8 +82,9 @@ export class SnapshotWriter {
     // Webhook deliveries of the drift: written with it, sent after the commit.
     let deliveries: string[] = [];
     const snapshotId = await this.dataSource.transaction(async (manager) => {
-      // Serialise snapshots of one scope so each is diffed against the state truly before it.
-      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scope.id]);
+      // Serialise snapshots of one scope so each is diffed against the state truly before it
+      // (NO KEY: rows referencing the scope may still be inserted; see EvaluationService).
+      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR NO KEY UPDATE', [scope.id]);
       const previous = await this.snapshots.latestForScope(scope.id, manager);
       // Sequence and time only move forward within a scope, whatever the callers' clocks did.
       const at = previous && previous.takenAt.getTime() > takenAt.getTime() ? previous.takenAt : takenAt;

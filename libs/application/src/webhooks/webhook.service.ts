@@ -70,7 +70,7 @@ export class WebhookService {
       // Lock the scope: concurrent creations count each other against the cap.
       const scope = await this.scopes.findLive(scopeId, manager);
       if (!scope) throw scopeNotFound(scopeId);
-      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR UPDATE', [scopeId]);
+      await manager.query('SELECT id FROM scopes WHERE id = $1 FOR NO KEY UPDATE', [scopeId]);
       if ((await this.webhooks.countLive(scopeId, manager)) >= MAX_WEBHOOKS_PER_SCOPE)
         throw new DriftwatchError(
           ErrorCode.Conflict,
