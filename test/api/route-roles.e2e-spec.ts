@@ -102,24 +102,22 @@ describe('access control: every route × every role', () => {
     return snapshot.id;
   }
 
-  /** A snapshot whose scan completed (evaluated), in its own scope. */
+  /** A snapshot evaluated as the worker evaluates it (this app runs no worker), in its own scope. */
   async function evaluatedSnapshot(): Promise<{ scopeId: string; snapshotId: string }> {
-    const snapshotId = await newSnapshot();
-    const [row] = await app.get(DataSource).query<[{ scope_id: string }[]]>(
-      `UPDATE scans SET status = 'completed', finished_at = now()
-       WHERE id = (SELECT scan_id FROM snapshots WHERE id = $1) RETURNING scope_id`,
-      [snapshotId],
-    );
-    return { scopeId: row[0]?.scope_id ?? '', snapshotId };
-  }
-
-  /** A recorded evaluation of a new snapshot, made as the worker makes it (this app runs no worker). */
-  async function newEvaluation(): Promise<string> {
     const snapshotId = await newSnapshot();
     const [snapshot] = await app
       .get(DataSource)
-      .query<{ scan_id: string }[]>(`SELECT scan_id FROM snapshots WHERE id = $1`, [snapshotId]);
+      .query<{ scan_id: string; scope_id: string }[]>(
+        `SELECT scan_id, scope_id FROM snapshots WHERE id = $1`,
+        [snapshotId],
+      );
     await app.get(EvaluationService).evaluateSnapshot(snapshot.scan_id, snapshotId);
+    return { scopeId: snapshot.scope_id, snapshotId };
+  }
+
+  /** A recorded evaluation of a new snapshot. */
+  async function newEvaluation(): Promise<string> {
+    const { snapshotId } = await evaluatedSnapshot();
     const [row] = await app
       .get(DataSource)
       .query<{ id: string }[]>(`SELECT id FROM evaluations WHERE snapshot_id = $1`, [snapshotId]);

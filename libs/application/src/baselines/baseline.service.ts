@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import { contentHash, DriftwatchError, ErrorCode } from '@driftwatch/core';
 import {
@@ -18,7 +18,6 @@ import { type BaselineResponseDto, type CreateBaselineDto, mapBaseline } from '.
 interface EvaluatedSnapshot {
   id: string;
   taken_at: Date;
-  policy_version: string | null;
 }
 
 /**
@@ -41,17 +40,18 @@ export class BaselineService {
     const scope = await this.scopes.findLive(scopeId);
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scopeId} not found`);
     return this.dataSource.transaction(async (manager) => {
-      // An evaluated snapshot: its scan completed (evaluation is the scan's last step).
+      // An evaluated snapshot: one with an evaluation record. A completed scan is not enough: the
+      // evaluation of a snapshot overtaken by a newer one is skipped, and by its moment alone the
+      // baseline would take the findings of another snapshot of the same time.
       const [snapshot]: EvaluatedSnapshot[] = await manager.query(
-        `SELECT s.id, s.taken_at,
-                (SELECT t.policy_version FROM finding_transitions t JOIN findings f ON f.id = t.finding_id
-                 WHERE f.scope_id = s.scope_id AND t.snapshot_id = s.id AND t.policy_version IS NOT NULL LIMIT 1) AS policy_version
-         FROM snapshots s JOIN scans c ON c.id = s.scan_id
-         WHERE s.scope_id = $1 AND c.status = 'completed' AND ($2::uuid IS NULL OR s.id = $2)
+        `SELECT s.id, s.taken_at FROM snapshots s
+         WHERE s.scope_id = $1 AND ($2::uuid IS NULL OR s.id = $2)
+           AND EXISTS (SELECT 1 FROM evaluations e WHERE e.snapshot_id = s.id)
          ORDER BY s.seq DESC LIMIT 1`,
         [scopeId, dto.snapshotId ?? null],
       );
-      if (!snapshot) {
+      const evaluation = snapshot && (await this.evaluations.latestOfSnapshot(snapshot.id, manager));
+      if (!snapshot || !evaluation) {
         if (dto.snapshotId)
           throw DriftwatchError.validation([
             { field: 'snapshotId', reason: `no evaluated snapshot ${dto.snapshotId} in scope ${scopeId}` },
@@ -63,13 +63,12 @@ export class BaselineService {
       }
       // As the snapshot's latest evaluation left them: by its moment alone, a later evaluation of
       // the same moment (an older import moved up to it) would lend the baseline its findings.
-      const evaluation = await this.evaluations.latestOfSnapshot(snapshot.id, manager);
       const fingerprints = await this.findings.failingAt(
         scopeId,
-        { at: snapshot.taken_at, through: evaluation?.findingsThrough ?? null },
+        { at: evaluation.at, through: evaluation.findingsThrough },
         manager,
       );
-      const policyVersion = snapshot.policy_version ?? (await this.latestPolicyVersion(scopeId, manager));
+      const { policyVersion } = evaluation;
       const baseline = await this.baselines.insert(
         {
           scopeId,
@@ -107,15 +106,5 @@ export class BaselineService {
     const scope = await this.scopes.findLive(scopeId);
     if (!scope) throw new DriftwatchError(ErrorCode.NotFound, `scope ${scopeId} not found`);
     return (await this.baselines.list(scopeId)).map(mapBaseline);
-  }
-
-  // A snapshot with no finding transitions (nothing changed) was judged by the policy of the
-  // scope's findings; with no finding at all, "unknown" says so honestly.
-  private async latestPolicyVersion(scopeId: string, manager: EntityManager): Promise<string> {
-    const [row]: { policy_version: string }[] = await manager.query(
-      'SELECT policy_version FROM findings WHERE scope_id = $1 ORDER BY last_seen_at DESC LIMIT 1',
-      [scopeId],
-    );
-    return row?.policy_version ?? 'unknown';
   }
 }

@@ -36,6 +36,13 @@ import { documentFacts, scopeView } from './evaluation-input';
 import { PolicyProvider } from './policy.provider';
 
 const WORKER = systemActor('worker');
+const APPLY_ATTEMPTS = 3;
+
+/** The latest of the moments given (undefined and null are none). */
+function latest(moments: readonly (Date | null | undefined)[]): Date {
+  const defined = moments.filter((m): m is Date => m instanceof Date);
+  return new Date(Math.max(...defined.map((m) => m.getTime())));
+}
 
 /** What an evaluation found, as recorded: the failing fingerprints and a hash of every result. */
 function resultsDigest(results: readonly RuleResult[]): {
@@ -142,9 +149,12 @@ export class EvaluationService {
   }
 
   /**
-   * Judges a snapshot with the configuration documents in force, as of the later of the snapshot
-   * and the newest document (and of the failed scan, when `failedAt` is given); `scanId` is the
-   * scan to mark completed (none when re-judging).
+   * Judges a snapshot with the configuration documents in force, as of the latest of the
+   * snapshot, the newest document, the failed scan (when `failedAt` is given) and the scope's
+   * findings as the last evaluation left them; `scanId` is the scan to mark completed (none when
+   * re-judging). A snapshot newer by sequence than any judged is judged even when it is dated
+   * before what was applied (an import of a scan taken before a failed one): findings never move
+   * back in time, so it is judged as of that later moment, with the scan history up to it.
    */
   private async evaluateState(
     scope: ScopeEntity,
@@ -152,14 +162,40 @@ export class EvaluationService {
     scanId: string | null,
     failedAt?: Date,
   ): Promise<EvaluationOutcome> {
+    // Another evaluation may apply a later moment between the read and the transaction: judged
+    // again as of it, a few times, before the job's own retry takes over.
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.evaluateOnce(scope, snapshot, scanId, failedAt);
+      if (outcome) return outcome;
+      if (attempt === APPLY_ATTEMPTS)
+        throw new DriftwatchError(
+          ErrorCode.Conflict,
+          `scope ${scope.id}: findings kept moving past the evaluation of snapshot ${snapshot.id}; retry`,
+        );
+    }
+  }
+
+  /** One attempt of evaluateState; null when findings were applied past its moment meanwhile. */
+  private async evaluateOnce(
+    scope: ScopeEntity,
+    snapshot: SnapshotEntity,
+    scanId: string | null,
+    failedAt: Date | undefined,
+  ): Promise<EvaluationOutcome | null> {
     const policy = await this.policy.active();
-    const [{ contextVersion, context, changes }, states] = await Promise.all([
-      this.contexts.load(snapshot, scanId ?? snapshot.scanId, failedAt),
+    const [states, appliedAt] = await Promise.all([
       this.configDocuments.states(scope.id),
+      this.evaluations.latestAppliedAt(scope.id),
     ]);
     const facts = documentFacts(states, snapshot.takenAt);
     const { documents } = facts;
-    const at = failedAt && failedAt > facts.at ? failedAt : facts.at;
+    const at = latest([facts.at, failedAt, appliedAt]);
+    const { contextVersion, context, changes } = await this.contexts.load(
+      snapshot,
+      scanId ?? snapshot.scanId,
+      at,
+      failedAt !== undefined,
+    );
     const input: EvaluationInput = {
       snapshot: {
         id: snapshot.id,
@@ -178,7 +214,7 @@ export class EvaluationService {
 
     // Webhook deliveries of the findings this evaluation opens or reopens: written with them, sent after the commit.
     let deliveries: string[] = [];
-    const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome> => {
+    const outcome = await this.dataSource.transaction(async (manager): Promise<EvaluationOutcome | null> => {
       // Serialise evaluations of one scope; a snapshot older than one already applied must not
       // move findings backwards (jobs of several workers, or a retried one, arrive in any order).
       // Newer by order, not only by time: a newer snapshot may have the same time (an older
@@ -189,16 +225,16 @@ export class EvaluationService {
       // FOR UPDATE made the two wait on each other (a deadlock).
       await manager.query('SELECT id FROM scopes WHERE id = $1 FOR NO KEY UPDATE', [scope.id]);
       const [newer]: unknown[] = await manager.query(
-        `SELECT 1 FROM snapshots s WHERE s.scope_id = $1 AND s.seq > $3
-           AND EXISTS (SELECT 1 FROM evaluations e WHERE e.snapshot_id = s.id)
-         UNION ALL SELECT 1 FROM findings WHERE scope_id = $1 AND last_seen_at > $2
-         UNION ALL SELECT 1 FROM findings WHERE scope_id = $1 AND resolved_at > $2 LIMIT 1`,
-        [scope.id, at, snapshot.seq],
+        `SELECT 1 FROM snapshots s WHERE s.scope_id = $1 AND s.seq > $2
+           AND EXISTS (SELECT 1 FROM evaluations e WHERE e.snapshot_id = s.id) LIMIT 1`,
+        [scope.id, snapshot.seq],
       );
       if (newer) {
         if (scanId) await this.scans.markCompleted(scanId, this.clock.now(), manager);
         return { kind: 'skipped', reason: 'a newer snapshot of this scope was already evaluated' };
       }
+      const applied = await this.evaluations.latestAppliedAt(scope.id, manager);
+      if (applied && applied > at) return null;
       // An incomplete snapshot says nothing about the targets it missed: their findings stay as they are.
       const missing = snapshot.missingTargets.map(parseNetwork);
       const known = (await this.findings.knownForScope(scope.id, manager)).filter(
@@ -258,6 +294,7 @@ export class EvaluationService {
         unjudged: plan.unjudged.length,
       };
     });
+    if (!outcome) return null;
     await this.webhookEvents.dispatch(deliveries);
     this.logger.log(
       {

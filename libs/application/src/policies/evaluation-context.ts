@@ -40,10 +40,6 @@ export class EvaluationContextLoader {
   ) {}
 
   /**
-   * `failedAt`: the snapshot is judged again after a scan that failed then, so the scan history
-   * runs to that moment (the failure its latest entry) rather than to the snapshot's own scan.
-   */
-  /**
    * The context of a scope with no snapshot yet, as its first snapshot would be judged with: the
    * current policy context, no scan before it and no changes (a first snapshot is the baseline
    * drift is measured from).
@@ -53,12 +49,23 @@ export class EvaluationContextLoader {
     return { contextVersion: version, context: { ...context, scans: [] }, changes: [] };
   }
 
-  async load(snapshot: SnapshotEntity, scanId: string, failedAt?: Date): Promise<EvaluationContext> {
+  /**
+   * The context of `snapshot` judged as of `at` (its own time, or later: a newer document, a
+   * failed scan, findings applied later): the scan history runs to `at`. After a failed scan
+   * (`afterFailure`) that failure is the latest entry; otherwise the snapshot's own scan counts as
+   * completed at the snapshot's time.
+   */
+  async load(
+    snapshot: SnapshotEntity,
+    scanId: string,
+    at: Date = snapshot.takenAt,
+    afterFailure = false,
+  ): Promise<EvaluationContext> {
     const [{ version, context }, history, changes] = await Promise.all([
       this.contexts.current(),
-      failedAt
-        ? this.inputs.scanHistory(snapshot.scopeId, failedAt, NO_SCAN, SCAN_HISTORY_LIMIT)
-        : this.inputs.scanHistory(snapshot.scopeId, snapshot.takenAt, scanId, SCAN_HISTORY_LIMIT - 1),
+      afterFailure
+        ? this.inputs.scanHistory(snapshot.scopeId, at, NO_SCAN, SCAN_HISTORY_LIMIT)
+        : this.inputs.scanHistory(snapshot.scopeId, at, scanId, SCAN_HISTORY_LIMIT - 1),
       this.changes.changesOf(snapshot.id),
     ]);
     const inventory =
@@ -66,7 +73,9 @@ export class EvaluationContextLoader {
         ? context.inventory
         : withLastSeen(context.inventory, await this.inputs.lastSeenUp(snapshot.scopeId, snapshot.seq));
     const scans: ScanRecord[] = [
-      ...(failedAt ? [] : [{ id: scanId, at: snapshot.takenAt.toISOString(), status: 'completed' as const }]),
+      ...(afterFailure
+        ? []
+        : [{ id: scanId, at: snapshot.takenAt.toISOString(), status: 'completed' as const }]),
       ...history.map((s) => ({
         id: s.id,
         at: s.at.toISOString(),

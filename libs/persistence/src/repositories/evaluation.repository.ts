@@ -109,6 +109,20 @@ export class EvaluationRepository {
     return toRecord(row);
   }
 
+  /**
+   * The latest moment findings of the scope were judged as of: its evaluations' times, and its
+   * findings' (older findings may predate the evaluation records). Null before any evaluation.
+   */
+  async latestAppliedAt(scopeId: string, manager?: EntityManager): Promise<Date | null> {
+    const [row]: { at: Date | null }[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT greatest((SELECT max(at) FROM evaluations WHERE scope_id = $1),
+                       (SELECT max(last_seen_at) FROM findings WHERE scope_id = $1),
+                       (SELECT max(resolved_at) FROM findings WHERE scope_id = $1)) AS at`,
+      [scopeId],
+    );
+    return row?.at ?? null;
+  }
+
   async findById(id: string, manager?: EntityManager): Promise<EvaluationRecord | undefined> {
     const [row]: EvaluationRow[] = await (manager ?? this.dataSource.manager).query(
       `SELECT ${COLUMNS} FROM evaluations WHERE id = $1`,
