@@ -133,6 +133,48 @@ describe('sshd -T output collected from the real OpenSSH server', () => {
     ]);
   });
 
+  // Each alias against the option it names, in both orders: what sshd prints for the file is
+  // what the file is read as (a Match block included).
+  it('reads aliases as the real sshd does: the first line of an alias and its option wins', async () => {
+    // sshd refuses DSAAuthentication inside a Match block: that pair is checked globally only.
+    const pairs: [alias: string, option: string, values: [string, string], inMatch: boolean][] = [
+      ['ChallengeResponseAuthentication', 'KbdInteractiveAuthentication', ['yes', 'no'], true],
+      ['SkeyAuthentication', 'KbdInteractiveAuthentication', ['no', 'yes'], true],
+      ['DSAAuthentication', 'PubkeyAuthentication', ['no', 'yes'], false],
+      ['PubkeyAcceptedKeyTypes', 'PubkeyAcceptedAlgorithms', ['ssh-ed25519', 'rsa-sha2-512'], true],
+      ['HostbasedAcceptedKeyTypes', 'HostbasedAcceptedAlgorithms', ['ssh-ed25519', 'rsa-sha2-512'], true],
+    ];
+    const file = join(dir, 'aliases_config');
+    for (const [alias, option, [first, second], inMatch] of pairs) {
+      for (const lines of [
+        [`${alias} ${first}`, `${option} ${second}`],
+        [`${option} ${first}`, `${alias} ${second}`],
+      ]) {
+        const block = inMatch ? ['Match User backup', `  ${lines[1]}`] : [];
+        await writeFile(file, [...lines, ...block, ''].join('\n'));
+        const key = option.toLowerCase();
+        const printed = async (user: string) => {
+          const { stdout } = await run(SSHD, [
+            '-T',
+            '-f',
+            file,
+            '-h',
+            hostKey,
+            '-C',
+            `user=${user},addr=192.0.2.10`,
+          ]);
+          return parseSshdConfig(stdout).settings[key];
+        };
+        const read = parseSshdConfig(await readFile(file, 'utf8'));
+        expect({ lines, value: read.settings[key] }).toEqual({ lines, value: await printed('alice') });
+        if (!inMatch) continue;
+        // In the block, the block's own line: a Match block's first value wins over the global one.
+        const inBlock = read.matchBlocks[0]?.settings[key];
+        expect({ lines, value: inBlock }).toEqual({ lines, value: await printed('backup') });
+      }
+    }
+  });
+
   it('names exactly the changed setting after PasswordAuthentication is turned off', async () => {
     const before = parseSshdConfig(await effectiveConfig('alice'));
     await writeFile(config, sshdConfig('no'));

@@ -178,6 +178,35 @@ describe('parseSshdConfig', () => {
     expect(parseSshdConfig('ChallengeResponseAuthentication yes\n').kbdInteractiveAuthentication).toBe(true);
   });
 
+  // sshd reads an alias as the option it names: of an alias and its option, the first line wins.
+  // Keyed by spelling, the later "KbdInteractiveAuthentication no" used to win and hide the yes.
+  it('lets the first of an alias and the option it names win, in the file and in a Match block', () => {
+    const facts = parseSshdConfig(
+      [
+        'ChallengeResponseAuthentication yes',
+        'KbdInteractiveAuthentication no',
+        'DSAAuthentication no',
+        'PubkeyAuthentication yes',
+        'PubkeyAcceptedKeyTypes ssh-ed25519',
+        'PubkeyAcceptedAlgorithms rsa-sha2-512',
+        'Match Address 10.9.0.0/16',
+        '  SkeyAuthentication no',
+        '  KbdInteractiveAuthentication yes',
+        '',
+      ].join('\n'),
+    );
+    expect(facts).toMatchObject({
+      kbdInteractiveAuthentication: true,
+      pubkeyAuthentication: false,
+      pubkeyAcceptedAlgorithms: ['ssh-ed25519'],
+    });
+    expect(facts.settings).toMatchObject({ kbdinteractiveauthentication: 'yes', pubkeyauthentication: 'no' });
+    expect(facts.keywordSpelling).toMatchObject({
+      kbdinteractiveauthentication: 'ChallengeResponseAuthentication',
+    });
+    expect(facts.matchBlocks[0]?.effective?.kbdInteractiveAuthentication).toBe(false);
+  });
+
   it('refuses wrong values, naming every line and keyword', () => {
     const content = [
       'passwordauthentication maybe',

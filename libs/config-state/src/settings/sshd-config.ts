@@ -192,6 +192,17 @@ const ENUMS: Record<string, readonly string[]> = {
   permittunnel: PERMIT_TUNNEL,
   compression: COMPRESSION,
 };
+/**
+ * Keywords sshd reads as another one (servconf.c's aliases, checked against OpenSSH 9.2's
+ * `sshd -T`): a value set through either is the same option, so the first line of the two wins.
+ */
+const ALIASES: Readonly<Record<string, string>> = {
+  challengeresponseauthentication: 'kbdinteractiveauthentication',
+  skeyauthentication: 'kbdinteractiveauthentication',
+  dsaauthentication: 'pubkeyauthentication',
+  pubkeyacceptedkeytypes: 'pubkeyacceptedalgorithms',
+  hostbasedacceptedkeytypes: 'hostbasedacceptedalgorithms',
+};
 const COUNTS = new Set(['maxauthtries', 'maxsessions', 'clientalivecountmax', 'x11displayoffset']);
 const TIMES = new Set(['logingracetime', 'clientaliveinterval']);
 
@@ -219,7 +230,8 @@ export function parseSshdConfig(content: string): SshdConfigFacts {
       continue;
     }
     const [, keyword, rest] = match;
-    const key = keyword.toLowerCase();
+    const lower = keyword.toLowerCase();
+    const key = Object.hasOwn(ALIASES, lower) ? (ALIASES[lower]) : lower;
     const words = splitWords(rest, true);
     if (!words.ok) {
       problems.add(number, `${keyword}: ${words.reason}`);
