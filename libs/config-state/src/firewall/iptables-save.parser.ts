@@ -2,6 +2,7 @@ import type { ConfigProblem } from '../config-document.model';
 import { ConfigParseError } from '../config-parse-error';
 import { formatCidr, type IpFamily, parseCidr } from './firewall-address';
 import { canonicalProtocol } from './firewall-match';
+import { conjoin, PORT_SET_OPS, type SetMatch, STRING_SET_OPS } from './match-conjunction';
 import {
   type ChainType,
   CONNTRACK_STATES,
@@ -554,8 +555,16 @@ class IptablesSaveParser {
       case '--destination-ports': {
         const list = ports(!option.endsWith('s'));
         if (!list) break;
-        match.destinationPorts = list;
-        if (negated) match.destinationPortsNegated = true;
+        const both = conjoinWith(
+          match.destinationPorts,
+          match.destinationPortsNegated,
+          list,
+          negated,
+          PORT_SET_OPS,
+        );
+        match.destinationPorts = both.values;
+        if (both.negated) match.destinationPortsNegated = true;
+        else delete match.destinationPortsNegated;
         break;
       }
       case '--sport':
@@ -564,13 +573,23 @@ class IptablesSaveParser {
       case '--source-ports': {
         const list = ports(!option.endsWith('s'));
         if (!list) break;
-        match.sourcePorts = list;
-        if (negated) match.sourcePortsNegated = true;
+        const both = conjoinWith(match.sourcePorts, match.sourcePortsNegated, list, negated, PORT_SET_OPS);
+        match.sourcePorts = both.values;
+        if (both.negated) match.sourcePortsNegated = true;
+        else delete match.sourcePortsNegated;
         break;
       }
       case '--ports': {
         const list = ports(false);
         if (!list) break;
+        if (match.ports) {
+          // "Source or destination in A" and "… in B" is not one such list: left uncertain.
+          match.unsupported = [
+            ...(match.unsupported ?? []),
+            `-m ${name} ${negated ? '! ' : ''}${option} ${value}`,
+          ];
+          break;
+        }
         match.ports = list;
         if (negated) match.portsNegated = true;
         break;
@@ -586,8 +605,16 @@ class IptablesSaveParser {
           );
           break;
         }
-        match.states = states;
-        if (negated) match.statesNegated = true;
+        const both = conjoinWith(
+          match.states,
+          match.statesNegated,
+          [...new Set(states)],
+          negated,
+          STRING_SET_OPS,
+        );
+        match.states = both.values;
+        if (both.negated) match.statesNegated = true;
+        else delete match.statesNegated;
         break;
       }
       case '--comment':
@@ -767,4 +794,16 @@ function tokenize(line: string): Token[] | string {
 
 function clip(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A rule's match on a field, ANDed with another match on it (see conjoin). */
+function conjoinWith<T>(
+  values: T[] | undefined,
+  negated: boolean | undefined,
+  next: T[],
+  nextNegated: boolean,
+  ops: Parameters<typeof conjoin<T>>[2],
+): SetMatch<T> {
+  const added = { values: next, negated: nextNegated };
+  return values === undefined ? added : conjoin({ values, negated: negated ?? false }, added, ops);
 }
