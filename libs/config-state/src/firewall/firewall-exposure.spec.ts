@@ -1,4 +1,4 @@
-import { firewallExposure } from './firewall-exposure';
+import { firewallExposure, MAX_UNCERTAIN_RULES } from './firewall-exposure';
 import { parseIptablesSave } from './iptables-save.parser';
 
 const iptables = (...lines: string[]) =>
@@ -128,5 +128,40 @@ describe('firewallExposure', () => {
     expect(capped.cells).toBeLessThanOrEqual(5000);
     expect(capped.allowed).toEqual([]);
     expect(capped.uncertain.length).toBeGreaterThan(0);
+  });
+
+  // A blocklist of thousands of -s rules cuts the sources into thousands of cells, each walked
+  // through every rule: 10,000 rules took minutes of one thread (an evaluation job, or the
+  // exposure request in the API) and a retried job took it again after a restart.
+  it('keeps the walk within its work limit on a large blocklist, coarsening sources, then ports', () => {
+    const blocklist = Array.from(
+      { length: 10_000 },
+      (_, i) => `-A INPUT -s 203.0.${i >> 8}.${i & 255}/32 -p tcp --dport ${1 + (i % 5000)} -j DROP`,
+    );
+    const ruleset = iptables(...blocklist, '-A INPUT -p tcp --dport 22 -j ACCEPT');
+    const exposure = firewallExposure(ruleset, 'input', { protocols: ['tcp'] });
+    expect(exposure.capped).toBe(true);
+    // 10,001 reachable rules: within 20,000,000 checks means at most 1,999 cells.
+    expect(exposure.cells * 10_001).toBeLessThanOrEqual(20_000_000);
+    expect(exposure.allowed).toEqual([]);
+    // Uncertain, naming the first rules that made it so and how many more.
+    const [entry] = exposure.uncertain;
+    expect(entry).toMatchObject({
+      protocol: 'tcp',
+      sources: ['0.0.0.0/0'],
+      ports: [{ from: 0, to: 65535 }],
+      likely: 'drop',
+    });
+    expect(entry?.rules).toHaveLength(MAX_UNCERTAIN_RULES);
+    expect((entry?.rules.length ?? 0) + (entry?.moreRules ?? 0)).toBeGreaterThan(MAX_UNCERTAIN_RULES);
+
+    // Under the limit, the same analysis is exact.
+    const small = iptables(...blocklist.slice(0, 20), '-A INPUT -p tcp --dport 22 -j ACCEPT');
+    const exact = firewallExposure(small, 'input', { protocols: ['tcp'] });
+    expect(exact.capped).toBe(false);
+    expect(exact.uncertain).toEqual([]);
+    expect(exact.allowed).toEqual([
+      expect.objectContaining({ sources: ['0.0.0.0/0'], ports: [{ from: 22, to: 22 }] }),
+    ]);
   });
 });

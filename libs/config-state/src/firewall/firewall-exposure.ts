@@ -31,6 +31,12 @@ export interface ExposureOptions {
   remote?: boolean;
   /** At most this many cells are evaluated (default 200 000); see FirewallExposure.capped. */
   maxCells?: number;
+  /**
+   * At most about this many rule checks (cells × reachable rules; default 20 000 000, about a
+   * second): a ruleset of thousands of rules cut into thousands of cells would otherwise hold the
+   * thread for minutes. See FirewallExposure.capped.
+   */
+  maxWork?: number;
 }
 
 /** New connections from any of `sources` to any of `destinations` on `protocol`/`ports`. */
@@ -46,8 +52,10 @@ export interface ExposureEntry {
 export interface UncertainExposureEntry extends ExposureEntry {
   /** What the walk found when uncertain rules are taken not to match. */
   likely: 'accept' | 'drop' | 'reject';
-  /** Texts of the rules that make these cells uncertain. */
+  /** Texts of the rules that make these cells uncertain (the first MAX_UNCERTAIN_RULES). */
   rules: string[];
+  /** How many more rules made them uncertain, when there were more than MAX_UNCERTAIN_RULES. */
+  moreRules?: number;
 }
 
 export interface FirewallExposure {
@@ -60,13 +68,17 @@ export interface FirewallExposure {
   /** Cells (one representative packet each) evaluated. */
   cells: number;
   /**
-   * The exact partition had more cells than maxCells: destinations (then sources) were analysed
-   * as one zone each, so rules that depend on them show as uncertain rather than exact.
+   * The exact partition had more cells than maxCells, or its walk more rule checks than maxWork:
+   * destinations, then sources, then ports were analysed as one zone each, so rules that depend
+   * on them show as uncertain rather than exact.
    */
   capped: boolean;
 }
 
 const DEFAULT_MAX_CELLS = 200_000;
+const DEFAULT_MAX_WORK = 20_000_000;
+/** Rule texts named per uncertain entry; a capped walk of a large ruleset can name thousands. */
+export const MAX_UNCERTAIN_RULES = 20;
 const PORT_PROTOCOLS: ReadonlySet<string> = new Set(['tcp', 'udp', 'sctp']);
 
 interface Span {
@@ -98,6 +110,7 @@ export function firewallExposure(
 ): FirewallExposure {
   const compiled = compileRuleset(ruleset);
   const maxCells = options.maxCells ?? DEFAULT_MAX_CELLS;
+  const maxWork = options.maxWork ?? DEFAULT_MAX_WORK;
   const protocols = options.protocols ?? [...PACKET_PROTOCOLS];
   const families = options.families ?? defaultFamilies(ruleset);
   const allowed: ExposureEntry[] = [];
@@ -107,17 +120,25 @@ export function firewallExposure(
 
   for (const family of families) {
     const partition = partitionOf(compiled, hook, family);
-    const { full, ports } = partition;
-    let { sources, destinations } = partition;
+    const { full, rules } = partition;
+    let { sources, destinations, ports } = partition;
+    // One port zone: packets of unknown port, so port matches are uncertain.
+    let portZone = false;
     const count = (): number =>
       protocols.reduce(
         (n, p) => n + sources.length * destinations.length * (PORT_PROTOCOLS.has(p) ? ports.length : 1),
         0,
       );
-    if (count() > maxCells) {
+    // A walk checks each reachable rule at most once, forks aside (bounded by the walk's own limits).
+    const tooMuch = () => count() > maxCells || count() * Math.max(rules.length, 1) > maxWork;
+    if (tooMuch()) {
       capped = true;
       destinations = [full];
-      if (count() > maxCells) sources = [full];
+      if (tooMuch()) sources = [full];
+      if (tooMuch()) {
+        ports = [{ from: 0, to: 65535 }];
+        portZone = true;
+      }
     }
 
     for (const protocol of protocols) {
@@ -162,7 +183,7 @@ export function firewallExposure(
               source: { family, ...source },
               destination: { family, ...destination },
               protocol: packetProtocol,
-              ...(port ? { port: Number(port.from) } : {}),
+              ...(port && !portZone ? { port: Number(port.from) } : {}),
               ...interfaces,
             });
             if (!verdict.possible.includes('accept')) continue; // denied, whichever way
@@ -212,14 +233,15 @@ export function firewallExposure(
       for (const { group, ports, destinations: d } of merge(unsure.values(), (g) =>
         JSON.stringify([g.likely, g.rules]),
       )) {
-        const { likely, rules } = group;
+        const { likely, rules: texts } = group;
         uncertain.push({
           sources: cidrs(group.sources),
           destinations: cidrs(d),
           protocol,
           ports,
           likely,
-          rules,
+          rules: texts.slice(0, MAX_UNCERTAIN_RULES),
+          ...(texts.length > MAX_UNCERTAIN_RULES ? { moreRules: texts.length - MAX_UNCERTAIN_RULES } : {}),
         });
       }
     }
