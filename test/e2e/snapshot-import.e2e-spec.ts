@@ -200,6 +200,34 @@ describe('importing nmap XML', () => {
     expect(await counts()).toBe(before);
   });
 
+  // Imports may run up to five minutes ahead of this server's clock. Dated as recorded, such a
+  // snapshot was after "now": the scope's state and assets as of now still showed the one before.
+  it('dates a run that ends a little after its receipt at its receipt, with a warning why', async () => {
+    const ahead = Math.floor(Date.now() / 1000) + 120;
+    const xml = nmapXml([{ addr: '192.0.2.8', ports: [[2222, 'open', 'ssh']] }])
+      .replace('start="1790000000"', `start="${ahead - 10}"`)
+      .replace('<finished time="1790000010"', `<finished time="${ahead}"`);
+    const { scanId, snapshotId } = (await post(xml).expect(201)).body as {
+      scanId: string;
+      snapshotId: string;
+    };
+    const received = Date.now();
+    const scan = await scanOf(scanId);
+    expect(scan.finishedAt).toBe(new Date(ahead * 1000).toISOString());
+    expect(scan.warnings).toEqual([
+      expect.stringMatching(/s after this server received it .*dated at its receipt$/),
+    ]);
+    const auth = { Authorization: `Bearer ${keys.analyst}` };
+    const snapshot = (await http().get(`/api/v1/snapshots/${snapshotId}`).set(auth).expect(200)).body as {
+      takenAt: string;
+    };
+    expect(Date.parse(snapshot.takenAt)).toBeLessThanOrEqual(received);
+    const state = (await http().get(`/api/v1/scopes/${scopeId}/state`).set(auth).expect(200)).body as {
+      snapshot: { id: string } | null;
+    };
+    expect(state.snapshot?.id).toBe(snapshotId);
+  });
+
   it('counts a host the file reports twice once, as it is stored', async () => {
     const res = await post(
       nmapXml([

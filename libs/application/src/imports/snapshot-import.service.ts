@@ -66,6 +66,15 @@ export class SnapshotImportService {
     // as far as anyone can tell: not at the moment of its upload, which would come after its end.
     const startedAt = observation.run.startedAt ? new Date(observation.run.startedAt) : finishedAt;
     const clockWarnings = runClockWarnings(startedAt, finishedAt);
+    // Within the skew allowed, a run that ends after its receipt is dated at its receipt: a moment
+    // after "now" would hide the scope's newest snapshot from every view as of now.
+    const takenAt = finishedAt.getTime() > now.getTime() ? now : finishedAt;
+    if (takenAt !== finishedAt)
+      clockWarnings.push(
+        `nmap recorded its end (${finishedAt.toISOString()}) ${(finishedAt.getTime() - now.getTime()) / 1000} s ` +
+          `after this server received it (${now.toISOString()}): the scanning machine's clock is ahead, so ` +
+          'the snapshot is dated at its receipt',
+      );
     const future = [
       { field: 'body.nmaprun.start', at: startedAt },
       { field: 'body.runstats.finished.time', at: finishedAt },
@@ -94,7 +103,7 @@ export class SnapshotImportService {
         return scanId;
       },
       { run: observation.run, hosts },
-      finishedAt,
+      takenAt,
       async ({ snapshotId: id, duplicates }, manager) => {
         await this.scans.attachSnapshot(
           scanId,
