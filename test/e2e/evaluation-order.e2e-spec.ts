@@ -69,8 +69,10 @@ describe('evaluations that run out of order', () => {
       kind: 'skipped',
       reason: expect.stringMatching(/newer snapshot/),
     });
-    // The newest snapshot is clean: no telnet finding from the older one.
-    expect(await openFindings(scopeId)).toEqual([]);
+    // The newest snapshot is clean: no telnet finding from the older one. Only the drift the older
+    // one carried, which no other evaluation judges: the telnet host appeared (1.2.2), as an
+    // evaluation in order would have said before the host went again.
+    expect(await openFindings(scopeId)).toEqual(['192.0.2.2 pci-dss-v4.1.2.2-unapproved-change']);
     // Never judged, the older snapshot cannot be approved: a baseline of it used to take the
     // findings of the newer one of the same moment, or the time-only state of its own.
     const refused = await api
@@ -91,7 +93,7 @@ describe('evaluations that run out of order', () => {
       .set(api.auth)
       .send({})
       .expect(201);
-    expect(latest.body).toMatchObject({ snapshotId: newer.snapshotId, findingCount: 0 });
+    expect(latest.body).toMatchObject({ snapshotId: newer.snapshotId, findingCount: 1 });
     const scanOf = async (id: string) =>
       (await api.http().get(`/api/v1/scans/${id}`).set(api.auth).expect(200)).body as ScanResponseDto;
     expect((await scanOf(older.scanId)).status).toBe('completed');
@@ -155,5 +157,25 @@ describe('evaluations that run out of order', () => {
     // Its drift (the host and port that appeared) was judged too, not left to a later diff.
     const changes = findings.filter((f) => f.ruleId.startsWith('pci-dss-v4.1.2.2'));
     expect(changes.map((f) => f.asset)).toContain('192.0.2.2');
+  });
+
+  // Each snapshot's changes are measured from the one before it. When a newer snapshot's
+  // evaluation overtakes an older one's, the older one is skipped: the changes it carried (the
+  // telnet host appearing) were judged by no evaluation, and 1.2.2 never saw them.
+  it('judges the changes of an overtaken snapshot with the snapshot that overtook it', async () => {
+    const scopeId = await api.createScope({
+      name: 'overtaken-changes',
+      targets: ['192.0.2.0/28'],
+      ports: [22, 23],
+      approvedPorts: [22],
+      scripts: [],
+    });
+    await evaluate(await importXml(scopeId, clean(T0)));
+    const appeared = await importXml(scopeId, telnet(T0 + 100));
+    const same = await importXml(scopeId, telnet(T0 + 200));
+    await expect(evaluate(same)).resolves.toMatchObject({ kind: 'evaluated' });
+    await expect(evaluate(appeared)).resolves.toMatchObject({ kind: 'skipped' });
+    const changes = (await openFindings(scopeId)).filter((f) => f.includes('1.2.2-unapproved-change'));
+    expect(changes).toEqual(['192.0.2.2 pci-dss-v4.1.2.2-unapproved-change']);
   });
 });

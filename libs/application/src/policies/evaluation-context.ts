@@ -20,7 +20,10 @@ export interface EvaluationContext {
   /** The context version used (null: none was ever stored). */
   contextVersion: string | null;
   context: PolicyContext;
-  /** The changes stored with the snapshot, detected at its time. */
+  /**
+   * The changes stored with the snapshot, detected at its time, and with the snapshots since the
+   * last one evaluated before it (their own evaluations were overtaken: see changesToJudge).
+   */
   changes: DetectedChange[];
 }
 
@@ -66,7 +69,7 @@ export class EvaluationContextLoader {
       afterFailure
         ? this.inputs.scanHistory(snapshot.scopeId, at, NO_SCAN, SCAN_HISTORY_LIMIT)
         : this.inputs.scanHistory(snapshot.scopeId, at, scanId, SCAN_HISTORY_LIMIT - 1),
-      this.changes.changesOf(snapshot.id),
+      this.changes.changesToJudge(snapshot),
     ]);
     const inventory =
       context.inventory.length === 0

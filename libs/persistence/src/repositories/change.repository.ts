@@ -132,6 +132,25 @@ export class ChangeRepository {
   }
 
   /** The changes stored with a snapshot (drift against the scope's state before it), in drift's order. */
+  /**
+   * The changes a snapshot's evaluation judges: its own, and those of the scope's snapshots since
+   * the last one evaluated before it, whose evaluations were skipped (overtaken) or have not run:
+   * no other evaluation will judge them. A snapshot's changes are measured from the one before
+   * it, so together they are every change since what was last judged.
+   */
+  async changesToJudge(snapshot: { id: string; scopeId: string; seq: number }): Promise<StoredChange[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT c.* FROM changes c JOIN snapshots s ON s.id = c.snapshot_id
+        WHERE s.scope_id = $1 AND s.seq <= $2
+          AND s.seq > coalesce((SELECT max(p.seq) FROM snapshots p
+                                 WHERE p.scope_id = $1 AND p.seq < $2
+                                   AND EXISTS (SELECT 1 FROM evaluations e WHERE e.snapshot_id = p.id)), 0)
+        ORDER BY s.seq, c.seq`,
+      [snapshot.scopeId, snapshot.seq],
+    );
+    return rows.map(toStoredChange);
+  }
+
   async changesOf(snapshotId: string): Promise<StoredChange[]> {
     const rows: Row[] = await this.dataSource.query(
       'SELECT * FROM changes WHERE snapshot_id = $1 ORDER BY seq',
