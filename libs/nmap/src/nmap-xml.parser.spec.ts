@@ -1,6 +1,12 @@
 import { PassThrough, Readable } from 'node:stream';
 import { DriftwatchError, ErrorCode, PORT_STATES } from '@driftwatch/core';
-import { parseNmapXml, parseNmapXmlDetailed, type NmapTaskProgressAttributes } from './nmap-xml.parser';
+import {
+  parseNmapXml,
+  parseNmapXmlDetailed,
+  parseNmapXmlWithSax,
+  type NmapTaskProgressAttributes,
+} from './nmap-xml.parser';
+import { MAX_VALUE_CHARS } from './nmap-xml.scanner';
 import { parserDocument, parserHost } from './testing/nmap-documents';
 
 // Small documents written for these tests in the shape nmap 7.x writes (never copied from a corpus).
@@ -407,6 +413,28 @@ describe('parseNmapXml', () => {
         (await refusal(doc(host('<port protocol="tcp" portid="99999"><state state="open"/></port>'))))
           .message,
       ).toMatch(/portid/);
+    });
+
+    // A hostile import's 50 MB service name was stored, and served with every read of its port.
+    it('refuses an attribute value or element text longer than 1 MiB, with where it is, by both parsers', async () => {
+      const long = 'x'.repeat(MAX_VALUE_CHARS + 1);
+      const port = (service: string) =>
+        doc(host(`<port protocol="tcp" portid="22"><state state="open"/>${service}</port>`));
+      const attribute = port(`<service name="ssh" product="${long}"/>`);
+      const text = port(
+        `<service name="ssh"/><script id="ssh-hostkey" output="k"><elem key="key">${long}</elem></script>`,
+      );
+      for (const parse of [parseNmapXml, parseNmapXmlWithSax]) {
+        const error = await parse(attribute).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: ErrorCode.NmapOutputInvalid });
+        expect((error as Error).message).toMatch(
+          /line \d+, column \d+: Attribute value longer than 1048576 characters/,
+        );
+        await expect(parse(text)).rejects.toThrow(/the text of <elem> is longer than 1048576 characters/);
+      }
+      const longest = port(`<service name="ssh" product="${'x'.repeat(MAX_VALUE_CHARS)}"/>`);
+      const accepted = await parseNmapXml(longest);
+      expect(accepted.hosts[0]?.ports[0]?.service?.product).toHaveLength(MAX_VALUE_CHARS);
     });
 
     it('refuses absurd nesting depth', async () => {

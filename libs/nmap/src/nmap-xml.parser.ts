@@ -3,6 +3,7 @@ import ipaddr from 'ipaddr.js';
 import sax from 'sax';
 import {
   DOCTYPE_REFUSAL,
+  MAX_VALUE_CHARS,
   NmapXmlScanner,
   type NmapXmlAttributes,
   type NmapXmlEvents,
@@ -181,6 +182,10 @@ class SaxEngine implements ParseEngine {
     };
     p.onopentag = (tag) => {
       const attributes = tag.attributes as Record<string, string>;
+      for (const value of Object.values(attributes)) {
+        if (value.length > MAX_VALUE_CHARS)
+          throw builder.refuse(`Attribute value longer than ${MAX_VALUE_CHARS} characters`);
+      }
       builder.open(tag.name, { get: (name) => attributes[name] });
     };
     p.onclosetag = (name) => builder.close(name);
@@ -267,6 +272,8 @@ interface OpenElement {
   name: string;
   /** Text collected for elements whose content is data (<elem>, <cpe>). */
   text?: string[];
+  /** Characters in `text`, held to MAX_VALUE_CHARS. */
+  textLength?: number;
   key?: string;
 }
 
@@ -298,7 +305,12 @@ class NmapXmlBuilder implements NmapXmlEvents {
   }
 
   text(text: string): void {
-    this.stack[this.stack.length - 1]?.text?.push(text);
+    const element = this.stack[this.stack.length - 1];
+    if (!element?.text) return;
+    element.textLength = (element.textLength ?? 0) + text.length;
+    if (element.textLength > MAX_VALUE_CHARS)
+      throw this.fail(`the text of <${element.name}> is longer than ${MAX_VALUE_CHARS} characters`);
+    element.text.push(text);
   }
 
   /** At the end of input: refuses a document that is truncated or has no root. */

@@ -40,6 +40,13 @@ export interface NmapXmlPosition {
   column: number;
 }
 
+/**
+ * The longest attribute value or element text accepted. nmap writes short values; the longest
+ * real ones are NSE outputs of a few kilobytes. A hostile import's 50 MB service name would be
+ * stored and served with every read of its port.
+ */
+export const MAX_VALUE_CHARS = 1024 * 1024;
+
 export const DOCTYPE_REFUSAL =
   'refusing a DOCTYPE with an external id or internal subset (entity declarations are not allowed)';
 
@@ -478,6 +485,8 @@ export class NmapXmlScanner {
       if (quote !== DQUOTE && quote !== SQUOTE) throw this.fail(k, 'Unquoted attribute value');
       const valueStart = k + 1;
       const valueEnd = s.indexOf(quote === DQUOTE ? '"' : "'", valueStart);
+      if ((valueEnd === -1 ? n : valueEnd) - valueStart > MAX_VALUE_CHARS)
+        throw this.fail(valueStart, `Attribute value longer than ${MAX_VALUE_CHARS} characters`);
       if (valueEnd === -1) return -1;
       const decoded =
         this.ampersandFrom(s, valueStart) < valueEnd ? this.decode(s, valueStart, valueEnd) : undefined;
