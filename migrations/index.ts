@@ -20,6 +20,7 @@ import { EvaluationFindingMarks1765700000000 } from './1765700000000-evaluation-
 import { ConfigStreamSchema1765800000000 } from './1765800000000-config-stream-schema';
 import { ScanParameters1765900000000 } from './1765900000000-scan-parameters';
 import { EvaluationScopeName1766000000000 } from './1766000000000-evaluation-scope-name';
+import { EvaluationUnjudged1766100000000 } from './1766100000000-evaluation-unjudged';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   ConfigStreamSchema1765800000000,
   ScanParameters1765900000000,
   EvaluationScopeName1766000000000,
+  EvaluationUnjudged1766100000000,
 ];

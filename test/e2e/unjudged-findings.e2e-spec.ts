@@ -90,6 +90,13 @@ describe('findings a scan could not judge', () => {
       expect(finding.lastSeenAt).toBe(first.find((f) => f.id === finding.id)?.lastSeenAt);
     }
     expect(keys(await findings('resolved'))).toEqual([]);
+    // The evaluation's record says how many it kept unjudged.
+    const evaluations = (
+      (await api.http().get(`/api/v1/scopes/${scopeId}/evaluations`).set(api.auth).expect(200)).body as {
+        items: { unjudged: number | null }[];
+      }
+    ).items;
+    expect(evaluations.map((e) => e.unjudged)).toEqual([(blind as { unjudged: number }).unjudged, 0]);
 
     // A closed port is judged: nothing listens there, whatever the scripts said.
     await importAndEvaluate(rescan(1200, (xml) => withoutTlsPort(withoutScripts(xml))));

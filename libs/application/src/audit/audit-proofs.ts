@@ -49,6 +49,8 @@ export function evaluationProof(evaluation: EvaluationRecord): Record<string, un
     opened: evaluation.opened,
     seen: evaluation.seen,
     resolved: evaluation.resolved,
+    // Null (before it was counted) reads as absent from entries recorded then: they still match.
+    unjudged: evaluation.unjudged,
   };
 }
 

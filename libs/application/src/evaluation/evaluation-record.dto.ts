@@ -25,6 +25,14 @@ export class EvaluationResponseDto {
   @ApiProperty() opened!: number;
   @ApiProperty() seen!: number;
   @ApiProperty() resolved!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'Open or excepted findings it could not judge (the facts their rule reads were missing) and kept ' +
+      'as they were; null for evaluations recorded before this was counted',
+  })
+  unjudged!: number | null;
 }
 
 export class EvaluationListResponseDto {

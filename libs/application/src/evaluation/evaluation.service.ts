@@ -275,6 +275,7 @@ export class EvaluationService {
           opened: plan.create.length,
           seen: plan.seen.length,
           resolved: plan.resolve.length,
+          unjudged: plan.unjudged.length,
         },
         manager,
       );

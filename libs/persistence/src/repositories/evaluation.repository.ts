@@ -23,6 +23,8 @@ export interface EvaluationRecord {
   opened: number;
   seen: number;
   resolved: number;
+  /** Open or excepted findings it could not judge and kept; null for evaluations recorded before it was counted. */
+  unjudged: number | null;
   /**
    * The last finding_transitions and finding_versions ids when the evaluation was recorded: the
    * findings as it left them. Null for evaluations recorded before these marks existed.
@@ -55,13 +57,14 @@ interface EvaluationRow {
   opened: number;
   seen: number;
   resolved: number;
+  unjudged: number | null;
   transitions_through: string | null;
   versions_through: string | null;
   scope_name: string | null;
 }
 
 const COLUMNS = `id, scope_id, snapshot_id, scan_id, policy_name, policy_version, context_version, at,
-  evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved,
+  evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved, unjudged,
   transitions_through, versions_through, scope_name`;
 
 @Injectable()
@@ -82,8 +85,8 @@ export class EvaluationRepository {
     const [row]: EvaluationRow[] = await manager.query(
       `INSERT INTO evaluations (scope_id, snapshot_id, scan_id, policy_name, policy_version, context_version,
          at, evaluated_at, result_count, results_hash, failing_count, failing_hash, opened, seen, resolved,
-         transitions_through, versions_through, scope_name)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+         unjudged, transitions_through, versions_through, scope_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
                (SELECT coalesce(max(id), 0) FROM finding_transitions),
                (SELECT coalesce(max(id), 0) FROM finding_versions),
                (SELECT name FROM scopes WHERE id = $1))
@@ -104,6 +107,7 @@ export class EvaluationRepository {
         record.opened,
         record.seen,
         record.resolved,
+        record.unjudged,
       ],
     );
     return toRecord(row);
@@ -183,6 +187,7 @@ function toRecord(row: EvaluationRow): EvaluationRecord {
     opened: row.opened,
     seen: row.seen,
     resolved: row.resolved,
+    unjudged: row.unjudged,
     findingsThrough:
       row.transitions_through === null || row.versions_through === null
         ? null
