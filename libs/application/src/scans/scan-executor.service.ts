@@ -10,6 +10,7 @@ import {
   parsePortSpec,
   planShards,
   primaryAddress,
+  scheduleSlot,
 } from '@driftwatch/core';
 import { withPortFacts } from '@driftwatch/nmap/facts';
 import {
@@ -17,6 +18,7 @@ import {
   ScanRepository,
   type ScanShardEntity,
   ScanShardRepository,
+  type ScopeEntity,
   ScopeRepository,
 } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
@@ -74,6 +76,12 @@ export class ScanExecutor {
       throw new DriftwatchError(ErrorCode.NotFound, `scope ${scan.scopeId} no longer exists`, {
         final: true,
       });
+    const overtaken = await this.laterSlotQueued(scan, scope);
+    if (overtaken) {
+      await this.scans.markSuperseded(scan.id, this.clock.now(), overtaken);
+      this.logger.warn({ scanId, reason: overtaken }, 'scheduled scan superseded before it ran');
+      return { kind: 'skipped', reason: overtaken };
+    }
     const ports = parsePortSpec(scope.ports);
     if (!ports.ok)
       throw new DriftwatchError(ErrorCode.ValidationFailed, `scope ports invalid: ${ports.reason}`);
@@ -196,6 +204,32 @@ export class ScanExecutor {
   }
 
   /** The scan if it still has to run; a redelivered job of a finished scan does nothing. */
+  /**
+   * Why a scheduled scan that has not started need not run: the job of a later slot of its scope
+   * is already queued (or ran). Scans slower than their schedule used to run every slot in turn,
+   * a backlog without end whose older scans were stored as nothing (superseded) after running in
+   * full.
+   */
+  private async laterSlotQueued(scan: ScanEntity, scope: ScopeEntity): Promise<string | undefined> {
+    if (scan.trigger !== 'schedule' || !scan.slot || !scope.schedule) return;
+    let latest: Date;
+    try {
+      latest = scheduleSlot(scope.schedule, this.clock.now());
+    } catch {
+      return; // a schedule that no longer parses: the scheduler sync reports it
+    }
+    if (latest.getTime() <= scan.slot.getTime()) return;
+    const job = await this.queue.scanJobState(
+      { id: scan.id, scopeId: scope.id, slot: latest },
+      scope.vantage,
+    );
+    if (job.state === 'missing' || job.state === 'failed') return;
+    return (
+      `superseded: the scan of the later slot ${latest.toISOString()} is already ${job.state === 'completed' ? 'done' : 'queued'}; ` +
+      `slot ${scan.slot.toISOString()} was not run`
+    );
+  }
+
   private async scanToRun(scanId: string): Promise<ScanEntity | { skipped: string }> {
     // The API enqueues the job before it commits the scan row: a job that gets here first waits
     // for that commit (it used to fail an attempt and wait out the backoff).

@@ -141,14 +141,15 @@ export class ScanRepository {
 
   /**
    * A scan whose observation is older than the scope's current state (a scan that started later
-   * was stored first): it ends without a snapshot, saying why. Not a failure: no scan failed.
+   * was stored first), or a scheduled one not yet started whose later slot is queued: it ends
+   * without a snapshot, saying why. Not a failure: no scan failed.
    */
   async markSuperseded(id: string, at: Date, reason: string): Promise<boolean> {
     const result = await this.repo()
       .createQueryBuilder()
       .update()
       .set({ status: 'cancelled', finishedAt: at, cancelledBy: 'driftwatch', error: reason.slice(0, 4000) })
-      .where("id = :id AND status = 'running'", { id })
+      .where("id = :id AND status IN ('queued', 'running')", { id })
       .execute();
     return (result.affected ?? 0) > 0;
   }
