@@ -164,6 +164,24 @@ describe('driftwatch gate (built CLI against a live API)', () => {
       const result = await gate('--api', url, '--token', ciKey, '--scope', passing, '--timeout', '1');
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('did not answer within 1 s');
+      // A fraction is rounded up to whole milliseconds: timers take no fraction of one.
+      for (const [timeout, shown] of [
+        ['1.0005', '1.001'],
+        ['0.0001', '0.001'],
+      ]) {
+        const fractional = await gate(
+          '--api',
+          url,
+          '--token',
+          ciKey,
+          '--scope',
+          passing,
+          '--timeout',
+          timeout,
+        );
+        expect(fractional.code).toBe(2);
+        expect(fractional.stderr).toContain(`did not answer within ${shown} s`);
+      }
     } finally {
       silent.close();
     }
@@ -199,6 +217,8 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     ['--api with --nmap-xml', ['--nmap-xml', 'scan.xml'], 'give exactly one of --api'],
     ['a candidate of no known kind', ['--candidate', `nope:${HOST}:x`], '"nope" names no configuration kind'],
     ['a bad --format', ['--format', 'pdf'], '--format must be one of'],
+    ['a --timeout in exponent notation', ['--timeout', '1e1'], '--timeout must be a number of seconds'],
+    ['a --timeout above an hour', ['--timeout', '3600.5'], '--timeout must be a number of seconds'],
   ])('exits 2 with a usage error for %s', async (_name, args, message) => {
     const result = await online(passing, ...args);
     expect(result.code).toBe(2);
@@ -216,6 +236,20 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     const result = await gate('--nmap-xml', clean, '--policy', POLICY, '--approved-ports', '443');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^PASS /);
+  });
+
+  it('exits 2 offline for --approved-ports that are not decimal port numbers, naming the value', async () => {
+    const clean = write('ports.xml', xml([[443, 'https']]));
+    for (const [ports, bad] of [
+      ['0x46B5,1e1,18101.0', '0x46B5'],
+      ['443,1e1', '1e1'],
+      ['18101.0', '18101.0'],
+      ['0', '0'],
+    ]) {
+      const result = await gate('--nmap-xml', clean, '--policy', POLICY, '--approved-ports', ports);
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toContain(`gate: --approved-ports: ${JSON.stringify(bad)} is not a port number`);
+    }
   });
 
   it('answers the same through the installed `driftwatch` binary', async () => {

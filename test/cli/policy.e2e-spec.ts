@@ -221,6 +221,14 @@ describe('driftwatch policy lint | test, evaluate (no server)', () => {
       ['evaluate', '--nmap-xml', 'x.xml', '--policy', PACK, '--approved-ports', '22,http'],
       /"http" is not a port number/,
     ],
+    [
+      ['evaluate', '--nmap-xml', 'x.xml', '--policy', PACK, '--approved-ports', '443,0x46B5,1e1'],
+      /evaluate: --approved-ports: "0x46B5" is not a port number \(1-65535, decimal digits\)/,
+    ],
+    [
+      ['evaluate', '--nmap-xml', 'x.xml', '--policy', PACK, '--approved-ports', '18101.0'],
+      /"18101\.0" is not a port number/,
+    ],
     [['evaluate', '--nmap-xml', 'x.xml', '--policy', PACK, '--colour'], /Unknown option '--colour'/],
     [['policy', 'lint'], /give exactly one policy folder/],
     [['policy', 'lint', '/nonexistent/policies'], /cannot read the policy folder/],

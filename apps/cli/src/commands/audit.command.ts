@@ -9,7 +9,7 @@ import {
   callApi,
   problemText,
   readToken,
-  timeoutSeconds,
+  timeoutMilliseconds,
 } from '@driftwatch/cli/api/api-request';
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 
@@ -92,7 +92,7 @@ function parse(args: string[]): { api: ApiEndpoint; anchorFile: string | undefin
     api: {
       base: apiBase(values.api, 'audit'),
       token: readToken(values, usage, 'audit'),
-      timeoutSeconds: timeoutSeconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
+      timeoutMs: timeoutMilliseconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
     },
     anchorFile: values['anchor-file'],
   };

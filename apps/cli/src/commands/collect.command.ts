@@ -7,6 +7,7 @@ import {
   CONFIG_TAGS,
   type ConfigKind,
   containsPanLike,
+  PAN_SCAN_MAX_INTEGER,
   parseDocument,
 } from '@driftwatch/config-state';
 
@@ -14,6 +15,7 @@ import { CliUsageError } from '@driftwatch/cli/cli-error';
 import { collectFromHost } from '@driftwatch/cli/collect/host-sources';
 import { scanPathForPans } from '@driftwatch/cli/collect/pan-scan';
 import { type ConfigSubmission, pushDocument, pushUrl } from '@driftwatch/cli/collect/push';
+import { decimalInteger } from '@driftwatch/cli/numeric-option';
 
 export const COLLECT_USAGE = `driftwatch collect --kind KIND (--file FILE | --from-host) --asset ASSET [--tag running|startup]
                    [--schema NAME] [--push URL --token TOKEN [--scope ID]]
@@ -93,9 +95,15 @@ async function panScanCommand(args: string[], out: (s: string) => void, now: Dat
   if (positionals.length > 0) usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (values.path === undefined) usage('pan-scan needs --path DIR');
   const asset = requireAsset(values.asset);
-  const maxFileBytes = values['max-file-size'] === undefined ? undefined : Number(values['max-file-size']);
-  if (maxFileBytes !== undefined && (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1))
-    usage('--max-file-size must be a positive number of bytes');
+  const maxFileBytes =
+    values['max-file-size'] === undefined
+      ? undefined
+      : decimalInteger(
+          values['max-file-size'],
+          'max-file-size',
+          { min: 1, max: PAN_SCAN_MAX_INTEGER },
+          usage,
+        );
   const target = pushTarget(values);
   const report = await scanPathForPans(values.path, {
     ...(maxFileBytes !== undefined ? { maxFileBytes } : {}),

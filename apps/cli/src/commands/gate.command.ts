@@ -10,7 +10,7 @@ import {
   type Severity,
 } from '@driftwatch/core';
 
-import { readToken, timeoutSeconds } from '@driftwatch/cli/api/api-request';
+import { readToken, timeoutMilliseconds } from '@driftwatch/cli/api/api-request';
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 import { readCandidates } from '@driftwatch/cli/gate/candidates';
 import { apiBase, requestGate } from '@driftwatch/cli/gate/gate-client';
@@ -111,7 +111,7 @@ async function online(values: Values, api: string): Promise<GateResult> {
   const client = {
     base,
     token,
-    timeoutSeconds: timeoutSeconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
+    timeoutMs: timeoutMilliseconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
   };
   const failOn = values['fail-on'];
   const mode = values.mode ?? 'all';
