@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ApiKeyService } from '@driftwatch/application';
 import type { GateResult } from '@driftwatch/core';
 import { scopeWithSnapshot } from '@driftwatch/test/api-client';
-import { type CliOutcome, requireBuiltCli, runCli } from '@driftwatch/test/cli';
+import { type CliOutcome, requireBuiltCli, runCli, runCliWithStdout } from '@driftwatch/test/cli';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { freePort } from '@driftwatch/test/private-redis';
 import {
@@ -236,6 +236,39 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     const result = await gate('--nmap-xml', clean, '--policy', POLICY, '--approved-ports', '443');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^PASS /);
+  });
+
+  it('keeps its verdict as exit code, without a stack trace, when the reader of stdout has left', async () => {
+    const clean = write('epipe-pass.xml', xml([[443, 'https']]));
+    const telnet = write('epipe-fail.xml', xml([[23, 'telnet']]));
+    const pass = ['--approved-ports', '443', '--format', 'sarif'];
+    for (const [file, extra, code] of [
+      [clean, pass, 0],
+      [telnet, ['--format', 'sarif'], 1],
+    ] as const) {
+      const result = await runCliWithStdout(
+        ['gate', '--nmap-xml', file, '--policy', POLICY, ...extra],
+        'closed',
+      );
+      expect(result).toEqual({ code, signal: null, stderr: '' });
+    }
+  });
+
+  it('exits 2 with a message when stdout cannot be written (a full disk), never 0 on a pass', async () => {
+    const clean = write('enospc.xml', xml([[443, 'https']]));
+    const full = openSync('/dev/full', 'w');
+    try {
+      const result = await runCliWithStdout(
+        ['gate', '--nmap-xml', clean, '--policy', POLICY, '--approved-ports', '443'],
+        full,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        'driftwatch: cannot write to stdout: ENOSPC: no space left on device, write\n',
+      );
+    } finally {
+      closeSync(full);
+    }
   });
 
   it('exits 2 offline for --approved-ports that are not decimal port numbers, naming the value', async () => {

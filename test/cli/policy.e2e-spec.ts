@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { type CliOutcome, runCli } from '@driftwatch/test/cli';
+import { type CliOutcome, runCli, runCliWithStdout } from '@driftwatch/test/cli';
 
 const PACK = resolve(__dirname, '../../policies/pci-dss-v4');
 
@@ -205,6 +205,16 @@ describe('driftwatch policy lint | test, evaluate (no server)', () => {
     );
     const { findings } = JSON.parse(stdout) as { findings: { ruleId: string }[] };
     expect(findings.some((f) => f.ruleId.includes('1.2.5'))).toBe(false);
+  });
+
+  it('ends quietly with its own exit code when the reader of stdout has left (| head -c1)', async () => {
+    for (const args of [
+      ['policy', 'test', PACK, '--format', 'json'],
+      ['policy', 'lint', PACK],
+    ]) {
+      const result = await runCliWithStdout(args, 'closed', { env: process.env });
+      expect(result).toEqual({ code: 0, signal: null, stderr: '' });
+    }
   });
 
   it.each([

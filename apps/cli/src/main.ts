@@ -32,8 +32,32 @@ commands:
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.
 diff, policy, evaluate, collect, gate and audit need none of it.`;
 
+/**
+ * A failed write to stdout or stderr. EPIPE means the reader left (`| head`, a closed pager):
+ * nothing more is written there, quietly, and the command keeps its own exit code, because that
+ * code is its answer (gate's verdict, diff's "changed"), which does not depend on whether the
+ * report was read; exiting as if by SIGPIPE would turn a gate's pass into a failure under
+ * `set -o pipefail`. Any other error (a full disk, an I/O error) leaves output missing that
+ * the caller counts on: a message where it can still go, and exit 2.
+ */
+let readerGone = false;
+function onWriteError(stream: 'stdout' | 'stderr') {
+  return (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') {
+      if (stream === 'stdout') readerGone = true;
+      return;
+    }
+    if (stream === 'stdout') process.stderr.write(`driftwatch: cannot write to stdout: ${error.message}\n`);
+    process.exit(2);
+  };
+}
+process.stdout.on('error', onWriteError('stdout'));
+process.stderr.on('error', onWriteError('stderr'));
+
 async function main(argv: string[]): Promise<number> {
-  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const out = (s: string) => {
+    if (!readerGone) process.stdout.write(`${s}\n`);
+  };
   const [command, ...args] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     out(USAGE);
