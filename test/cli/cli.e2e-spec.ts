@@ -58,6 +58,43 @@ describe('driftwatch CLI', () => {
     expect(stderr).toMatch(message);
   });
 
+  // With no environment at all: help needs no configuration, database or server.
+  it.each([
+    [
+      ['gate', '--help'],
+      'driftwatch gate --api URL',
+      /--timeout SECONDS +how long to wait for the API, in seconds \(default 30\)/,
+    ],
+    [
+      ['evaluate', '-h'],
+      'driftwatch evaluate --nmap-xml FILE',
+      /--approved-ports PORTS +ports with an approved/,
+    ],
+    [['diff', '--help'], 'driftwatch diff OLD.xml NEW.xml', /--format text\|json/],
+    [['collect', '--help'], 'driftwatch collect --kind KIND', /--from-host +run the documented command/],
+    [['collect', 'pan-scan', '--help'], 'driftwatch collect pan-scan --path DIR', /--max-file-size BYTES/],
+    [['policy', 'lint', '--help'], 'driftwatch policy lint DIR', /--format text\|json/],
+    [['policy', '-h'], 'driftwatch policy test DIR', /--format text\|json/],
+    [['audit', 'verify', '--help'], 'driftwatch audit verify --api URL', /--anchor-file FILE +the head/],
+    [['audit', '--help'], 'driftwatch audit verify --api URL', /--anchor-file FILE/],
+    [['api-keys', '--help'], 'driftwatch api-keys create --name NAME', /--role ROLE +create: admin, analyst/],
+    [['api-keys', 'create', '--role', 'ci', '-h'], 'driftwatch api-keys list', /--json/],
+    [['migrate', '--help'], 'driftwatch migrate', /Applies pending database migrations/],
+  ])("%j prints that command's usage and options and exits 0", async (args, synopsis, option) => {
+    const result = await runCli(args);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^usage:/);
+    expect(result.stdout).toContain(synopsis);
+    expect(result.stdout).toMatch(option);
+    expect(result.stdout).toMatch(/^ {2}-h, --help +print this help$/m);
+  });
+
+  it('takes --help after -- as an argument, not as a request for help', async () => {
+    const result = await runCli(['diff', '--', '--help', 'new.xml']);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/^driftwatch: cannot read (--help|new\.xml): ENOENT/);
+  });
+
   it('refuses to run with invalid configuration, naming the variable', async () => {
     const saved = cliEnv;
     cliEnv = { ...saved, DATABASE_URL: 'mysql://nope' };

@@ -60,8 +60,11 @@ export function readToken(
   return token;
 }
 
-/** The usage text's words for `--timeout`, the same rule `timeoutMilliseconds` applies. */
-export const TIMEOUT_HELP = `seconds, more than 0 and at most ${MAX_TIMEOUT_SECONDS} (e.g. 30 or 2.5; a fraction is rounded up to whole milliseconds)`;
+/** `--timeout`'s help line, after `indent` spaces: the same rule `timeoutMilliseconds` applies. */
+export function timeoutHelp(defaultSeconds: number, indent: number): string {
+  return `how long to wait for the API, in seconds (default ${defaultSeconds}): more than 0
+${' '.repeat(indent)}and at most ${MAX_TIMEOUT_SECONDS}, e.g. 2.5; a fraction is rounded up to whole milliseconds`;
+}
 
 /** `--timeout`: seconds (default `fallbackSeconds`) as whole milliseconds. */
 export function timeoutMilliseconds(

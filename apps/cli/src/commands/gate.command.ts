@@ -10,7 +10,7 @@ import {
   type Severity,
 } from '@driftwatch/core';
 
-import { readToken, timeoutMilliseconds } from '@driftwatch/cli/api/api-request';
+import { readToken, timeoutHelp, timeoutMilliseconds } from '@driftwatch/cli/api/api-request';
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 import { readCandidates } from '@driftwatch/cli/gate/candidates';
 import { apiBase, requestGate } from '@driftwatch/cli/gate/gate-client';
@@ -26,9 +26,38 @@ export const GATE_USAGE = `driftwatch gate --api URL (--token TOKEN | --token-fi
 driftwatch gate --nmap-xml FILE --policy DIR [--context FILE] [--vantage ZONE] [--approved-ports 22,443]
                 [--fail-on ${SEVERITIES.join('|')}] [--format ${GATE_FORMATS.join('|')}] [--output FILE]`;
 
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+export const GATE_HELP = `usage: ${GATE_USAGE}
+
+May this deploy go? The API's verdict on a scope's stored state or on a candidate (a dry run that
+stores nothing), or an nmap XML file judged offline with a policy folder.
+Exit 0 pass, 1 fail, 2 error: an unreachable API or a refused token is never a pass.
+
+asking the API:
+  --api URL                 the API's base URL (a trailing /api/v1 is accepted)
+  --token TOKEN             an API key that may ask for a verdict (ci, analyst, auditor, admin)
+  --token-file FILE         read the key from FILE instead (pipelines keep secrets in files)
+  --scope ID                the scope to judge
+  --mode ${GATE_MODES.join('|')}            block on findings new since the baseline only, or on all (default all)
+  --candidate FILE          judge this nmap XML instead of the stored scan (at most one)
+  --candidate KIND[@TAG]:ASSET:FILE
+                            judge this configuration document about to be applied (repeatable)
+  --timeout SECONDS         ${timeoutHelp(DEFAULT_TIMEOUT_SECONDS, 28)}
+judging a file offline:
+  --nmap-xml FILE           the nmap XML file to judge
+  --policy DIR              the policy folder (e.g. policies/pci-dss-v4)
+  --context FILE            the policy context (YAML or JSON): zones, roles, inventory, flows
+  --vantage ZONE            the zone the scan ran from (default "default")
+  --approved-ports PORTS    ports with an approved business need: decimal numbers 1-65535, comma-separated
+both:
+  --fail-on SEVERITY        fail on a finding at or above ${SEVERITIES.join(', ')} (default high)
+  --format FORMAT           ${GATE_FORMATS.join(', ')} (default text)
+  --output FILE             write the report to FILE and only the verdict line to stderr
+  -h, --help                print this help`;
+
 const ONLINE_ONLY = ['token', 'token-file', 'scope', 'mode', 'timeout', 'candidate'] as const;
 const OFFLINE_ONLY = ['policy', 'context', 'vantage', 'approved-ports'] as const;
-const DEFAULT_TIMEOUT_SECONDS = 30;
 
 type Values = ReturnType<typeof parse>['values'];
 
