@@ -155,6 +155,29 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('removes the report an earlier run left at --output when it exits 2, so no stale verdict is uploaded', async () => {
+    const file = join(dir, 'stale.sarif');
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const offlineArgs = ['--nmap-xml', write('stale.xml', xml([[443, 'https']])), '--policy', POLICY];
+    for (const args of [
+      ['--api', closed, '--token', ciKey, '--scope', passing],
+      [...offlineArgs, '--fail-on', 'severe'],
+      [...offlineArgs, '--bogus'],
+      ['--nmap-xml', join(dir, 'no-such-scan.xml'), '--policy', POLICY],
+    ]) {
+      writeFileSync(file, '{"version":"2.1.0","runs":[]}\n');
+      const result = await gate(...args, '--format', 'sarif', '--output', file);
+      expect(result.code).toBe(2);
+      expect(existsSync(file)).toBe(false);
+    }
+    // A run that answers replaces it whole, and leaves nothing beside it.
+    writeFileSync(file, 'stale\n');
+    const pass = await gate(...offlineArgs, '--approved-ports', '443', '--format', 'sarif', '--output', file);
+    expect(pass.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: '2.1.0' });
+    expect(existsSync(`${file}.partial`)).toBe(false);
+  });
+
   it('exits 2 when the API does not answer within --timeout', async () => {
     // Accepts the connection and never answers, as a hung proxy would.
     const silent: Server = createServer((socket) => socket.on('error', () => undefined));

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import {
@@ -16,6 +15,7 @@ import { readCandidates } from '@driftwatch/cli/gate/candidates';
 import { apiBase, requestGate } from '@driftwatch/cli/gate/gate-client';
 import { GATE_FORMATS, type GateFormat, renderGate, verdictLine } from '@driftwatch/cli/gate/gate-report';
 import { offlineGate } from '@driftwatch/cli/gate/offline-gate';
+import { removeStaleReport, writeReportFile } from '@driftwatch/cli/gate/report-file';
 
 import { loadPolicy, parsePorts, readContext, readScan } from './offline-evaluation';
 
@@ -53,7 +53,8 @@ judging a file offline:
 both:
   --fail-on SEVERITY        fail on a finding at or above ${SEVERITIES.join(', ')} (default high)
   --format FORMAT           ${GATE_FORMATS.join(', ')} (default text)
-  --output FILE             write the report to FILE and only the verdict line to stderr
+  --output FILE             write the report to FILE and only the verdict line to stderr; on an
+                            error (exit 2) FILE is removed, so no earlier report is left
   -h, --help                print this help`;
 
 const ONLINE_ONLY = ['token', 'token-file', 'scope', 'mode', 'timeout', 'candidate'] as const;
@@ -74,13 +75,15 @@ export async function gateCommand(
 ): Promise<number> {
   let result: GateResult;
   let values: Values;
+  // Found before the arguments are checked: even a usage error must remove an earlier report.
+  const output = outputFile(args);
   try {
     values = parse(args).values;
     result = values.api !== undefined ? await online(values, values.api) : await offline(values, now);
     const format = values.format as GateFormat;
     const report = renderGate(result, format, values.api);
     if (values.output !== undefined) {
-      writeFileSync(values.output, report.endsWith('\n') ? report : `${report}\n`);
+      writeReportFile(values.output, report.endsWith('\n') ? report : `${report}\n`);
       err(`driftwatch: ${verdictLine(result)}`);
     } else {
       out(report.replace(/\n$/, ''));
@@ -89,9 +92,17 @@ export async function gateCommand(
     // Usage messages already name the command; API and file errors do not.
     const message = errorChain(error);
     err(`driftwatch: ${message.startsWith('gate: ') ? message : `gate: ${message}`}`);
+    const kept = output === undefined ? undefined : removeStaleReport(output);
+    if (kept !== undefined) err(`driftwatch: gate: ${kept}`);
     return 2;
   }
   return result.verdict === 'pass' ? 0 : 1;
+}
+
+/** `--output`'s value, read leniently: the arguments may hold the error that ends this run. */
+function outputFile(args: string[]): string | undefined {
+  const { values } = parseArgs({ args, options: { output: { type: 'string' } }, strict: false });
+  return typeof values.output === 'string' && values.output !== '' ? values.output : undefined;
 }
 
 function parse(args: string[]) {
