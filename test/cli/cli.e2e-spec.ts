@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+
 import { requireBuiltCli, runCli } from '@driftwatch/test/cli';
 import { createTestEnvironment, type TestEnvironment } from '@driftwatch/test/test-app';
 
@@ -40,6 +42,47 @@ describe('driftwatch CLI', () => {
     const revoked = await cli('api-keys', 'revoke', key.id);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toMatch(new RegExp(`revoked ${key.id}`));
+  });
+
+  it.each([
+    ['a line break and an escape sequence', 'evil\nname\x1b[31m', '"evil\\nname\\u001b[31m"'],
+    ['300 characters', 'a'.repeat(300), `"${'a'.repeat(120)}"... (300 characters)`],
+    ['spaces only', '   ', '"   "'],
+  ])(
+    'refuses to create a key whose name has %s, with exit 2 and the rule, storing nothing',
+    async (_case, name, shown) => {
+      const before = await cli('api-keys', 'list', '--json');
+      const result = await cli('api-keys', 'create', '--name', name, '--role', 'ci');
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toBe(
+        `driftwatch: api-keys create: --name ${shown} must be 1-100 characters: letters, digits, space and _ . : @ -, starting with a letter or digit\n`,
+      );
+      expect((await cli('api-keys', 'list', '--json')).stdout).toBe(before.stdout);
+    },
+  );
+
+  it('lists and revokes a key named with control characters before names were checked, escaping them', async () => {
+    const db = new Client({ connectionString: env.db.url });
+    await db.connect();
+    let id: string;
+    try {
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO api_keys (name, prefix, secret_hash, role, created_at)
+         VALUES ($1, '00000000000000aa', repeat('0', 64), 'ci', now()) RETURNING id`,
+        ['old\nname\x1b[31m\u202e'],
+      );
+      id = rows[0]?.id ?? '';
+    } finally {
+      await db.end();
+    }
+    const listed = await cli('api-keys', 'list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`${id}  ci       active   old\\u000aname\\u001b[31m\\u202e\n`);
+    expect(listed.stdout.replace(/\n/g, '')).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    const revoked = await cli('api-keys', 'revoke', id);
+    expect(revoked.stdout).toMatch(
+      new RegExp(`^revoked ${id} \\(old\\\\u000aname\\\\u001b\\[31m\\\\u202e\\) at `),
+    );
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { ROLES } from '@driftwatch/core';
+import { API_KEY_NAME_RULE, ROLES } from '@driftwatch/core';
 
 export const API_KEYS_USAGE = `driftwatch api-keys create --name NAME --role ${ROLES.join('|')} [--json]
 driftwatch api-keys list [--json]
@@ -15,7 +15,7 @@ role, state and name; revoke ends a key at once.
 ${CONFIGURATION}
 
 options:
-  --name NAME             create: what the key is for
+  --name NAME             create: what the key is for, ${API_KEY_NAME_RULE}
   --role ROLE             create: ${ROLES.join(', ')}
   --json                  print JSON instead of text
   -h, --help              print this help`;
