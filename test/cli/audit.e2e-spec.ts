@@ -158,6 +158,7 @@ describe('driftwatch audit verify (built CLI against a live API)', () => {
       ['verify'],
       ['verify', '--api', base],
       ['verify', '--api', base, '--token', keys.auditor, '--timeout', '0'],
+      ['verify', '--api', base, '--token', keys.auditor, '--timeout', '0x10'],
     ]) {
       const usage = await audit(...args);
       expect(usage.code).toBe(2);

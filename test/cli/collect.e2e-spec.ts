@@ -305,6 +305,11 @@ describe('driftwatch collect (built CLI against a live API)', () => {
       ['--kind', 'login-defs', '--from-host', '--asset', ASSET, '--push', 'http://127.0.0.1:1'],
       /--push needs --token/,
     ],
+    [
+      'a --max-file-size not in decimal digits',
+      ['pan-scan', '--path', '/etc/hostname', '--asset', ASSET, '--max-file-size', '1e3'],
+      /--max-file-size must be a whole number from 1 to 99999999999 in decimal digits, not "1e3"/,
+    ],
   ])('refuses %s with exit 2 and the usage', async (_case, args, reason) => {
     const result = await collect(...args);
     expect(result.code).toBe(2);

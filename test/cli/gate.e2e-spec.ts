@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ApiKeyService } from '@driftwatch/application';
 import type { GateResult } from '@driftwatch/core';
 import { scopeWithSnapshot } from '@driftwatch/test/api-client';
-import { type CliOutcome, requireBuiltCli, runCli } from '@driftwatch/test/cli';
+import { type CliOutcome, requireBuiltCli, runCli, runCliWithStdout } from '@driftwatch/test/cli';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { freePort } from '@driftwatch/test/private-redis';
 import {
@@ -155,6 +155,29 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('removes the report an earlier run left at --output when it exits 2, so no stale verdict is uploaded', async () => {
+    const file = join(dir, 'stale.sarif');
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const offlineArgs = ['--nmap-xml', write('stale.xml', xml([[443, 'https']])), '--policy', POLICY];
+    for (const args of [
+      ['--api', closed, '--token', ciKey, '--scope', passing],
+      [...offlineArgs, '--fail-on', 'severe'],
+      [...offlineArgs, '--bogus'],
+      ['--nmap-xml', join(dir, 'no-such-scan.xml'), '--policy', POLICY],
+    ]) {
+      writeFileSync(file, '{"version":"2.1.0","runs":[]}\n');
+      const result = await gate(...args, '--format', 'sarif', '--output', file);
+      expect(result.code).toBe(2);
+      expect(existsSync(file)).toBe(false);
+    }
+    // A run that answers replaces it whole, and leaves nothing beside it.
+    writeFileSync(file, 'stale\n');
+    const pass = await gate(...offlineArgs, '--approved-ports', '443', '--format', 'sarif', '--output', file);
+    expect(pass.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: '2.1.0' });
+    expect(existsSync(`${file}.partial`)).toBe(false);
+  });
+
   it('exits 2 when the API does not answer within --timeout', async () => {
     // Accepts the connection and never answers, as a hung proxy would.
     const silent: Server = createServer((socket) => socket.on('error', () => undefined));
@@ -164,6 +187,24 @@ describe('driftwatch gate (built CLI against a live API)', () => {
       const result = await gate('--api', url, '--token', ciKey, '--scope', passing, '--timeout', '1');
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('did not answer within 1 s');
+      // A fraction is rounded up to whole milliseconds: timers take no fraction of one.
+      for (const [timeout, shown] of [
+        ['1.0005', '1.001'],
+        ['0.0001', '0.001'],
+      ]) {
+        const fractional = await gate(
+          '--api',
+          url,
+          '--token',
+          ciKey,
+          '--scope',
+          passing,
+          '--timeout',
+          timeout,
+        );
+        expect(fractional.code).toBe(2);
+        expect(fractional.stderr).toContain(`did not answer within ${shown} s`);
+      }
     } finally {
       silent.close();
     }
@@ -199,6 +240,8 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     ['--api with --nmap-xml', ['--nmap-xml', 'scan.xml'], 'give exactly one of --api'],
     ['a candidate of no known kind', ['--candidate', `nope:${HOST}:x`], '"nope" names no configuration kind'],
     ['a bad --format', ['--format', 'pdf'], '--format must be one of'],
+    ['a --timeout in exponent notation', ['--timeout', '1e1'], '--timeout must be a number of seconds'],
+    ['a --timeout above an hour', ['--timeout', '3600.5'], '--timeout must be a number of seconds'],
   ])('exits 2 with a usage error for %s', async (_name, args, message) => {
     const result = await online(passing, ...args);
     expect(result.code).toBe(2);
@@ -216,6 +259,53 @@ describe('driftwatch gate (built CLI against a live API)', () => {
     const result = await gate('--nmap-xml', clean, '--policy', POLICY, '--approved-ports', '443');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^PASS /);
+  });
+
+  it('keeps its verdict as exit code, without a stack trace, when the reader of stdout has left', async () => {
+    const clean = write('epipe-pass.xml', xml([[443, 'https']]));
+    const telnet = write('epipe-fail.xml', xml([[23, 'telnet']]));
+    const pass = ['--approved-ports', '443', '--format', 'sarif'];
+    for (const [file, extra, code] of [
+      [clean, pass, 0],
+      [telnet, ['--format', 'sarif'], 1],
+    ] as const) {
+      const result = await runCliWithStdout(
+        ['gate', '--nmap-xml', file, '--policy', POLICY, ...extra],
+        'closed',
+      );
+      expect(result).toEqual({ code, signal: null, stderr: '' });
+    }
+  });
+
+  it('exits 2 with a message when stdout cannot be written (a full disk), never 0 on a pass', async () => {
+    const clean = write('enospc.xml', xml([[443, 'https']]));
+    const full = openSync('/dev/full', 'w');
+    try {
+      const result = await runCliWithStdout(
+        ['gate', '--nmap-xml', clean, '--policy', POLICY, '--approved-ports', '443'],
+        full,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        'driftwatch: cannot write to stdout: ENOSPC: no space left on device, write\n',
+      );
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  it('exits 2 offline for --approved-ports that are not decimal port numbers, naming the value', async () => {
+    const clean = write('ports.xml', xml([[443, 'https']]));
+    for (const [ports, bad] of [
+      ['0x46B5,1e1,18101.0', '0x46B5'],
+      ['443,1e1', '1e1'],
+      ['18101.0', '18101.0'],
+      ['0', '0'],
+    ]) {
+      const result = await gate('--nmap-xml', clean, '--policy', POLICY, '--approved-ports', ports);
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toContain(`gate: --approved-ports: ${JSON.stringify(bad)} is not a port number`);
+    }
   });
 
   it('answers the same through the installed `driftwatch` binary', async () => {

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { type CliOutcome, runCli } from '@driftwatch/test/cli';
+import { type CliOutcome, runCli, runCliWithStdout } from '@driftwatch/test/cli';
 
 const PACK = resolve(__dirname, '../../policies/pci-dss-v4');
 
@@ -207,6 +207,16 @@ describe('driftwatch policy lint | test, evaluate (no server)', () => {
     expect(findings.some((f) => f.ruleId.includes('1.2.5'))).toBe(false);
   });
 
+  it('ends quietly with its own exit code when the reader of stdout has left (| head -c1)', async () => {
+    for (const args of [
+      ['policy', 'test', PACK, '--format', 'json'],
+      ['policy', 'lint', PACK],
+    ]) {
+      const result = await runCliWithStdout(args, 'closed', { env: process.env });
+      expect(result).toEqual({ code: 0, signal: null, stderr: '' });
+    }
+  });
+
   it.each([
     [['evaluate', '--policy', PACK], /--nmap-xml and --policy are required/],
     [
@@ -220,6 +230,14 @@ describe('driftwatch policy lint | test, evaluate (no server)', () => {
     [
       ['evaluate', '--nmap-xml', 'x.xml', '--policy', PACK, '--approved-ports', '22,http'],
       /"http" is not a port number/,
+    ],
+    [
+      ['evaluate', '--nmap-xml', 'x.xml', '--policy', PACK, '--approved-ports', '443,0x46B5,1e1'],
+      /evaluate: --approved-ports: "0x46B5" is not a port number \(1-65535, decimal digits\)/,
+    ],
+    [
+      ['evaluate', '--nmap-xml', 'x.xml', '--policy', PACK, '--approved-ports', '18101.0'],
+      /"18101\.0" is not a port number/,
     ],
     [['evaluate', '--nmap-xml', 'x.xml', '--policy', PACK, '--colour'], /Unknown option '--colour'/],
     [['policy', 'lint'], /give exactly one policy folder/],

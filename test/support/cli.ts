@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,4 +45,30 @@ export async function runCli(args: readonly string[], options: CliRunOptions = {
     if (typeof e.code !== 'number') throw error;
     return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/**
+ * Runs the CLI with its stdout going nowhere usable: `'closed'` is a pipe whose reader left
+ * before the CLI wrote (as `| head -c1` once it has its byte), or an open file descriptor such
+ * as /dev/full's. Resolves with the exit code (null when a signal ended it) and stderr.
+ */
+export function runCliWithStdout(
+  args: readonly string[],
+  stdout: 'closed' | number,
+  options: CliRunOptions = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  const { env = { PATH: process.env.PATH ?? '' }, cwd, entry = BUILT_CLI } = options;
+  const child = spawn(process.execPath, [entry, ...args], {
+    env,
+    cwd,
+    stdio: ['ignore', stdout === 'closed' ? 'pipe' : stdout, 'pipe'],
+  });
+  // The read end is closed at once: the CLI's first write to stdout meets EPIPE.
+  if (stdout === 'closed') child.stdout?.destroy();
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
 }

@@ -1,12 +1,12 @@
 import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 
-import { AUDIT_USAGE, auditCommand } from './commands/audit.command';
-import { COLLECT_USAGE, collectCommand } from './commands/collect.command';
-import { DIFF_USAGE, diffCommand } from './commands/diff.command';
-import { EVALUATE_USAGE, evaluateCommand } from './commands/evaluate.command';
-import { GATE_USAGE, gateCommand } from './commands/gate.command';
-import { POLICY_USAGE, policyCommand } from './commands/policy.command';
-import { API_KEYS_USAGE } from './commands/usage';
+import { AUDIT_HELP, AUDIT_USAGE, auditCommand } from './commands/audit.command';
+import { COLLECT_HELP, COLLECT_USAGE, collectCommand, PAN_SCAN_HELP } from './commands/collect.command';
+import { DIFF_HELP, DIFF_USAGE, diffCommand } from './commands/diff.command';
+import { EVALUATE_HELP, EVALUATE_USAGE, evaluateCommand } from './commands/evaluate.command';
+import { GATE_HELP, GATE_USAGE, gateCommand } from './commands/gate.command';
+import { POLICY_HELP, POLICY_USAGE, policyCommand } from './commands/policy.command';
+import { API_KEYS_HELP, API_KEYS_USAGE, MIGRATE_HELP } from './commands/usage';
 import { CliUsageError } from './cli-error';
 
 const USAGE = `usage: driftwatch <command>
@@ -29,15 +29,66 @@ commands:
                                recompute the audit trail through the API, against the head the last run
                                kept in --anchor-file (exit 0 intact, 1 broken, 2 error)
 
+\`driftwatch <command> --help\` prints a command's options.
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.
 diff, policy, evaluate, collect, gate and audit need none of it.`;
 
+/** Each command's --help, printed before anything is parsed or configured (no database needed). */
+const HELP: Record<string, (args: string[]) => string> = {
+  migrate: () => MIGRATE_HELP,
+  'api-keys': () => API_KEYS_HELP,
+  diff: () => DIFF_HELP,
+  policy: () => POLICY_HELP,
+  evaluate: () => EVALUATE_HELP,
+  collect: (args) => (args[0] === 'pan-scan' ? PAN_SCAN_HELP : COLLECT_HELP),
+  gate: () => GATE_HELP,
+  audit: () => AUDIT_HELP,
+};
+
+/**
+ * --help or -h anywhere before `--`. Such a token is never an option's value: parseArgs refuses
+ * `--name -h` as ambiguous, and a value starting with a dash must be written `--name=-h`.
+ */
+function wantsHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/**
+ * A failed write to stdout or stderr. EPIPE means the reader left (`| head`, a closed pager):
+ * nothing more is written there, quietly, and the command keeps its own exit code, because that
+ * code is its answer (gate's verdict, diff's "changed"), which does not depend on whether the
+ * report was read; exiting as if by SIGPIPE would turn a gate's pass into a failure under
+ * `set -o pipefail`. Any other error (a full disk, an I/O error) leaves output missing that
+ * the caller counts on: a message where it can still go, and exit 2.
+ */
+let readerGone = false;
+function onWriteError(stream: 'stdout' | 'stderr') {
+  return (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') {
+      if (stream === 'stdout') readerGone = true;
+      return;
+    }
+    if (stream === 'stdout') process.stderr.write(`driftwatch: cannot write to stdout: ${error.message}\n`);
+    process.exit(2);
+  };
+}
+process.stdout.on('error', onWriteError('stdout'));
+process.stderr.on('error', onWriteError('stderr'));
+
 async function main(argv: string[]): Promise<number> {
-  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const out = (s: string) => {
+    if (!readerGone) process.stdout.write(`${s}\n`);
+  };
   const [command, ...args] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     out(USAGE);
     return command ? 0 : 2;
+  }
+  const help = Object.hasOwn(HELP, command) ? HELP[command] : undefined;
+  if (help && wantsHelp(args)) {
+    out(help(args));
+    return 0;
   }
   // diff reads two files only: no database, Redis or environment, so it runs before the config.
   if (command === 'diff') return diffCommand(args, out);

@@ -3,13 +3,17 @@ import { readFileSync } from 'node:fs';
 import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
+import { secondsAsMilliseconds } from '@driftwatch/cli/numeric-option';
 
 /** Where the CLI's online commands (gate, audit) ask, with which token, for how long at most. */
 export interface ApiEndpoint {
   base: URL;
   token: string;
-  timeoutSeconds: number;
+  /** Whole milliseconds: AbortSignal.timeout refuses a fraction. */
+  timeoutMs: number;
 }
+
+const MAX_TIMEOUT_SECONDS = 3600;
 
 /** What the API answered: its status, the body's JSON (undefined when it is not JSON) and text. */
 export interface ApiAnswer {
@@ -56,16 +60,21 @@ export function readToken(
   return token;
 }
 
-/** `--timeout`: seconds, default `fallback`. */
-export function timeoutSeconds(
+/** `--timeout`'s help line, after `indent` spaces: the same rule `timeoutMilliseconds` applies. */
+export function timeoutHelp(defaultSeconds: number, indent: number): string {
+  return `how long to wait for the API, in seconds (default ${defaultSeconds}): more than 0
+${' '.repeat(indent)}and at most ${MAX_TIMEOUT_SECONDS}, e.g. 2.5; a fraction is rounded up to whole milliseconds`;
+}
+
+/** `--timeout`: seconds (default `fallbackSeconds`) as whole milliseconds. */
+export function timeoutMilliseconds(
   value: string | undefined,
-  fallback: number,
+  fallbackSeconds: number,
   usage: (r: string) => never,
 ): number {
-  const seconds = value === undefined ? fallback : Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
-    usage('--timeout must be a number of seconds between 0 and 3600');
-  return seconds;
+  return value === undefined
+    ? fallbackSeconds * 1000
+    : secondsAsMilliseconds(value, 'timeout', MAX_TIMEOUT_SECONDS, usage);
 }
 
 /**
@@ -89,7 +98,7 @@ export async function callApi(
         ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
-      signal: AbortSignal.timeout(api.timeoutSeconds * 1000),
+      signal: AbortSignal.timeout(api.timeoutMs),
     });
     text = await response.text();
   } catch (error: unknown) {
@@ -124,7 +133,7 @@ function unreachable(api: ApiEndpoint, error: unknown): DriftwatchError {
   return new DriftwatchError(
     ErrorCode.DependencyUnavailable,
     timedOut
-      ? `the API at ${api.base.origin} did not answer within ${api.timeoutSeconds} s`
+      ? `the API at ${api.base.origin} did not answer within ${api.timeoutMs / 1000} s`
       : `cannot reach the API at ${api.base.origin}: ${errorChain(error)}`,
   );
 }

@@ -15,7 +15,7 @@ import {
   seededRandom,
 } from '@driftwatch/config-state/pan/testing/pan-generator';
 
-import { scanPathForPans } from './pan-scan';
+import { scanPathForPans, sniffEncoding } from './pan-scan';
 
 const MIB = 1024 * 1024;
 
@@ -244,6 +244,79 @@ describe('scanPathForPans', () => {
       );
       expectNoFullPan(report);
     }
+  });
+
+  it('finds card numbers in UTF-16 text of any script without a byte-order mark, either byte order', async () => {
+    const visaTest = '4111111111111111';
+    const p = [plant(pan()), plant(pan('51', 16)), plant(pan('37', 15)), plant(pan('62', 16))];
+    const text = [
+      `Клиент Иванов оплатил заказ картой ${p[0]}; тестовая карта ${visaTest}.`,
+      `Πελάτης: κάρτα ${groupPan(p[1], [4, 4, 4, 4], ' ')} — πληρωμή ολοκληρώθηκε.`,
+      `客户 王先生 的卡号 ${p[2]} 已确认`,
+      `Примечание: повторная оплата ${groupPan(p[3], [4, 4, 4, 4], '-')}`,
+    ].join('\r\n');
+    const whole = findPans(text);
+    expect(whole).toHaveLength(4);
+    const le = Buffer.from(text, 'utf16le');
+    // Letters of these scripts hold no zero byte: barely half the pairs do (digits, spaces).
+    expect(le.filter((b) => b === 0).length).toBeLessThan((le.length / 2) * 0.6);
+    await writeFile(join(root, 'cyrillic-le.txt'), le);
+    await writeFile(join(root, 'cyrillic-be.txt'), Buffer.from(le).swap16());
+    expect(sniffEncoding(le)).toEqual({ encoding: 'utf16le', skip: 0 });
+    expect(sniffEncoding(Buffer.from(le).swap16())).toEqual({ encoding: 'utf16be', skip: 0 });
+    for (const chunkBytes of [7, 64, MIB]) {
+      const report = await scanPathForPans(root, { chunkBytes });
+      expect(report.files.map((f) => [f.path, f.count, f.lines])).toEqual(
+        ['cyrillic-be.txt', 'cyrillic-le.txt'].map((path) => [path, 4, [1, 2, 3, 4]]),
+      );
+      expect(report.testNumbers).toBe(2);
+      expectNoFullPan(report);
+    }
+  });
+
+  it('reads as bytes, never as UTF-16, binary data (NULs on both sides, 16-bit numbers), UTF-8, latin1 and NUL-separated lists', async () => {
+    const p = [plant(pan()), plant(pan('55', 16)), plant(pan('4', 16)), plant(pan('37', 15))];
+    const noise = (n: number): Buffer =>
+      Buffer.from(Array.from({ length: n }, () => (random() < 0.4 ? 0 : Math.floor(random() * 256))));
+    // NUL-terminated records of even length: every NUL on the same side, as in UTF-16LE ASCII.
+    const records = Array.from({ length: 60 }, (_, i) => {
+      const record = `/srv/exports/customer-${i}.csv ${i % 15 === 0 ? p[2] : randomDigits(6, random)}`;
+      return `${record}${record.length % 2 === 0 ? ' ' : ''}\0`;
+    }).join('');
+    // NUL-separated UTF-8 names (find -print0) with NULs on both sides, read as UTF-16: clean text.
+    const names = Array.from(
+      { length: 60 },
+      (_, i) =>
+        `/srv/выгрузки/клиенты-${'абв'.repeat(i % 4)}${'_'.repeat(i % 3)}${i === 30 ? ` ${p[3]}` : ''}.csv\0`,
+    ).join('');
+    // 16-bit numbers below 256, little endian: a zero byte on one side, control characters read as UTF-16.
+    const counters = Buffer.from(Uint16Array.from({ length: 3000 }, () => Math.floor(random() * 256)).buffer);
+    const files: Record<string, Buffer> = {
+      'table.ibd': Buffer.concat([noise(3000), Buffer.from(` ${p[0]} `, 'latin1'), noise(3000)]),
+      'utf8.txt': Buffer.from(`Клиент оплатил картой ${p[1]}\nΠελάτης ${p[3]}\n客户 ${p[0]}\n`, 'utf8'),
+      'latin1.txt': Buffer.from(`Kunde Müller, Straße 5, Karte ${p[1]} — Überweisung ${p[3]}\n`, 'latin1'),
+      'list.bin': Buffer.from(records, 'latin1'),
+      'names.bin': Buffer.from(names, 'utf8'),
+      'counters.bin': Buffer.concat([counters, Buffer.from(` ${p[1]} `, 'latin1'), counters]),
+    };
+    const zeros = (b: Buffer, side: number) => b.filter((x, i) => x === 0 && i % 2 === side).length;
+    expect(zeros(files['table.ibd'], 0)).toBeGreaterThan(1000);
+    expect(zeros(files['table.ibd'], 1)).toBeGreaterThan(1000);
+    expect(zeros(files['list.bin'], 0)).toBe(0);
+    expect(zeros(files['names.bin'], 0)).toBeGreaterThan(10);
+    expect(zeros(files['names.bin'], 1)).toBeGreaterThan(10);
+    for (const [name, data] of Object.entries(files)) {
+      expect([name, sniffEncoding(data)]).toEqual([name, { encoding: 'latin1', skip: 0 }]);
+      await writeFile(join(root, name), data);
+    }
+    const report = await scanPathForPans(root);
+    expect(report.files.map((f) => [f.path, f.count])).toEqual(
+      Object.keys(files)
+        .sort()
+        .map((name) => [name, findPans(files[name].toString('latin1')).length]),
+    );
+    expect(report.files.every((f) => f.count > 0)).toBe(true);
+    expectNoFullPan(report);
   });
 
   it('keeps at most 5 distinct samples and the first 20 lines', async () => {

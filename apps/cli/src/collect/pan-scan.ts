@@ -70,10 +70,11 @@ interface ScanState {
  * Walks `root` (without following symbolic links) and counts card numbers per file, reading each
  * file in chunks decoded as latin1 so binary files and database dumps are scanned too (digits are
  * ASCII in every encoding that matters here), except UTF-16 text (Windows exports, PowerShell
- * output), found by its byte-order mark or its zero bytes, which is decoded as such: read as
- * latin1 its digits are NUL-separated and no number would be seen. The report holds counts, masked
- * samples and line numbers only; paths are relative to root, `/`-separated, with every run of 13+
- * digits and every card-shaped number in them masked. Order is deterministic (by path).
+ * output), found by its byte-order mark or its shape (sniffEncoding), which is decoded as such:
+ * read as latin1 its digits are NUL-separated and no number would be seen. The report holds
+ * counts, masked samples and line numbers only; paths are relative to root, `/`-separated, with
+ * every run of 13+ digits and every card-shaped number in them masked. Order is deterministic
+ * (by path).
  */
 export async function scanPathForPans(
   root: string,
@@ -216,24 +217,69 @@ type TextEncoding = 'latin1' | 'utf16le' | 'utf16be';
 const SNIFF_BYTES = 4096;
 
 /**
- * UTF-16 by its byte-order mark, or by its shape: in at least 90% of the first byte pairs (16 at
- * least), one byte of each pair is zero and the other is not, always on the same side. Text in
- * any 8-bit encoding has no zero bytes, and binary data rarely keeps that up.
+ * UTF-16 by its byte-order mark, or by its shape, judged for each byte order. Letters of most
+ * scripts (Cyrillic, Greek, CJK) have no zero byte in UTF-16, so a share of zero bytes cannot be
+ * asked for; what every UTF-16 text has is ASCII and Latin-1 characters (digits, spaces, line
+ * breaks, punctuation: a zero byte beside the character, always on the same side). The head is
+ * UTF-16 of a byte order when, read in that order:
+ * - at least 8 characters are such (half the head when it is shorter),
+ * - the zero bytes are on that side: at most one in 8 on the other (a character U+xx00),
+ * - it decodes cleanly: at most 1% control characters (NUL included), unpaired surrogates or
+ *   non-characters, which binary data is full of (and a NUL on both sides is a control),
+ * - at most half its other characters are two printable ASCII bytes: 8-bit text with a few NUL
+ *   bytes (a NUL-separated list) reads as such pairs, text of a real script rarely does.
+ * Text in UTF-8 or latin1 has no zero bytes at all, so no such characters.
  */
 export function sniffEncoding(head: Buffer): { encoding: TextEncoding; skip: number } {
   if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf16le', skip: 2 };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf16be', skip: 2 };
-  const pairs = Math.floor(head.length / 2);
-  if (pairs < 8) return { encoding: 'latin1', skip: 0 };
-  let le = 0;
-  let be = 0;
-  for (let i = 0; i + 1 < head.length; i += 2) {
-    if (head[i] !== 0 && head[i + 1] === 0) le++;
-    else if (head[i] === 0 && head[i + 1] !== 0) be++;
-  }
-  if (le >= pairs * 0.9) return { encoding: 'utf16le', skip: 0 };
-  if (be >= pairs * 0.9) return { encoding: 'utf16be', skip: 0 };
+  if (head.length < 16) return { encoding: 'latin1', skip: 0 };
+  for (const encoding of ['utf16le', 'utf16be'] as const)
+    if (looksLikeUtf16(head, encoding === 'utf16le' ? 1 : 0)) return { encoding, skip: 0 };
   return { encoding: 'latin1', skip: 0 };
+}
+
+/** `high` is the offset of each code unit's high byte: 1 for little endian, 0 for big endian. */
+function looksLikeUtf16(head: Buffer, high: 0 | 1): boolean {
+  const units = Math.floor(head.length / 2);
+  let latin = 0;
+  let zerosHigh = 0;
+  let zerosLow = 0;
+  let bad = 0;
+  let asciiPairs = 0;
+  for (let i = 0; i < units; i++) {
+    const hi = head[2 * i + high] ?? 0;
+    const lo = head[2 * i + 1 - high] ?? 0;
+    const unit = (hi << 8) | lo;
+    if (hi === 0) zerosHigh++;
+    if (lo === 0) zerosLow++;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      // A high surrogate needs a low one next; the head may end between the two.
+      const next =
+        i + 1 < units ? ((head[2 * i + 2 + high] ?? 0) << 8) | (head[2 * i + 3 - high] ?? 0) : 0xdc00;
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+      else bad++;
+    } else if (
+      (unit < 0x20 && unit !== 0x09 && unit !== 0x0a && unit !== 0x0c && unit !== 0x0d) ||
+      (unit >= 0x7f && unit <= 0x9f) ||
+      (unit >= 0xdc00 && unit <= 0xdfff) ||
+      unit >= 0xfffe
+    )
+      bad++;
+    else if (hi === 0) latin++;
+    else if (isPrintableAscii(hi) && isPrintableAscii(lo)) asciiPairs++;
+  }
+  const others = units - latin - bad;
+  return (
+    latin >= Math.min(8, units / 2) &&
+    zerosLow * 8 <= zerosHigh &&
+    bad * 100 <= units &&
+    asciiPairs * 2 <= others
+  );
+}
+
+function isPrintableAscii(byte: number): boolean {
+  return byte >= 0x20 && byte <= 0x7e;
 }
 
 function decode(buffer: Buffer, length: number, encoding: TextEncoding): string {

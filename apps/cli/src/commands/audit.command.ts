@@ -9,7 +9,8 @@ import {
   callApi,
   problemText,
   readToken,
-  timeoutSeconds,
+  timeoutHelp,
+  timeoutMilliseconds,
 } from '@driftwatch/cli/api/api-request';
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 
@@ -18,6 +19,22 @@ export const AUDIT_USAGE = `driftwatch audit verify --api URL (--token TOKEN | -
 
 // A long chain re-hashes every snapshot it records: give verify time.
 const DEFAULT_TIMEOUT_SECONDS = 300;
+
+export const AUDIT_HELP = `usage: ${AUDIT_USAGE}
+
+Recomputes the tamper-evident audit trail through the API, from a machine the database's
+operators do not control. With --anchor-file, the head the last intact run kept is checked too
+(so a cut tail or a rewritten prefix is caught) and replaced by the new head.
+Exit 0 intact, 1 broken, 2 error: an unreachable API or a refused key is never "intact".
+
+options:
+  --api URL               the API's base URL (a trailing /api/v1 is accepted)
+  --token TOKEN           an API key that may verify the trail (auditor or admin)
+  --token-file FILE       read the key from FILE instead
+  --anchor-file FILE      the head the last run kept (none yet when FILE does not exist); a
+                          broken chain leaves it as it was
+  --timeout SECONDS       ${timeoutHelp(DEFAULT_TIMEOUT_SECONDS, 26)}
+  -h, --help              print this help`;
 const HASH = /^[0-9a-f]{64}$/;
 
 /** An entry of the chain kept outside the database: what the next verify must still find. */
@@ -92,7 +109,7 @@ function parse(args: string[]): { api: ApiEndpoint; anchorFile: string | undefin
     api: {
       base: apiBase(values.api, 'audit'),
       token: readToken(values, usage, 'audit'),
-      timeoutSeconds: timeoutSeconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
+      timeoutMs: timeoutMilliseconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
     },
     anchorFile: values['anchor-file'],
   };

@@ -7,6 +7,7 @@ import {
   CONFIG_TAGS,
   type ConfigKind,
   containsPanLike,
+  PAN_SCAN_MAX_INTEGER,
   parseDocument,
 } from '@driftwatch/config-state';
 
@@ -14,11 +15,48 @@ import { CliUsageError } from '@driftwatch/cli/cli-error';
 import { collectFromHost } from '@driftwatch/cli/collect/host-sources';
 import { scanPathForPans } from '@driftwatch/cli/collect/pan-scan';
 import { type ConfigSubmission, pushDocument, pushUrl } from '@driftwatch/cli/collect/push';
+import { decimalInteger } from '@driftwatch/cli/numeric-option';
 
 export const COLLECT_USAGE = `driftwatch collect --kind KIND (--file FILE | --from-host) --asset ASSET [--tag running|startup]
                    [--schema NAME] [--push URL --token TOKEN [--scope ID]]
 driftwatch collect pan-scan --path DIR --asset ASSET [--max-file-size BYTES] [--exclude NAME]...
                    [--push URL --token TOKEN [--scope ID]]`;
+
+const PUSH_HELP = `  --push URL                the API's base URL, or a scope's full .../api/v1/scopes/ID/config URL;
+                            without --push the request body is printed and nothing is sent
+  --token TOKEN             an API key that may push documents (scanner, ci or admin)
+  --scope ID                the scope to push to (unless the --push URL names it)`;
+
+export const COLLECT_HELP = `usage: ${COLLECT_USAGE}
+
+Gathers a configuration document on this host (a file, or the documented command run for KIND),
+checks it with the parser the API uses, and pushes it to a scope. \`collect pan-scan --help\`
+describes the card-data scan.
+Exit 0 accepted (or printed), 1 the API cannot be reached or refuses it, 2 usage or input error.
+
+options:
+  --kind KIND               ${CONFIG_KINDS.filter((k) => k !== 'pan-scan').join(', ')}
+  --file FILE               read the document from FILE (at most 16 MiB)
+  --from-host               run the documented command for KIND on this host instead
+  --asset ASSET             the IP address or host id the document describes
+  --tag running|startup     which configuration it is, for comparing the two
+  --schema NAME             with --kind json: the registered schema it is checked against
+${PUSH_HELP}
+  -h, --help                print this help`;
+
+export const PAN_SCAN_HELP = `usage: ${COLLECT_USAGE.split('\n').slice(2).join('\n')}
+
+Scans the files under DIR for stored card numbers and pushes the report: counts, masked samples
+(first six, last four) and line numbers per file; a full card number never leaves the host.
+Exit 0 accepted (or printed), 1 the API cannot be reached or refuses it, 2 usage or input error.
+
+options:
+  --path DIR                the folder (or one file) to scan; symbolic links are not followed
+  --asset ASSET             the IP address or host id the files are on
+  --max-file-size BYTES     skip and report larger files: decimal digits (default 67108864, 64 MiB)
+  --exclude NAME            leave out a name or glob (* and ? within a segment, ** across); repeatable
+${PUSH_HELP}
+  -h, --help                print this help`;
 
 // Documents larger than the API accepts are refused here, before they are read whole.
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -93,9 +131,15 @@ async function panScanCommand(args: string[], out: (s: string) => void, now: Dat
   if (positionals.length > 0) usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (values.path === undefined) usage('pan-scan needs --path DIR');
   const asset = requireAsset(values.asset);
-  const maxFileBytes = values['max-file-size'] === undefined ? undefined : Number(values['max-file-size']);
-  if (maxFileBytes !== undefined && (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1))
-    usage('--max-file-size must be a positive number of bytes');
+  const maxFileBytes =
+    values['max-file-size'] === undefined
+      ? undefined
+      : decimalInteger(
+          values['max-file-size'],
+          'max-file-size',
+          { min: 1, max: PAN_SCAN_MAX_INTEGER },
+          usage,
+        );
   const target = pushTarget(values);
   const report = await scanPathForPans(values.path, {
     ...(maxFileBytes !== undefined ? { maxFileBytes } : {}),

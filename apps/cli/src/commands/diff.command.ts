@@ -11,6 +11,16 @@ import { diffNmapXmlFiles } from './diff-files';
 
 export const DIFF_USAGE = 'driftwatch diff OLD.xml NEW.xml [--format text|json]';
 
+export const DIFF_HELP = `usage: ${DIFF_USAGE}
+
+What changed between two nmap XML files (hosts up or down, ports opened or closed, services and
+versions), as nmap's ndiff reports it. Needs no server.
+Exit 0 no changes, 1 changes, 2 error.
+
+options:
+  --format text|json      one line per change, or {"changes": [...]} (default text)
+  -h, --help              print this help`;
+
 const FORMATS = ['text', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 

@@ -9,6 +9,21 @@ import { evaluateOffline, loadPolicy, parsePorts, readContext, readScan } from '
 export const EVALUATE_USAGE = `driftwatch evaluate --nmap-xml FILE --policy DIR [--context FILE] [--format text|json]
                     [--fail-on ${SEVERITIES.join('|')}] [--vantage ZONE] [--approved-ports 22,443]`;
 
+export const EVALUATE_HELP = `usage: ${EVALUATE_USAGE}
+
+Judges an nmap XML file against a policy folder with no server.
+Exit 0 when no finding is at or above --fail-on (or without --fail-on), 1 when one is, 2 on error.
+
+options:
+  --nmap-xml FILE           the nmap XML file to judge
+  --policy DIR              the policy folder (e.g. policies/pci-dss-v4)
+  --context FILE            the policy context (YAML or JSON): zones, roles, inventory, flows
+  --format text|json        one block per finding, or one JSON document (default text)
+  --fail-on SEVERITY        exit 1 on a finding at or above ${SEVERITIES.join(', ')}
+  --vantage ZONE            the zone the scan ran from (default "default")
+  --approved-ports PORTS    ports with an approved business need: decimal numbers 1-65535, comma-separated
+  -h, --help                print this help`;
+
 const FORMATS = ['text', 'json'] as const;
 
 /**

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import {
@@ -10,12 +9,13 @@ import {
   type Severity,
 } from '@driftwatch/core';
 
-import { readToken, timeoutSeconds } from '@driftwatch/cli/api/api-request';
+import { readToken, timeoutHelp, timeoutMilliseconds } from '@driftwatch/cli/api/api-request';
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 import { readCandidates } from '@driftwatch/cli/gate/candidates';
 import { apiBase, requestGate } from '@driftwatch/cli/gate/gate-client';
 import { GATE_FORMATS, type GateFormat, renderGate, verdictLine } from '@driftwatch/cli/gate/gate-report';
 import { offlineGate } from '@driftwatch/cli/gate/offline-gate';
+import { removeStaleReport, writeReportFile } from '@driftwatch/cli/gate/report-file';
 
 import { loadPolicy, parsePorts, readContext, readScan } from './offline-evaluation';
 
@@ -26,9 +26,39 @@ export const GATE_USAGE = `driftwatch gate --api URL (--token TOKEN | --token-fi
 driftwatch gate --nmap-xml FILE --policy DIR [--context FILE] [--vantage ZONE] [--approved-ports 22,443]
                 [--fail-on ${SEVERITIES.join('|')}] [--format ${GATE_FORMATS.join('|')}] [--output FILE]`;
 
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+export const GATE_HELP = `usage: ${GATE_USAGE}
+
+May this deploy go? The API's verdict on a scope's stored state or on a candidate (a dry run that
+stores nothing), or an nmap XML file judged offline with a policy folder.
+Exit 0 pass, 1 fail, 2 error: an unreachable API or a refused token is never a pass.
+
+asking the API:
+  --api URL                 the API's base URL (a trailing /api/v1 is accepted)
+  --token TOKEN             an API key that may ask for a verdict (ci, analyst, auditor, admin)
+  --token-file FILE         read the key from FILE instead (pipelines keep secrets in files)
+  --scope ID                the scope to judge
+  --mode ${GATE_MODES.join('|')}            block on findings new since the baseline only, or on all (default all)
+  --candidate FILE          judge this nmap XML instead of the stored scan (at most one)
+  --candidate KIND[@TAG]:ASSET:FILE
+                            judge this configuration document about to be applied (repeatable)
+  --timeout SECONDS         ${timeoutHelp(DEFAULT_TIMEOUT_SECONDS, 28)}
+judging a file offline:
+  --nmap-xml FILE           the nmap XML file to judge
+  --policy DIR              the policy folder (e.g. policies/pci-dss-v4)
+  --context FILE            the policy context (YAML or JSON): zones, roles, inventory, flows
+  --vantage ZONE            the zone the scan ran from (default "default")
+  --approved-ports PORTS    ports with an approved business need: decimal numbers 1-65535, comma-separated
+both:
+  --fail-on SEVERITY        fail on a finding at or above ${SEVERITIES.join(', ')} (default high)
+  --format FORMAT           ${GATE_FORMATS.join(', ')} (default text)
+  --output FILE             write the report to FILE and only the verdict line to stderr; on an
+                            error (exit 2) FILE is removed, so no earlier report is left
+  -h, --help                print this help`;
+
 const ONLINE_ONLY = ['token', 'token-file', 'scope', 'mode', 'timeout', 'candidate'] as const;
 const OFFLINE_ONLY = ['policy', 'context', 'vantage', 'approved-ports'] as const;
-const DEFAULT_TIMEOUT_SECONDS = 30;
 
 type Values = ReturnType<typeof parse>['values'];
 
@@ -45,13 +75,15 @@ export async function gateCommand(
 ): Promise<number> {
   let result: GateResult;
   let values: Values;
+  // Found before the arguments are checked: even a usage error must remove an earlier report.
+  const output = outputFile(args);
   try {
     values = parse(args).values;
     result = values.api !== undefined ? await online(values, values.api) : await offline(values, now);
     const format = values.format as GateFormat;
     const report = renderGate(result, format, values.api);
     if (values.output !== undefined) {
-      writeFileSync(values.output, report.endsWith('\n') ? report : `${report}\n`);
+      writeReportFile(values.output, report.endsWith('\n') ? report : `${report}\n`);
       err(`driftwatch: ${verdictLine(result)}`);
     } else {
       out(report.replace(/\n$/, ''));
@@ -60,9 +92,17 @@ export async function gateCommand(
     // Usage messages already name the command; API and file errors do not.
     const message = errorChain(error);
     err(`driftwatch: ${message.startsWith('gate: ') ? message : `gate: ${message}`}`);
+    const kept = output === undefined ? undefined : removeStaleReport(output);
+    if (kept !== undefined) err(`driftwatch: gate: ${kept}`);
     return 2;
   }
   return result.verdict === 'pass' ? 0 : 1;
+}
+
+/** `--output`'s value, read leniently: the arguments may hold the error that ends this run. */
+function outputFile(args: string[]): string | undefined {
+  const { values } = parseArgs({ args, options: { output: { type: 'string' } }, strict: false });
+  return typeof values.output === 'string' && values.output !== '' ? values.output : undefined;
 }
 
 function parse(args: string[]) {
@@ -111,7 +151,7 @@ async function online(values: Values, api: string): Promise<GateResult> {
   const client = {
     base,
     token,
-    timeoutSeconds: timeoutSeconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
+    timeoutMs: timeoutMilliseconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, usage),
   };
   const failOn = values['fail-on'];
   const mode = values.mode ?? 'all';

@@ -14,6 +14,7 @@ import {
 } from '@driftwatch/policy-engine';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
+import { portList } from '@driftwatch/cli/numeric-option';
 
 import { formatPolicyProblem, lintPolicyDir } from './policy-files';
 
@@ -50,16 +51,10 @@ export function loadPolicy(dir: string): CompiledPolicy {
   return report.policy;
 }
 
-/** "22,443" → [22, 443]; `command` names the command in the message. */
+/** `--approved-ports` "22,443" → [22, 443]; `command` names the command in the message. */
 export function parsePorts(text: string, command: string): number[] {
-  if (text.trim() === '') return [];
-  return text.split(',').map((part) => {
-    const port = Number(part.trim());
-    if (!Number.isInteger(port) || port < 0 || port > 65535 || part.trim() === '')
-      throw new CliUsageError(
-        `${command}: --approved-ports: ${JSON.stringify(part)} is not a port number (0-65535)`,
-      );
-    return port;
+  return portList(text, 'approved-ports', (reason) => {
+    throw new CliUsageError(`${command}: ${reason}`);
   });
 }
 

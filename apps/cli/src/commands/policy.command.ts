@@ -9,6 +9,18 @@ import { formatPolicyProblem, lintPolicyDir } from './policy-files';
 export const POLICY_USAGE = `driftwatch policy lint DIR [--format text|json]
 driftwatch policy test DIR [--format text|json]`;
 
+export const POLICY_HELP = `usage:
+${POLICY_USAGE}
+
+lint: every rule file in DIR parses, matches the rule schema and compiles (file, line and reason
+for each problem). test: lint, then every rule's pass/fail fixtures, as \`opa test\` runs a policy's
+tests. Needs no server.
+Exit 0 ok, 1 problems or failed fixtures, 2 usage error.
+
+options:
+  --format text|json      (default text)
+  -h, --help              print this help`;
+
 const FORMATS = ['text', 'json'] as const;
 
 /**

@@ -1,14 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Matches } from 'class-validator';
 
+import { API_KEY_NAME, API_KEY_NAME_RULE } from '@driftwatch/core';
 import { type ApiKeyEntity, type Role, ROLES } from '@driftwatch/persistence';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'ci-pipeline' })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9 _.:@-]{0,99}$/, {
-    message: 'name must be 1-100 characters: letters, digits, space and _ . : @ -',
-  })
+  @Matches(API_KEY_NAME, { message: `name must be ${API_KEY_NAME_RULE}` })
   name!: string;
 
   @ApiProperty({ enum: ROLES })

@@ -3,8 +3,16 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { type AuditActor, DriftwatchError, ErrorCode, sha256Hex } from '@driftwatch/core';
-import { ApiKeyRepository, type Role } from '@driftwatch/persistence';
+import {
+  API_KEY_NAME,
+  API_KEY_NAME_RULE,
+  type AuditActor,
+  DriftwatchError,
+  ErrorCode,
+  type FieldError,
+  sha256Hex,
+} from '@driftwatch/core';
+import { ApiKeyRepository, type Role, ROLES } from '@driftwatch/persistence';
 
 import { AuditTrail } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
@@ -40,6 +48,8 @@ export class ApiKeyService {
 
   /** The secret is returned here once; only its sha256 is stored (it is 256 random bits, so no KDF is needed). */
   async create(dto: CreateApiKeyDto, actor: AuditActor): Promise<ApiKeyCreatedResponseDto> {
+    // The HTTP DTO checks this too, but the CLI and bootstrap call here directly.
+    checkCreate(dto);
     const prefix = this.secrets.hex(8);
     const secret = this.secrets.token(32);
     const entity = await this.dataSource.transaction(async (manager) => {
@@ -108,4 +118,12 @@ export class ApiKeyService {
     }
     return { keyId: key.id, name: key.name, role: key.role };
   }
+}
+
+function checkCreate(dto: CreateApiKeyDto): void {
+  const fields: FieldError[] = [];
+  if (typeof dto.name !== 'string' || !API_KEY_NAME.test(dto.name))
+    fields.push({ field: 'name', reason: `must be ${API_KEY_NAME_RULE}` });
+  if (!ROLES.includes(dto.role)) fields.push({ field: 'role', reason: `must be one of ${ROLES.join(', ')}` });
+  if (fields.length > 0) throw DriftwatchError.validation(fields);
 }
