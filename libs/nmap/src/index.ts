@@ -5,7 +5,12 @@ export {
   MAX_STATS_EVERY_SECONDS,
 } from './nmap-arguments';
 export type { NmapAddressFamily, NmapScanOptions, ScanTechnique } from './nmap-arguments';
-export { DEFAULT_MAX_NMAP_XML_BYTES, parseNmapXml, parseNmapXmlDetailed } from './nmap-xml.parser';
+export {
+  decodeNmapXml,
+  DEFAULT_MAX_NMAP_XML_BYTES,
+  parseNmapXml,
+  parseNmapXmlDetailed,
+} from './nmap-xml.parser';
 export type {
   NmapSkippedTarget,
   NmapTaskProgressAttributes,

@@ -222,6 +222,16 @@ function invalid(message: string, cause?: unknown): DriftwatchError {
 }
 
 /**
+ * nmap XML bytes as the text the parser reads: in the encoding the XML declaration names (UTF-8
+ * by default, iso-8859-1 for very old nmap and zenmap). For callers that must pass the document
+ * on as a string (the CLI's dry-run candidate) and mean what an import of the bytes would read.
+ */
+export function decodeNmapXml(bytes: Buffer): string {
+  const decoder = new ChunkDecoder();
+  return decoder.write(bytes) + decoder.end();
+}
+
+/**
  * Bytes to text. nmap writes UTF-8; very old versions (and zenmap) declared iso-8859-1,
  * which is honoured so their bytes are not turned into replacement characters.
  */

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { ConfigKind } from '@driftwatch/config-state';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
+import { utf8Document } from '@driftwatch/cli/text-file';
 
 /** How `collect --from-host` gathers a kind on this host: a command (argument array) or files. */
 type HostSource =
@@ -42,11 +43,12 @@ export async function collectFromHost(kind: ConfigKind): Promise<string> {
   const parts: string[] = [];
   for (const alternatives of source.files) {
     for (const file of alternatives) {
-      const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return undefined;
         throw new CliUsageError(`collect: cannot read ${file}: ${error.message}`);
       });
-      if (text === undefined) continue;
+      if (bytes === undefined) continue;
+      const text = utf8Document(bytes, file, 'collect');
       const body = text.endsWith('\n') || text === '' ? text : `${text}\n`;
       parts.push(source.files.length > 1 ? `# file: ${file}\n${body}` : body);
       break;

@@ -12,6 +12,7 @@ import {
 } from '@driftwatch/config-state';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
+import { utf8Document } from '@driftwatch/cli/text-file';
 import { collectFromHost } from '@driftwatch/cli/collect/host-sources';
 import { scanPathForPans } from '@driftwatch/cli/collect/pan-scan';
 import { type ConfigSubmission, pushDocument, pushUrl } from '@driftwatch/cli/collect/push';
@@ -196,7 +197,7 @@ async function readDocument(file: string): Promise<string> {
   });
   if (buffer.length > MAX_DOCUMENT_BYTES)
     throw new CliUsageError(`collect: ${file} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
-  return buffer.toString('utf8');
+  return utf8Document(buffer, file, 'collect');
 }
 
 function usage(reason: string): never {

@@ -24,6 +24,29 @@ describe('readCandidates', () => {
     expect(readCandidates([file('scan.xml', xml)])).toEqual({ nmapXml: xml, documents: [] });
   });
 
+  // Read as UTF-8, the Latin-1 bytes of an iso-8859-1 document became U+FFFD: the dry run judged
+  // another text than an import of the same file stores.
+  it('reads nmap XML in the encoding its declaration names, as an import of the bytes does', () => {
+    const path = join(dir, 'old.xml');
+    const xml =
+      '<?xml version="1.0" encoding="iso-8859-1"?><nmaprun><host><hostnames><hostname name="café"/></hostnames></host></nmaprun>';
+    writeFileSync(path, Buffer.from(xml, 'latin1'));
+    expect(readCandidates([path]).nmapXml).toBe(xml);
+  });
+
+  it('refuses a document that is not UTF-8, naming the file and the first bad byte, instead of altering it', () => {
+    const path = join(dir, 'sshd_latin1.conf');
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from('# r'), Buffer.from([0xe9]), Buffer.from('seau\nport 22\n')]),
+    );
+    expect(() => readCandidates([`sshd-config:192.0.2.5:${path}`])).toThrow(
+      new CliUsageError(
+        `gate: ${path} is not UTF-8 text (byte 3 is not); convert it first, e.g. iconv -f latin1 -t utf-8 ${path}`,
+      ),
+    );
+  });
+
   it('reads KIND[@TAG]:ASSET:FILE as a document, the asset between the first and last colon (IPv6)', () => {
     const rules = file('rules.json', '{"nftables":[]}');
     expect(readCandidates([`nft-ruleset@running:2001:db8::5:${rules}`]).documents).toEqual([

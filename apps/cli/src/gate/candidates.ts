@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import { CONFIG_KINDS, CONFIG_TAGS, type ConfigKind } from '@driftwatch/config-state';
 import { errorChain } from '@driftwatch/core';
+import { decodeNmapXml } from '@driftwatch/nmap';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
+import { utf8Document } from '@driftwatch/cli/text-file';
 
 export interface CandidateDocument {
   kind: ConfigKind;
@@ -34,7 +36,7 @@ export function readCandidates(args: readonly string[]): Candidate {
         first < 0
           ? ''
           : ` (as a document KIND[@TAG]:ASSET:FILE, "${kind}" names no configuration kind; one of ${CONFIG_KINDS.join(', ')})`;
-      const content = readText(arg, hint);
+      const content = decodeNmapXml(readBytes(arg, hint));
       if (!/^\s*</.test(content.replace(/^\uFEFF/, '')))
         usage(arg, 'is not nmap XML; give a configuration document as KIND[@TAG]:ASSET:FILE');
       if (candidate.nmapXml !== undefined) usage(arg, 'is a second nmap XML file; give at most one');
@@ -50,7 +52,7 @@ export function readCandidates(args: readonly string[]): Candidate {
       kind: kind as ConfigKind,
       asset,
       ...(tag !== undefined ? { tag } : {}),
-      content: readText(file),
+      content: utf8Document(readBytes(file), file, 'gate'),
     });
   }
   return candidate;
@@ -64,9 +66,9 @@ function assetAndFile(rest: string): { asset: string; file: string } {
   return last < 0 ? { asset: '', file: rest } : { asset: rest.slice(0, last), file: rest.slice(last + 1) };
 }
 
-function readText(file: string, hint = ''): string {
+function readBytes(file: string, hint = ''): Buffer {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (error: unknown) {
     throw new CliUsageError(`gate: cannot read ${file}: ${errorChain(error)}${hint}`);
   }
