@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -87,6 +87,48 @@ describe('driftwatch policy lint | test, evaluate (no server)', () => {
       /d-schema\.yaml:4:\d+: rule test\.d: \/severity: must be equal to one of the allowed values: "critical", "high"/,
     );
     expect(lines[3]).toBe('3 of 4 rule files have problems');
+  });
+
+  it('lints rule files reached through symlinks and in subfolders, as the API takes folder paths', async () => {
+    write('a.yaml', GOOD_RULE);
+    symlinkSync(join(PACK, '1.2.5-open-port-not-approved.yaml'), join(dir, 'b.yaml'));
+    mkdirSync(join(dir, 'network'));
+    cpSync(join(PACK, '1.2.6-snmp-exposed.yaml'), join(dir, 'network', 'c.yaml'));
+    const { code, stdout } = await cli('policy', 'lint', dir, '--format', 'json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, files: 3, rules: 3 });
+  });
+
+  it('exits 2 naming a dangling symlink instead of linting the pack without its rule', async () => {
+    write('a.yaml', GOOD_RULE);
+    symlinkSync(join(dir, 'deleted.yaml'), join(dir, 'b.yaml'));
+    const { code, stderr } = await cli('policy', 'lint', dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${join(dir, 'b.yaml')}: a symlink whose target cannot be read`);
+  });
+
+  it('refuses what PUT /api/v1/policies refuses: a file over 262144 bytes, bytes that are not UTF-8', async () => {
+    write('a-good.yaml', GOOD_RULE);
+    const big = write(
+      'b-big.yaml',
+      `${GOOD_RULE.replace('test.telnet', 'test.big')}# ${'x'.repeat(400_000)}\n`,
+    );
+    writeFileSync(
+      join(dir, 'c-latin1.yaml'),
+      Buffer.concat([
+        Buffer.from(GOOD_RULE.replace('test.telnet', 'test.latin1')),
+        Buffer.from('# caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('\n'),
+      ]),
+    );
+    const { code, stdout } = await cli('policy', 'lint', dir);
+    expect(code).toBe(1);
+    expect(stdout.trim().split('\n')).toEqual([
+      `${big}: /: the file has ${statSync(big).size} bytes, more than the 262144 a rule file may have`,
+      `${join(dir, 'c-latin1.yaml')}:15:6: /: the file is not UTF-8 text`,
+      '2 of 3 rule files have problems',
+    ]);
   });
 
   it('fails policy test, naming the rule and fixture, when a fixture misbehaves', async () => {

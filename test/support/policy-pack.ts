@@ -1,19 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 import type { INestApplicationContext } from '@nestjs/common';
 
 import { PolicyVersionRepository } from '@driftwatch/persistence';
-import { DEFAULT_POLICY_DIR_NAME, listRuleFiles } from '@driftwatch/policy-engine';
+import { DEFAULT_POLICY_DIR_NAME, readRuleFiles } from '@driftwatch/policy-engine';
 
 export const SHIPPED_POLICY_DIR = resolve(__dirname, '..', '..', 'policies', DEFAULT_POLICY_DIR_NAME);
 
 /** The shipped pack's rule files as PUT /api/v1/policies takes them. */
 export function shippedPolicyFiles(): { path: string; text: string }[] {
-  return listRuleFiles(SHIPPED_POLICY_DIR).map((path) => ({
-    path,
-    text: readFileSync(join(SHIPPED_POLICY_DIR, path), 'utf8'),
-  }));
+  return readRuleFiles(SHIPPED_POLICY_DIR);
 }
 
 /** The active policy version, read from the database. */

@@ -6,6 +6,7 @@ export * from './parse-policy-pack';
 export * from './policy-context';
 export * from './policy-error';
 export * from './policy.model';
+export * from './rule-files';
 export { unjudgedFindings } from './unjudged';
 export { renderMessage } from './render-message';
 export { ruleError } from './rule-locations';

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { loadPolicyPack, PolicyError } from '@driftwatch/policy-engine';
+import { listRuleFiles, loadPolicyPack, PolicyError, readRuleFiles } from '@driftwatch/policy-engine';
 
 const RULE = {
   title: 'Port 1 open',
@@ -42,6 +42,77 @@ describe('loadPolicyPack', () => {
       ['b', join(dir, 'b.yml')],
       ['c', join(dir, 'c.json')],
     ]);
+  });
+
+  it('reads rule files through symlinks and in subfolders, with "/" paths as the API takes them', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'policy-target-'));
+    try {
+      writeFileSync(join(elsewhere, 'linked.yaml'), rule('linked'));
+      writeFileSync(join(dir, 'a.yaml'), rule('a'));
+      symlinkSync(join(elsewhere, 'linked.yaml'), join(dir, 'b.yaml'));
+      mkdirSync(join(dir, 'network', 'snmp'), { recursive: true });
+      writeFileSync(join(dir, 'network', 'snmp', 'c.yml'), rule('c'));
+      symlinkSync(elsewhere, join(dir, 'shared'));
+      expect(readRuleFiles(dir).map((f) => f.path)).toEqual([
+        'a.yaml',
+        'b.yaml',
+        'network/snmp/c.yml',
+        'shared/linked.yaml',
+      ]);
+      expect(loadPolicyPack(join(dir, 'network')).rules.map((r) => r.id)).toEqual(['c']);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a Kubernetes ConfigMap mount (links into a hidden ..data folder) with each rule once', () => {
+    // The layout the kubelet writes: files in a timestamped folder, `..data` linking to it and
+    // each key linking through `..data`.
+    mkdirSync(join(dir, '..2024_05_01_12_00_00.123456789'));
+    writeFileSync(join(dir, '..2024_05_01_12_00_00.123456789', 'a.yaml'), rule('a'));
+    writeFileSync(join(dir, '..2024_05_01_12_00_00.123456789', 'b.json'), rule('b'));
+    symlinkSync('..2024_05_01_12_00_00.123456789', join(dir, '..data'));
+    symlinkSync(join('..data', 'a.yaml'), join(dir, 'a.yaml'));
+    symlinkSync(join('..data', 'b.json'), join(dir, 'b.json'));
+    expect(loadPolicyPack(dir).rules.map((r) => [r.id, r.source])).toEqual([
+      ['a', join(dir, 'a.yaml')],
+      ['b', join(dir, 'b.json')],
+    ]);
+  });
+
+  it('refuses a dangling symlink, naming it, instead of leaving its rule out', () => {
+    writeFileSync(join(dir, 'a.yaml'), rule('a'));
+    symlinkSync(join(dir, 'gone.yaml'), join(dir, 'b.yaml'));
+    expect(() => listRuleFiles(dir)).toThrow(PolicyError);
+    expect(() => listRuleFiles(dir)).toThrow(
+      new RegExp(`${join(dir, 'b.yaml')}.*a symlink whose target cannot be read`),
+    );
+  });
+
+  it('refuses a symlink to a folder above it instead of listing forever', () => {
+    writeFileSync(join(dir, 'a.yaml'), rule('a'));
+    mkdirSync(join(dir, 'sub'));
+    symlinkSync(dir, join(dir, 'sub', 'loop'));
+    expect(() => listRuleFiles(dir)).toThrow(
+      new RegExp(`${join(dir, 'sub', 'loop')}.*links back to a folder that holds it`),
+    );
+  });
+
+  it('refuses a file name the API would refuse', () => {
+    writeFileSync(join(dir, 'rule one.yaml'), rule('a'));
+    expect(() => loadPolicyPack(dir)).toThrow(
+      new RegExp(`${join(dir, 'rule one.yaml')}.*the path "rule one.yaml" must be a relative file name`),
+    );
+  });
+
+  it('refuses bytes that are not UTF-8, naming the line and column, instead of reading U+FFFD', () => {
+    writeFileSync(
+      join(dir, 'a.yaml'),
+      Buffer.concat([Buffer.from(`${rule('a')}\n# caf`), Buffer.from([0xe9]), Buffer.from('\n')]),
+    );
+    expect(() => loadPolicyPack(dir)).toThrow(
+      new RegExp(`${join(dir, 'a.yaml')}:2:6 at /: the file is not UTF-8 text`),
+    );
   });
 
   it('names the file that fails to parse', () => {

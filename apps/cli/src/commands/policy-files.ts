@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { errorChain } from '@driftwatch/core';
@@ -10,6 +9,7 @@ import {
   parsePolicyPack,
   PolicyError,
   type PolicyRule,
+  readRuleFile,
 } from '@driftwatch/policy-engine';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
@@ -23,17 +23,21 @@ export interface LintReport {
 }
 
 /**
- * Checks every rule file of a folder and reports all bad files, not only the first: each file is
+ * Checks every rule file of a folder and its subfolders and reports all bad files, not only the
+ * first: each file is read as the server reads it at boot (the API's name and size limits, UTF-8),
  * parsed and compiled on its own, then the whole pack once more (duplicate ids). A folder that
- * cannot be read is a usage error.
+ * cannot be listed is a usage error.
  */
 export function lintPolicyDir(dir: string): LintReport {
   let names: string[];
   try {
     names = listRuleFiles(dir);
   } catch (error: unknown) {
+    // The listing names the entry at fault: the folder, or a dangling symlink inside it.
     throw new CliUsageError(
-      `${dir}: ${error instanceof PolicyError ? error.details.reason : errorChain(error)}`,
+      error instanceof PolicyError
+        ? `${error.details.file}: ${error.details.reason}`
+        : `${dir}: ${errorChain(error)}`,
     );
   }
   const problems: PolicyError[] = [];
@@ -41,7 +45,7 @@ export function lintPolicyDir(dir: string): LintReport {
   for (const name of names) {
     const path = join(dir, name);
     try {
-      const [rule] = parsePolicyPack(basename(dir), [{ path, text: readFileSync(path, 'utf8') }]).rules;
+      const [rule] = parsePolicyPack(basename(dir), [{ path, text: readRuleFile(dir, name) }]).rules;
       if (!rule) continue;
       compilePolicy({ name: basename(dir), rules: [rule] });
       rules.push(rule);

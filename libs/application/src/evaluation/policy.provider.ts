@@ -10,12 +10,12 @@ import {
   compilePolicy,
   parsePolicyPack,
   type PolicyFile,
+  readRuleFiles,
 } from '@driftwatch/policy-engine';
 
 import { AuditTrail, systemActor } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
 import { checkPolicyPack } from '@driftwatch/application/policies/policy-pack-check';
-import { readPolicyFolder } from '@driftwatch/application/policies/policy-files';
 
 /** Who stored the pack read from the policy folder at boot. */
 export const BOOT_AUTHOR = 'boot';
@@ -93,7 +93,8 @@ export class PolicyProvider implements OnModuleInit {
     let disk: { files: PolicyFile[]; policy: CompiledPolicy } | undefined;
     let diskError: unknown;
     try {
-      const files = await readPolicyFolder(dir);
+      // The same reader and file limits as `driftwatch policy lint` and PUT /api/v1/policies.
+      const files = readRuleFiles(dir);
       disk = { files, policy: checkPolicyPack(basename(dir), files) };
     } catch (error: unknown) {
       diskError = error;

@@ -5,21 +5,20 @@ import {
   formatPolicyProblem,
   parsePolicyPack,
   POLICY_FILE_MAX_BYTES,
+  POLICY_FILE_PATH,
+  POLICY_FILE_PATH_MAX_LENGTH,
+  POLICY_MAX_FILES,
   PolicyError,
   type PolicyFile,
   type PolicyRule,
   ruleError,
+  ruleFilePathProblem,
+  ruleFileSizeProblem,
   testPolicy,
 } from '@driftwatch/policy-engine';
 
-export { POLICY_FILE_MAX_BYTES };
-
-/** The most rule files one pack may hold. */
-export const POLICY_MAX_FILES = 500;
-/** A safe relative file name: folders allowed, no "..", no hidden files, a rule file extension. */
-export const POLICY_FILE_PATH =
-  /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\.(ya?ml|json)$/i;
-export const POLICY_FILE_PATH_MAX_LENGTH = 255;
+// The limits live with the engine's folder reader, so a folder and the API refuse the same files.
+export { POLICY_FILE_MAX_BYTES, POLICY_FILE_PATH, POLICY_FILE_PATH_MAX_LENGTH, POLICY_MAX_FILES };
 
 // Enough to fix a pack in a few rounds; a response listing thousands helps nobody.
 const MAX_PROBLEMS = 50;
@@ -93,17 +92,13 @@ function limitProblems(files: readonly PolicyFile[]): FieldError[] {
   if (files.length > POLICY_MAX_FILES)
     problems.push({ field: 'files', reason: `at most ${POLICY_MAX_FILES} rule files` });
   files.forEach((file, i) => {
-    if (file.path.length > POLICY_FILE_PATH_MAX_LENGTH || !POLICY_FILE_PATH.test(file.path))
-      problems.push({
-        field: `files[${i}].path`,
-        reason:
-          'must be a relative file name (letters, digits, _ . -, folders with /) ending .yaml, .yml or .json',
-      });
+    const badPath = ruleFilePathProblem(file.path);
+    if (badPath) problems.push({ field: `files[${i}].path`, reason: badPath });
     if (seen.has(file.path))
       problems.push({ field: `files[${i}].path`, reason: `"${file.path}" is sent twice` });
     seen.add(file.path);
-    if (Buffer.byteLength(file.text, 'utf8') > POLICY_FILE_MAX_BYTES)
-      problems.push({ field: `files[${i}].text`, reason: `is larger than ${POLICY_FILE_MAX_BYTES} bytes` });
+    const tooBig = ruleFileSizeProblem(Buffer.byteLength(file.text, 'utf8'));
+    if (tooBig) problems.push({ field: `files[${i}].text`, reason: tooBig });
   });
   return problems;
 }
