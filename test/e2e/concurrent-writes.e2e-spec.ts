@@ -47,6 +47,16 @@ describe('writes racing other transactions', () => {
     await env?.cleanup();
   });
 
+  /** Until at least `n` transactions of this database wait for a lock. */
+  const waitingForLocks = (n: number) =>
+    waitFor(`${n} transaction(s) to wait for a lock`, async () => {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return rows[0].n >= n ? true : undefined;
+    });
+
   /**
    * Runs `hold` in a transaction of this test's own, sends `send` while that transaction is
    * open, waits until the request is blocked on a lock, runs `then` in the same transaction and
@@ -63,13 +73,7 @@ describe('writes racing other transactions', () => {
       await db.query(`SET LOCAL lock_timeout = '10s'`);
       await hold(db);
       const response = send().then();
-      await waitFor('the request to wait for a lock', async () => {
-        const { rows } = await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        return rows[0].n > 0 ? true : undefined;
-      });
+      await waitingForLocks(1);
       await then(db);
       await db.query('COMMIT');
       return await response;
@@ -238,14 +242,6 @@ describe('writes racing other transactions', () => {
       const finding = (open.body as { items: { id: string }[] }).items.find((f) => !waived.has(f.id));
       if (!finding) throw new Error('no open finding left to waive');
       let evaluation: Promise<EvaluationOutcome | Error> | undefined;
-      const waitingForLocks = async (n: number) =>
-        waitFor(`${n} transactions to wait for a lock`, async () => {
-          const { rows } = await db.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return rows[0].n >= n ? true : undefined;
-        });
       // The waiver's insert waits on this transaction's lock, holding its finding's row.
       const res = await during(
         (c) => c.query('LOCK TABLE waivers IN SHARE MODE'),
