@@ -1,7 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { parseNmapXml } from '@driftwatch/nmap';
 import { requireBuiltCli, runCli } from '@driftwatch/test/cli';
 
 interface PortSpec {
@@ -138,6 +141,116 @@ describe('driftwatch diff (built CLI)', () => {
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^driftwatch: broken\.xml: Invalid nmap XML/);
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  describe('checks every host, also those the same in both files', () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      addr: `192.0.2.${i + 1}`,
+      ports: [{ port: 22, state: 'open', service: ssh('9.6') }],
+      closed: 999,
+    }));
+    const badPort = (xml: string, addr: string) =>
+      xml.replace(new RegExp(`(addr="${addr.replace(/\./g, '\\.')}"[^]*?)portid="22"`), '$1portid="99999"');
+    /** The message a parse of the whole file gives, which `diff` must give too. */
+    const wholeParseError = async (name: string) => {
+      try {
+        await parseNmapXml(readFileSync(file(name), 'utf8'));
+      } catch (error: unknown) {
+        if (error instanceof Error) return `driftwatch: ${name}: ${error.message}\n`;
+      }
+      throw new Error(`${name} parses`);
+    };
+
+    it('exits 2 for a file with an invalid port diffed against itself, as evaluate refuses it', async () => {
+      writeFileSync(file('bad-port.xml'), badPort(nmapXml(many), '192.0.2.4'));
+      const { code, stdout, stderr } = await cli('diff', 'bad-port.xml', 'bad-port.xml');
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(await wholeParseError('bad-port.xml'));
+      expect(stderr).toContain('invalid portid "99999"');
+    });
+
+    it('exits 2 for an invalid host unchanged between the files, even when another host changed', async () => {
+      writeFileSync(file('same-bad-old.xml'), badPort(nmapXml(many), '192.0.2.4'));
+      const changed = many.map((h) => (h.addr === '192.0.2.9' ? { ...h, ports: [] } : h));
+      writeFileSync(file('same-bad-new.xml'), badPort(nmapXml(changed), '192.0.2.4'));
+      const { code, stdout, stderr } = await cli('diff', 'same-bad-old.xml', 'same-bad-new.xml');
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(await wholeParseError('same-bad-old.xml'));
+    });
+
+    it('names the line and column of the fault in the file, not in the changed hosts it parsed', async () => {
+      writeFileSync(file('late-old.xml'), nmapXml(many));
+      writeFileSync(file('late-new.xml'), badPort(nmapXml(many), '192.0.2.11'));
+      const { code, stderr } = await cli('diff', 'late-old.xml', 'late-new.xml');
+      expect(code).toBe(2);
+      const line =
+        readFileSync(file('late-new.xml'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('99999')) + 1;
+      expect(stderr).toContain(`late-new.xml: Invalid nmap XML at line ${line}, column `);
+      expect(stderr).toBe(await wholeParseError('late-new.xml'));
+    });
+
+    // The old file is checked on a worker thread while this one checks the new file: which of
+    // the two finds its error first must not decide which is reported.
+    it("reports the old file's error when both files are invalid, though the new one's is found sooner", async () => {
+      writeFileSync(file('both-old.xml'), badPort(nmapXml(many), '192.0.2.12'));
+      const early = nmapXml(many).replace('<host><status state="up"', '<host starttime=1><status state="up"');
+      writeFileSync(file('both-new.xml'), early);
+      await expect(cli('diff', 'old.xml', 'both-new.xml')).resolves.toMatchObject({ code: 2 });
+      const { code, stdout, stderr } = await cli('diff', 'both-old.xml', 'both-new.xml');
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(await wholeParseError('both-old.xml'));
+    });
+
+    // A named pipe (or `<(…)` in a shell) has no size to read a file into up front.
+    it('reads the old scan from a named pipe as from a file, and checks it the same', async () => {
+      const piped = async (xml: string) => {
+        const fifo = file(`scan-${Math.random().toString(36).slice(2)}.fifo`);
+        execFileSync('mkfifo', [fifo]);
+        const run = cli('diff', fifo, 'new.xml');
+        // Opening a FIFO for writing waits for its reader: the CLI.
+        await writeFile(fifo, xml);
+        return { ...(await run), fifo };
+      };
+      const fromFile = await cli('diff', 'old.xml', 'new.xml');
+      const good = await piped(readFileSync(file('old.xml'), 'utf8'));
+      expect(good).toMatchObject({ code: 1, stdout: fromFile.stdout, stderr: '' });
+      writeFileSync(file('pipe-bad.xml'), badPort(nmapXml(many), '192.0.2.4'));
+      const bad = await piped(readFileSync(file('pipe-bad.xml'), 'utf8'));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe((await wholeParseError('pipe-bad.xml')).replace('pipe-bad.xml', bad.fifo));
+    });
+
+    it("reports the old file's error found while the new file is still being read", async () => {
+      writeFileSync(file('early-bad.xml'), badPort(nmapXml(many), '192.0.2.1'));
+      const fifo = file('slow-new.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const run = cli('diff', 'early-bad.xml', fifo);
+      // The writer opens the pipe at once (the CLI is reading it) but sends nothing for a second,
+      // long after the old file's check has failed.
+      const writer = await open(fifo, 'w');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await writer.writeFile(nmapXml(many));
+      await writer.close();
+      const { code, stdout, stderr } = await run;
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(await wholeParseError('early-bad.xml'));
+    });
+
+    it('exits 2 for a malformed <times/> of a host otherwise the same in both files', async () => {
+      const timed = (xml: string, times: string) =>
+        xml.replace(/<\/ports><\/host>/g, `</ports>${times}</host>`);
+      writeFileSync(file('times-old.xml'), timed(nmapXml(many), '<times srtt="1" rttvar="2" to="3"/>'));
+      writeFileSync(file('times-new.xml'), timed(nmapXml(many), '<times srtt="1" rttvar=2 to="3"/>'));
+      const { code, stderr } = await cli('diff', 'times-old.xml', 'times-new.xml');
+      expect(code).toBe(2);
+      expect(stderr).toBe(await wholeParseError('times-new.xml'));
+    });
   });
 
   it('exits 2 with "cannot read" and the reason when a file is missing', async () => {

@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DriftwatchError, ErrorCode, type NetworkObservation } from '@driftwatch/core';
-import { parseNmapXml } from '@driftwatch/nmap';
+import { parseNmapXml, parseNmapXmlDetailed } from '@driftwatch/nmap';
 import { assertCorpusPresent, CORPUS_DIR, corpusFiles, xmlFiles } from '@driftwatch/test/corpus';
 
 // Third-party nmap output, read in place and never copied into the project (see its README.md).
@@ -44,6 +44,20 @@ describe('nmap XML corpus (real output of nmap 3.x-7.x)', () => {
         expect(host.addresses.length).toBeGreaterThan(0);
         for (const port of host.ports) expect(port.port).toBeGreaterThanOrEqual(0);
       }
+    },
+  );
+
+  it.each(files.map((f) => [path.relative(CORPUS_DIR, f), f]))(
+    '%s: checkOnly (what `diff` checks unchanged hosts with) accepts it or refuses it with the same message as a parse',
+    async (_relative, file) => {
+      const xml = readFileSync(file, 'utf8');
+      const outcome = (options = {}) =>
+        parseNmapXmlDetailed(xml, options).then(
+          (result) => ({ hosts: result.observation.hosts.length }),
+          (error: unknown) => ({ refused: (error as Error).message }),
+        );
+      const [parsed, checked] = await Promise.all([outcome(), outcome({ checkOnly: true })]);
+      expect(checked).toEqual('refused' in parsed ? parsed : { hosts: 0 });
     },
   );
 

@@ -1,48 +1,69 @@
+import { workerData } from 'node:worker_threads';
+
 import { DriftwatchError, ErrorCode, errorChain } from '@driftwatch/core';
 
-import { AUDIT_HELP, AUDIT_USAGE, auditCommand } from './commands/audit.command';
-import { COLLECT_HELP, COLLECT_USAGE, collectCommand, PAN_SCAN_HELP } from './commands/collect.command';
-import { DIFF_HELP, DIFF_USAGE, diffCommand } from './commands/diff.command';
-import { EVALUATE_HELP, EVALUATE_USAGE, evaluateCommand } from './commands/evaluate.command';
-import { GATE_HELP, GATE_USAGE, gateCommand } from './commands/gate.command';
-import { POLICY_HELP, POLICY_USAGE, policyCommand } from './commands/policy.command';
+import { isScanCheck, serveScanCheck } from './commands/scan-check-thread';
 import { API_KEYS_HELP, API_KEYS_USAGE, MIGRATE_HELP } from './commands/usage';
 import { CliUsageError } from './cli-error';
 
-const USAGE = `usage: driftwatch <command>
+// Each command's module is loaded when that command runs (or prints its help): `diff` and the
+// worker thread it starts then skip the policy engine, the HTTP clients and their dependencies.
+const commands = {
+  audit: () => import('./commands/audit.command'),
+  collect: () => import('./commands/collect.command'),
+  diff: () => import('./commands/diff.command'),
+  evaluate: () => import('./commands/evaluate.command'),
+  gate: () => import('./commands/gate.command'),
+  policy: () => import('./commands/policy.command'),
+};
+
+async function usage(): Promise<string> {
+  const [audit, collect, diff, evaluate, gate, policy] = await Promise.all([
+    commands.audit(),
+    commands.collect(),
+    commands.diff(),
+    commands.evaluate(),
+    commands.gate(),
+    commands.policy(),
+  ]);
+  return `usage: driftwatch <command>
 
 commands:
   migrate                      apply pending database migrations
   ${API_KEYS_USAGE.split('\n').join('\n  ')}
-  ${DIFF_USAGE}
+  ${diff.DIFF_USAGE}
                                what changed between two nmap XML files (exit 0 none, 1 some)
-  ${POLICY_USAGE.split('\n').join('\n  ')}
+  ${policy.POLICY_USAGE.split('\n').join('\n  ')}
                                check rule files; run every rule's pass/fail fixtures (exit 0 ok, 1 problems)
-  ${EVALUATE_USAGE.split('\n').join('\n  ')}
+  ${evaluate.EVALUATE_USAGE.split('\n').join('\n  ')}
                                judge an nmap XML file with no server (exit 1 at --fail-on, 2 on error)
-  ${COLLECT_USAGE.split('\n').join('\n  ')}
+  ${collect.COLLECT_USAGE.split('\n').join('\n  ')}
                                gather a configuration document (or a card-data scan) and push it to a scope
-  ${GATE_USAGE.split('\n').join('\n  ')}
+  ${gate.GATE_USAGE.split('\n').join('\n  ')}
                                may this deploy go? the API's verdict on a scope or a candidate, or an
                                nmap XML file judged offline (exit 0 pass, 1 fail, 2 error)
-  ${AUDIT_USAGE.split('\n').join('\n  ')}
+  ${audit.AUDIT_USAGE.split('\n').join('\n  ')}
                                recompute the audit trail through the API, against the head the last run
                                kept in --anchor-file (exit 0 intact, 1 broken, 2 error)
 
 \`driftwatch <command> --help\` prints a command's options.
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, ...); see README.md.
 diff, policy, evaluate, collect, gate and audit need none of it.`;
+}
 
 /** Each command's --help, printed before anything is parsed or configured (no database needed). */
-const HELP: Record<string, (args: string[]) => string> = {
-  migrate: () => MIGRATE_HELP,
-  'api-keys': () => API_KEYS_HELP,
-  diff: () => DIFF_HELP,
-  policy: () => POLICY_HELP,
-  evaluate: () => EVALUATE_HELP,
-  collect: (args) => (args[0] === 'pan-scan' ? PAN_SCAN_HELP : COLLECT_HELP),
-  gate: () => GATE_HELP,
-  audit: () => AUDIT_HELP,
+const HELP: Record<string, (args: string[]) => Promise<string>> = {
+  migrate: () => Promise.resolve(MIGRATE_HELP),
+  'api-keys': () => Promise.resolve(API_KEYS_HELP),
+  diff: async () => (await commands.diff()).DIFF_HELP,
+  policy: async () => (await commands.policy()).POLICY_HELP,
+  evaluate: async () => (await commands.evaluate()).EVALUATE_HELP,
+  collect: async (args) => {
+    const collect = await commands.collect();
+    return args[0] === 'pan-scan' ? collect.PAN_SCAN_HELP : collect.COLLECT_HELP;
+  },
+  gate: async () => (await commands.gate()).GATE_HELP,
+  audit: async () => (await commands.audit()).AUDIT_HELP,
 };
 
 /**
@@ -82,24 +103,25 @@ async function main(argv: string[]): Promise<number> {
   };
   const [command, ...args] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    out(USAGE);
+    out(await usage());
     return command ? 0 : 2;
   }
   const help = Object.hasOwn(HELP, command) ? HELP[command] : undefined;
   if (help && wantsHelp(args)) {
-    out(help(args));
+    out(await help(args));
     return 0;
   }
   // diff reads two files only: no database, Redis or environment, so it runs before the config.
-  if (command === 'diff') return diffCommand(args, out);
-  if (command === 'policy') return policyCommand(args, out);
+  if (command === 'diff') return (await commands.diff()).diffCommand(args, out, __filename);
+  if (command === 'policy') return (await commands.policy()).policyCommand(args, out);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
   // The CLI is the edge of the system: the one place the offline evaluation reads the clock.
-  if (command === 'evaluate') return evaluateCommand(args, out, new Date());
-  if (command === 'collect') return collectCommand(args, out, new Date());
-  if (command === 'gate') return gateCommand(args, out, (s) => process.stderr.write(`${s}\n`), new Date());
-  if (command === 'audit') return auditCommand(args, out, (s) => process.stderr.write(`${s}\n`));
+  if (command === 'evaluate') return (await commands.evaluate()).evaluateCommand(args, out, new Date());
+  if (command === 'collect') return (await commands.collect()).collectCommand(args, out, new Date());
+  if (command === 'gate') return (await commands.gate()).gateCommand(args, out, err, new Date());
+  if (command === 'audit') return (await commands.audit()).auditCommand(args, out, err);
   if (command !== 'migrate' && command !== 'api-keys')
-    throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    throw new CliUsageError(`unknown command ${JSON.stringify(command)}\n\n${await usage()}`);
   // Admin commands load Nest, TypeORM and the config only when used: `diff` starts faster without them.
   const [{ loadConfigFromEnvironment }, { prepareDatabase }, { apiKeysCommand }] = await Promise.all([
     import('@driftwatch/config'),
@@ -117,14 +139,20 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const usage = error instanceof CliUsageError || (error instanceof TypeError && 'code' in error);
-    const known = error instanceof DriftwatchError;
-    process.stderr.write(`driftwatch: ${errorChain(error)}\n`);
-    process.exitCode = usage || (known && error.code === ErrorCode.ValidationFailed) ? 2 : 1;
-  },
-);
+// The CLI is one script (a webpack bundle, whose __filename is that file): a worker thread it
+// starts runs the same script, for the task its workerData names.
+if (isScanCheck(workerData)) {
+  void serveScanCheck(workerData);
+} else {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const usage = error instanceof CliUsageError || (error instanceof TypeError && 'code' in error);
+      const known = error instanceof DriftwatchError;
+      process.stderr.write(`driftwatch: ${errorChain(error)}\n`);
+      process.exitCode = usage || (known && error.code === ErrorCode.ValidationFailed) ? 2 : 1;
+    },
+  );
+}

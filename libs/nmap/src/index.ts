@@ -10,9 +10,11 @@ export {
   DEFAULT_MAX_NMAP_XML_BYTES,
   parseNmapXml,
   parseNmapXmlDetailed,
+  relocateNmapXmlError,
 } from './nmap-xml.parser';
 export type {
   NmapSkippedTarget,
+  NmapXmlCheckOption,
   NmapTaskProgressAttributes,
   NmapXmlLimits,
   NmapXmlObservers,
@@ -34,4 +36,4 @@ export type { NmapProgress, NmapProgressListener, NmapTaskProgress } from './nma
 export { nmapVersion, parseNmapVersion } from './nmap-version';
 export { PARENT_DEATH_LAUNCHER, parentDeathLauncher } from './nmap-launcher';
 export { documentWithHosts, sameHost, splitHostBlocks } from './nmap-xml.host-blocks';
-export type { HostBlock, HostBlocks } from './nmap-xml.host-blocks';
+export type { HostBlock, HostBlocks, HostDocument, HostSelection } from './nmap-xml.host-blocks';

@@ -5,7 +5,18 @@ export interface HostBlock {
   start: number;
   end: number;
   addresses: Pick<HostAddress, 'addr' | 'type'>[];
+  /**
+   * Its layout, found on first need (hostLayout): where the body after the <host> start tag
+   * starts (-2 not yet known, -1 a block compared whole), and its <times/> element ([-1, -1]
+   * none). Plain numbers on the block: a /16 scan has 65,536 of them in each file.
+   */
+  bodyStart: number;
+  timesStart: number;
+  timesEnd: number;
 }
+
+const UNKNOWN = -2;
+const WHOLE = -1;
 
 export interface HostBlocks {
   blocks: HostBlock[];
@@ -20,9 +31,11 @@ const HOST_CLOSE = Buffer.from('</host>');
 const ADDRESS_TAG = Buffer.from('<address addr="');
 const ADDRTYPE = Buffer.from('" addrtype="');
 const TIMES = Buffer.from('<times ');
-const EMPTY_END = Buffer.from('/>');
 const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
 const GT = 0x3e;
+const SLASH = 0x2f;
+const LF = 0x0a;
 const ADDRESS_TYPES = new Set(['ipv4', 'ipv6', 'mac']);
 
 /**
@@ -43,7 +56,7 @@ export function splitHostBlocks(xml: Buffer): HostBlocks | undefined {
     if (next >= 0 && next < close) return undefined; // a host inside a host: not nmap's shape
     const addresses = blockAddresses(xml, start, end);
     if (!addresses) return undefined;
-    blocks.push({ start, end, addresses });
+    blocks.push({ start, end, addresses, bodyStart: UNKNOWN, timesStart: -1, timesEnd: -1 });
     start = next;
   }
   const first = blocks[0];
@@ -89,34 +102,155 @@ function blockAddresses(xml: Buffer, start: number, end: number): HostBlock['add
  * of the <host> start tag (start and end time) and the <times> element (round-trip timing).
  */
 export function sameHost(xmlA: Buffer, a: HostBlock, xmlB: Buffer, b: HostBlock): boolean {
-  const pa = comparableRanges(xmlA, a);
-  const pb = comparableRanges(xmlB, b);
-  if (!pa || !pb) return xmlA.compare(xmlB, b.start, b.end, a.start, a.end) === 0;
-  return pa.every(([s, e], i) => {
-    const other = pb[i];
-    return other !== undefined && xmlA.compare(xmlB, other[0], other[1], s, e) === 0;
-  });
+  hostLayout(xmlA, a);
+  hostLayout(xmlB, b);
+  if (a.bodyStart === WHOLE || b.bodyStart === WHOLE)
+    return xmlA.compare(xmlB, b.start, b.end, a.start, a.end) === 0;
+  if (a.timesStart < 0 || b.timesStart < 0) {
+    return a.timesStart === b.timesStart && xmlA.compare(xmlB, b.bodyStart, b.end, a.bodyStart, a.end) === 0;
+  }
+  return (
+    xmlA.compare(xmlB, b.bodyStart, b.timesStart, a.bodyStart, a.timesStart) === 0 &&
+    xmlA.compare(xmlB, b.timesEnd, b.end, a.timesEnd, a.end) === 0
+  );
 }
 
-function comparableRanges(xml: Buffer, block: HostBlock): [number, number][] | undefined {
-  const bodyStart = xml.indexOf(GT, block.start) + 1;
-  if (bodyStart <= 0 || bodyStart > block.end) return undefined;
-  const times = xml.indexOf(TIMES, bodyStart);
-  if (times < 0 || times > block.end) return [[bodyStart, block.end]];
-  const timesEnd = xml.indexOf(EMPTY_END, times) + EMPTY_END.length;
-  if (timesEnd < EMPTY_END.length || timesEnd > block.end) return undefined;
-  return [
-    [bodyStart, times],
-    [timesEnd, block.end],
-  ];
+/**
+ * Splits the block at the <host> start tag and the <times/> element (what sameHost compares and
+ * ignores), once; a start tag or <times> of unusual shape leaves it compared whole.
+ */
+function hostLayout(xml: Buffer, block: HostBlock): void {
+  if (block.bodyStart !== UNKNOWN) return;
+  const bodyStart = tagEnd(xml, block.start, block.end);
+  block.bodyStart = WHOLE;
+  if (bodyStart < 0) return;
+  // nmap writes <times/> last in a host: searched from the end, it is found in a few bytes. Any
+  // "<times " in a host is that element (nmap escapes '<' in values and text); were there two,
+  // the other would be compared, so nothing goes unchecked either way.
+  const times = xml.lastIndexOf(TIMES, block.end - 1);
+  if (times >= bodyStart) {
+    const timesEnd = tagEnd(xml, times, block.end);
+    if (timesEnd < 0 || xml[timesEnd - 2] !== SLASH) return; // not an empty <times/>
+    block.timesStart = times;
+    block.timesEnd = timesEnd;
+  }
+  block.bodyStart = bodyStart;
 }
 
-/** A document holding only the chosen hosts, with the original head and tail around them. */
-export function documentWithHosts(xml: Buffer, parts: HostBlocks, keep: readonly HostBlock[]): Buffer {
-  const newline = Buffer.from('\n');
-  return Buffer.concat([
-    xml.subarray(0, parts.headEnd),
-    ...keep.flatMap((b) => [xml.subarray(b.start, b.end), newline]),
-    xml.subarray(parts.tailStart),
-  ]);
+/** The offset just past the '>' that ends the tag starting at `start` (a '>' may be inside a quoted value); -1 if none before `limit`. */
+function tagEnd(xml: Buffer, start: number, limit: number): number {
+  let quote = 0;
+  for (let i = start; i < limit; i++) {
+    const c = xml[i];
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === QUOTE || c === APOSTROPHE) quote = c;
+    else if (c === GT) return i + 1;
+  }
+  return -1;
+}
+
+/** What becomes of each host in documentWithHosts; hosts in neither set are left out. */
+export interface HostSelection {
+  /** Hosts kept as they are. */
+  whole: ReadonlySet<HostBlock>;
+  /**
+   * Hosts cut to what sameHost ignores (the <host> start tag and the <times/> element), so that a
+   * host found the same as one checked elsewhere has its remaining bytes checked too.
+   */
+  ignoredOnly?: ReadonlySet<HostBlock>;
+}
+
+/** A document cut from another by documentWithHosts. */
+export interface HostDocument {
+  xml: Buffer;
+  /** Where a position in `xml` (1-based line and column, as parse errors give them) is in the original. */
+  readonly originalPosition: (line: number, column: number) => { line: number; column: number };
+}
+
+/**
+ * `xml` with only the chosen hosts, or parts of hosts, and everything around its hosts (head,
+ * tail, whatever is between hosts). Positions are mapped back only when asked (an error), so a
+ * document without errors costs nothing for them.
+ */
+export function documentWithHosts(xml: Buffer, parts: HostBlocks, selection: HostSelection): HostDocument {
+  /** Per piece: its offset in `xml`, its end there, and its offset in the result. */
+  const froms: number[] = [];
+  const ends: number[] = [];
+  const starts: number[] = [];
+  let length = 0;
+  const keep = (start: number, end: number): void => {
+    if (end <= start) return;
+    const last = ends.length - 1;
+    if (last >= 0 && ends[last] === start) {
+      // Adjacent in `xml` too (a host's end, the gap after it, the next host's tag): one piece.
+      ends[last] = end;
+      length += end - start;
+      return;
+    }
+    starts.push(length);
+    froms.push(start);
+    ends.push(end);
+    length += end - start;
+  };
+  let at = 0;
+  for (const block of parts.blocks) {
+    keep(at, block.start);
+    at = block.end;
+    if (selection.whole.has(block)) keep(block.start, block.end);
+    else if (selection.ignoredOnly?.has(block)) {
+      hostLayout(xml, block);
+      // Without the split (an unusual <host> tag) sameHost compared every byte: nothing is left.
+      if (block.bodyStart !== WHOLE) {
+        keep(block.start, block.bodyStart);
+        keep(block.timesStart, block.timesEnd);
+        keep(block.end - HOST_CLOSE.length, block.end);
+      }
+    }
+  }
+  keep(at, xml.length);
+  // Copied piece by piece into one buffer: a view per piece would be an object each, and a cut
+  // of a /16 scan has hundreds of thousands of pieces.
+  const cut = Buffer.allocUnsafe(length);
+  for (let p = 0; p < froms.length; p++) xml.copy(cut, starts[p], froms[p], ends[p]);
+  return {
+    xml: cut,
+    originalPosition: (line, column) => {
+      const offset = offsetOf(cut, line, column);
+      // The piece holding the character before the position (errors point just past it).
+      let piece = 0;
+      for (let lo = 0, hi = starts.length - 1; lo <= hi;) {
+        const mid = (lo + hi) >> 1;
+        if ((starts[mid] ?? 0) < offset) {
+          piece = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      return positionOf(xml, (froms[piece] ?? 0) + offset - (starts[piece] ?? 0));
+    },
+  };
+}
+
+/** The byte offset of a 1-based line and column (in UTF-16 units, as the scanner counts them). */
+function offsetOf(xml: Buffer, line: number, column: number): number {
+  let lineStart = 0;
+  for (let l = 1; l < line; l++) {
+    const newline = xml.indexOf(LF, lineStart);
+    if (newline < 0) break;
+    lineStart = newline + 1;
+  }
+  const lineEnd = xml.indexOf(LF, lineStart);
+  const text = xml.toString('utf8', lineStart, lineEnd < 0 ? xml.length : lineEnd);
+  return lineStart + Buffer.byteLength(text.slice(0, Math.max(0, column - 1)));
+}
+
+/** The 1-based line and column of a byte offset. */
+function positionOf(xml: Buffer, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = xml.indexOf(LF); i >= 0 && i < offset; i = xml.indexOf(LF, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: xml.toString('utf8', lineStart, offset).length + 1 };
 }

@@ -324,6 +324,20 @@ describe('parseNmapXml', () => {
     });
   });
 
+  it('with checkOnly, accepts what a parse accepts but builds no hosts', async () => {
+    const xml = doc(
+      host(
+        '<port protocol="tcp" portid="22"><state state="open"/><service name="ssh" conf="10"><cpe>cpe:/a:openbsd:openssh</cpe></service>' +
+          '<script id="ssh-hostkey" output="x"><table key="k"><elem key="bits">2048</elem></table></script></port>',
+        '<os><osmatch name="Linux" accuracy="98"/></os>',
+      ),
+    );
+    const full = await parseNmapXmlDetailed(xml);
+    const checked = await parseNmapXmlDetailed(xml, { checkOnly: true });
+    expect(full.observation.hosts).toHaveLength(1);
+    expect(checked.observation).toEqual({ run: full.observation.run, hosts: [] });
+  });
+
   it('keeps IPv6 addresses in lower case, as nmap writes them', async () => {
     const xml = doc(
       host('').replace('addr="192.0.2.10" addrtype="ipv4"', 'addr="2001:DB8::A" addrtype="ipv6"'),
@@ -436,6 +450,29 @@ describe('parseNmapXml', () => {
       const accepted = await parseNmapXml(longest);
       expect(accepted.hosts[0]?.ports[0]?.service?.product).toHaveLength(MAX_VALUE_CHARS);
     });
+
+    const port = (inner: string) => doc(host(`<port protocol="tcp" portid="22">${inner}</port>`));
+    it.each([
+      ['malformed XML', '<nmaprun>\n<host><status state="up"></host>\n</nmaprun>'],
+      ['an undeclared entity in a host', doc(host('').replace('reason="syn-ack"', 'reason="&xxe;"'))],
+      ['an address', doc(host('').replace('addr="192.0.2.10"', 'addr="192.0.2.011"'))],
+      ['a portid', doc(host('<port protocol="tcp" portid="99999"><state state="open"/></port>'))],
+      ['a protocol', doc(host('<port protocol="xyz" portid="1"><state state="open"/></port>'))],
+      ['a port without state', port('')],
+      ['a port state', port('<state state="weird"/>')],
+      ['a service conf', port('<state state="open"/><service name="ssh" conf="high"/>')],
+      ['an extraports count', doc(host('<extraports state="closed" count="-1"/>'))],
+      ['an osmatch accuracy', doc(host('', '<os><osmatch name="Linux" accuracy="x"/></os>'))],
+      ['a truncated document', doc(host('')).slice(0, 400)],
+      ['deep nesting', `<nmaprun>${'<x>'.repeat(300)}${'</x>'.repeat(300)}</nmaprun>`],
+    ])(
+      'refuses %s with checkOnly exactly as a parse does (same reason, line and column)',
+      async (_what, xml) => {
+        const parsed = await refusal(xml);
+        await expect(parseNmapXmlDetailed(xml, { checkOnly: true })).rejects.toThrow(parsed.message);
+        expect(parsed.details).toMatchObject({ line: expect.any(Number), column: expect.any(Number) });
+      },
+    );
 
     it('refuses absurd nesting depth', async () => {
       const deep = `<nmaprun>${'<x>'.repeat(300)}${'</x>'.repeat(300)}</nmaprun>`;

@@ -63,6 +63,15 @@ export interface NmapXmlObservers {
   onHostEnd?: () => void;
 }
 
+export interface NmapXmlCheckOption {
+  /**
+   * Check the document exactly as a parse does (the same refusals, at the same line and column)
+   * but build no hosts: the result has none. For a caller that must know every host is valid but
+   * needs the model of only some (`driftwatch diff`); much cheaper than a parse.
+   */
+  checkOnly?: boolean;
+}
+
 export const DEFAULT_MAX_NMAP_XML_BYTES = 256 * 1024 * 1024;
 // Deep enough for any NSE table nesting nmap produces; bounds a hostile document's nesting.
 const MAX_DEPTH = 256;
@@ -86,7 +95,7 @@ export async function parseNmapXml(
  */
 export async function parseNmapXmlDetailed(
   input: NodeJS.ReadableStream | string,
-  options: NmapXmlLimits & NmapXmlObservers = {},
+  options: NmapXmlLimits & NmapXmlObservers & NmapXmlCheckOption = {},
 ): Promise<NmapXmlParseResult> {
   return parseWith(scannerEngine(options), input, options);
 }
@@ -140,8 +149,12 @@ async function parseWith(
   return engine.end();
 }
 
-function scannerEngine(observers: NmapXmlObservers): ParseEngine {
-  const builder: NmapXmlBuilder = new NmapXmlBuilder(() => scanner.position(), observers);
+function scannerEngine(options: NmapXmlObservers & NmapXmlCheckOption): ParseEngine {
+  const builder: NmapXmlBuilder = new NmapXmlBuilder(
+    () => scanner.position(),
+    options,
+    options.checkOnly === true,
+  );
   const scanner: NmapXmlScanner = new NmapXmlScanner(builder);
   return {
     write: (text) => scanner.write(text),
@@ -210,6 +223,31 @@ class SaxEngine implements ParseEngine {
   refuse(reason: string): DriftwatchError {
     return this.builder.refuse(reason);
   }
+}
+
+/** An error at a 1-based line and column; the details keep them for relocateNmapXmlError. */
+function invalidAt(line: number, column: number, reason: string, cause?: unknown): DriftwatchError {
+  return new DriftwatchError(
+    ErrorCode.NmapOutputInvalid,
+    `Invalid nmap XML at line ${line}, column ${column}: ${reason}`,
+    { line, column, reason },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * A parse error of a document cut from another (documentWithHosts), moved to its line and column
+ * in the original; any other error as it is.
+ */
+export function relocateNmapXmlError(
+  error: unknown,
+  originalPosition: (line: number, column: number) => { line: number; column: number },
+): unknown {
+  if (!(error instanceof DriftwatchError) || error.code !== ErrorCode.NmapOutputInvalid) return error;
+  const { line, column, reason } = error.details;
+  if (typeof line !== 'number' || typeof column !== 'number' || typeof reason !== 'string') return error;
+  const at = originalPosition(line, column);
+  return invalidAt(at.line, at.column, reason, error.cause);
 }
 
 function invalid(message: string, cause?: unknown): DriftwatchError {
@@ -289,7 +327,9 @@ interface OpenElement {
 
 /**
  * Turns element events (from the scanner, or from sax for the reference parse) into the model.
- * Elements are matched by name AND parent, so look-alikes elsewhere are ignored.
+ * Elements are matched by name AND parent, so look-alikes elsewhere are ignored. With
+ * `checkOnly` every check below still runs, in the same order; only what builds the model of a
+ * host (its lists, services, scripts, interned strings) is skipped.
  */
 class NmapXmlBuilder implements NmapXmlEvents {
   private readonly stack: OpenElement[] = [];
@@ -308,6 +348,7 @@ class NmapXmlBuilder implements NmapXmlEvents {
   constructor(
     private readonly locate: () => NmapXmlPosition,
     private readonly observers: NmapXmlObservers = {},
+    private readonly checkOnly = false,
   ) {}
 
   wantsText(): boolean {
@@ -343,7 +384,7 @@ class NmapXmlBuilder implements NmapXmlEvents {
 
   private fail(reason: string, cause?: unknown): DriftwatchError {
     const { line, column } = this.locate();
-    return invalid(`Invalid nmap XML at line ${line + 1}, column ${column + 1}: ${reason}`, cause);
+    return invalidAt(line + 1, column + 1, reason, cause);
   }
 
   /** The shared copy of a value that repeats across hosts (bounded, for hostile input). */
@@ -422,7 +463,7 @@ class NmapXmlBuilder implements NmapXmlEvents {
     if (!host) return;
     switch (name) {
       case 'status':
-        if (parent === 'host') {
+        if (parent === 'host' && !this.checkOnly) {
           host.status = HOST_STATUSES.find((status) => status === a.get('state')) ?? 'unknown';
           const reason = a.get('reason');
           if (reason) host.statusReason = this.shared(reason);
@@ -434,6 +475,7 @@ class NmapXmlBuilder implements NmapXmlEvents {
         if (parent === 'host' && addr && (type === 'ipv4' || type === 'ipv6' || type === 'mac')) {
           const problem = addressProblem(addr, type);
           if (problem) throw this.fail(problem);
+          if (this.checkOnly) break;
           // IPv6 in lower case, as nmap prints it: 2001:DB8::1 is the same host as 2001:db8::1.
           const canonical = type === 'ipv6' ? addr.toLowerCase() : addr;
           host.addresses.push(
@@ -447,18 +489,17 @@ class NmapXmlBuilder implements NmapXmlEvents {
       }
       case 'hostname': {
         const hostname = a.get('name');
-        if (parent === 'hostnames' && hostname)
+        if (parent === 'hostnames' && hostname && !this.checkOnly)
           host.hostnames.push(
             withOptional<Hostname>({ name: own(hostname) }, { type: this.shared(a.get('type')) }),
           );
         break;
       }
       case 'extraports':
-        if (parent === 'ports')
-          host.extraPorts.push({
-            state: this.shared(a.get('state')) ?? '',
-            count: this.count(a.get('count'), 'extraports count'),
-          });
+        if (parent === 'ports') {
+          const count = this.count(a.get('count'), 'extraports count');
+          if (!this.checkOnly) host.extraPorts.push({ state: this.shared(a.get('state')) ?? '', count });
+        }
         break;
       case 'port':
         if (parent === 'ports') this.openPort(a);
@@ -467,23 +508,24 @@ class NmapXmlBuilder implements NmapXmlEvents {
         if (parent === 'port' && this.port) this.setPortState(this.port, a);
         break;
       case 'service':
-        if (parent === 'port' && this.port) this.port.service = this.service(a);
+        if (parent === 'port' && this.port) {
+          const service = this.service(a);
+          if (service) this.port.service = service;
+        }
         break;
       case 'cpe':
-        if (parent === 'service') element.text = [];
+        if (parent === 'service' && !this.checkOnly) element.text = [];
         break;
       case 'osmatch': {
         const osName = a.get('name');
         if (parent === 'os' && osName !== undefined) {
-          host.os.push({
-            name: this.shared(osName),
-            accuracy: this.count(a.get('accuracy'), 'osmatch accuracy'),
-          });
+          const accuracy = this.count(a.get('accuracy'), 'osmatch accuracy');
+          if (!this.checkOnly) host.os.push({ name: this.shared(osName), accuracy });
         }
         break;
       }
       case 'script':
-        if ((parent === 'port' && this.port) || parent === 'hostscript') {
+        if (((parent === 'port' && this.port) || parent === 'hostscript') && !this.checkOnly) {
           this.script = {
             id: this.shared(a.get('id')) ?? '',
             output: own(a.get('output')) ?? '',
@@ -520,7 +562,7 @@ class NmapXmlBuilder implements NmapXmlEvents {
     switch (name) {
       case 'host':
         if (parent === 'nmaprun' && this.host) {
-          this.hosts.push(compactHost(this.host));
+          if (!this.checkOnly) this.hosts.push(compactHost(this.host));
           this.host = null;
           if (this.observers.onHostEnd) observe(this.observers.onHostEnd);
         }
@@ -582,10 +624,24 @@ class NmapXmlBuilder implements NmapXmlEvents {
   }
 
   private openHost(a: Attributes): void {
-    this.host = withOptional<HostObservation>(
-      { status: 'unknown', addresses: [], hostnames: [], ports: [], extraPorts: [], os: [], scripts: [] },
-      { startTime: epochToIso(a.get('starttime')), endTime: epochToIso(a.get('endtime')) },
-    );
+    const empty: HostObservation = {
+      status: 'unknown',
+      addresses: [],
+      hostnames: [],
+      ports: [],
+      extraPorts: [],
+      os: [],
+      scripts: [],
+    };
+    // The times are read leniently (nonsense is left out, never refused): nothing to check.
+    if (this.checkOnly) {
+      this.host = empty;
+      return;
+    }
+    this.host = withOptional<HostObservation>(empty, {
+      startTime: epochToIso(a.get('starttime')),
+      endTime: epochToIso(a.get('endtime')),
+    });
   }
 
   private openPort(a: Attributes): void {
@@ -600,7 +656,7 @@ class NmapXmlBuilder implements NmapXmlEvents {
     // Placeholder until <state> arrives; a port that never gets one is refused on close.
     this.port = { protocol, port, state: 'filtered', scripts: [] };
     this.portHasState = false;
-    this.host.ports.push(this.port);
+    if (!this.checkOnly) this.host.ports.push(this.port);
   }
 
   private setPortState(port: PortObservation, a: Attributes): void {
@@ -610,14 +666,17 @@ class NmapXmlBuilder implements NmapXmlEvents {
       throw this.fail(`unknown port state "${a.get('state') ?? ''}" for port ${port.port}`);
     port.state = state;
     this.portHasState = true;
+    if (this.checkOnly) return;
     const reason = a.get('reason');
     if (reason) port.reason = this.shared(reason);
   }
 
-  private service(a: Attributes): ServiceInfo {
+  /** The service of a port; undefined (after the checks) with checkOnly. */
+  private service(a: Attributes): ServiceInfo | undefined {
     const confValue = a.get('conf');
     const conf =
       confValue === undefined || confValue === '' ? undefined : this.count(confValue, 'service conf');
+    if (this.checkOnly) return undefined;
     return withOptional<ServiceInfo>(
       { cpe: [] },
       {

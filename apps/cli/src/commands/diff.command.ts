@@ -1,13 +1,13 @@
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
-import { DriftwatchError, ErrorCode, errorChain, type NetworkObservation } from '@driftwatch/core';
+import { errorChain } from '@driftwatch/core';
 import { formatChangesJson, formatChangesText } from '@driftwatch/drift';
-import { parseNmapXml } from '@driftwatch/nmap';
 
 import { CliUsageError } from '@driftwatch/cli/cli-error';
 
 import { diffNmapXmlFiles } from './diff-files';
+import { readScan } from './read-scan';
+import { checkScanInThread } from './scan-check-thread';
 
 export const DIFF_USAGE = 'driftwatch diff OLD.xml NEW.xml [--format text|json]';
 
@@ -27,9 +27,15 @@ type Format = (typeof FORMATS)[number];
 /**
  * `driftwatch diff OLD.xml NEW.xml`: what changed between two nmap XML files, like ndiff.
  * Needs no database, Redis or environment. Returns the exit code: 0 no changes, 1 changes
- * (as ndiff and diff(1)); unreadable or invalid input is a CliUsageError (exit 2).
+ * (as ndiff and diff(1)); unreadable or invalid input is a CliUsageError (exit 2). `threadEntry`
+ * is the CLI's script, which a worker thread runs to check the old file alongside the diff; without
+ * it everything runs on this thread.
  */
-export async function diffCommand(args: string[], out: (s: string) => void): Promise<number> {
+export async function diffCommand(
+  args: string[],
+  out: (s: string) => void,
+  threadEntry?: string,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: { format: { type: 'string', default: 'text' } },
@@ -43,23 +49,18 @@ export async function diffCommand(args: string[], out: (s: string) => void): Pro
   if (positionals.length !== 2 || oldFile === undefined || newFile === undefined)
     throw new CliUsageError(`diff: give exactly two nmap XML files\nusage: ${DIFF_USAGE}`);
 
-  const changes = await diffNmapXmlFiles(oldFile, newFile, readScan).catch((error: unknown) => {
-    if (error instanceof CliUsageError) throw error;
-    throw new CliUsageError(`cannot read ${errorFile(error, oldFile, newFile)}: ${errorChain(error)}`);
-  });
+  const checkInThread = threadEntry
+    ? (xml: Buffer, file: string) => checkScanInThread(threadEntry, xml, file)
+    : undefined;
+  const changes = await diffNmapXmlFiles(oldFile, newFile, { parse: readScan, checkInThread }).catch(
+    (error: unknown) => {
+      if (error instanceof CliUsageError) throw error;
+      throw new CliUsageError(`cannot read ${errorFile(error, oldFile, newFile)}: ${errorChain(error)}`);
+    },
+  );
   if (format === 'json') out(formatChangesJson(changes));
   else if (changes.length > 0) out(formatChangesText(changes));
   return changes.length > 0 ? 1 : 0;
-}
-
-async function readScan(xml: Buffer, file: string): Promise<NetworkObservation> {
-  try {
-    return await parseNmapXml(Readable.from([xml]));
-  } catch (error: unknown) {
-    if (error instanceof DriftwatchError && error.code === ErrorCode.NmapOutputInvalid)
-      throw new CliUsageError(`${file}: ${error.message}`);
-    throw new CliUsageError(`cannot read ${file}: ${errorChain(error)}`);
-  }
 }
 
 /** Which file a read error is about (fs errors carry the path). */
