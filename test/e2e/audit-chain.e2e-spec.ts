@@ -280,6 +280,17 @@ describe('tamper-evident audit trail', () => {
     expect((next.body as { items: AuditEntryDto[] }).items[0].seq).toBe(4);
   });
 
+  // The trail stores uuids in lower case; an auditor pasting an id in upper case found nothing.
+  it('finds the entries of a subject or actor whose id is spelled in upper case', async () => {
+    const bySubject = await entries(`&subjectId=${scopeId}`);
+    expect(bySubject.length).toBeGreaterThan(0);
+    await expect(entries(`&subjectId=${scopeId.toUpperCase()}`)).resolves.toEqual(bySubject);
+    const actor = bySubject[0]?.actor ?? '';
+    expect(actor).toMatch(/^key:/);
+    const byActor = await entries(`&actor=${actor}`);
+    await expect(entries(`&actor=key:${actor.slice(4).toUpperCase()}`)).resolves.toEqual(byActor);
+  });
+
   it('refuses bad filters with the field named, and the trail to roles other than admin and auditor', async () => {
     for (const [query, field] of [
       ['limit=0', 'limit'],

@@ -9,6 +9,18 @@ import type { AuditEntry } from '@driftwatch/core';
 export const AUDIT_MAX_LIMIT = 1000;
 const NAME = /^[a-z][a-z0-9.-]{0,99}$/;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A UUID in the lower case the trail stores (PostgreSQL writes uuids so, and entries are hashed
+ * over that text): an id pasted in upper case finds its entries instead of none.
+ */
+function lowerCaseUuid({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const id = value.startsWith('key:') ? value.slice(4) : value;
+  return UUID.test(id) ? value.toLowerCase() : value;
+}
+
 /** `?action=a,b` as well as `?action=a&action=b`. */
 function commaList({ value }: { value: unknown }): unknown {
   if (typeof value === 'string') return value.split(',').filter((v) => v !== '');
@@ -25,6 +37,7 @@ export class ListAuditQueryDto {
 
   @ApiPropertyOptional({ description: '`key:<id>` or `system:<name>`' })
   @IsOptional()
+  @Transform(lowerCaseUuid)
   @IsString()
   @Matches(/^(key:[0-9a-f-]{36}|system:[a-z][a-z0-9-]{0,63})$/)
   actor?: string;
@@ -37,6 +50,7 @@ export class ListAuditQueryDto {
 
   @ApiPropertyOptional()
   @IsOptional()
+  @Transform(lowerCaseUuid)
   @IsString()
   @Matches(/^[A-Za-z0-9._:-]{1,200}$/)
   subjectId?: string;
