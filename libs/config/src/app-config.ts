@@ -3,12 +3,15 @@ export abstract class AppConfig {
   /**
    * corsOrigins: exact origins allowed cross-origin (empty: CORS closed). rateLimit: requests per
    * minute per API key (authenticated) or per client IP (anonymous); 0 turns that limit off.
+   * exports: CSV downloads at once per process (each holds a database connection while it
+   * runs; at most the pool size less one), and how long a download may go unread before it is cut.
    */
   abstract readonly http: {
     host: string;
     port: number;
     corsOrigins: string[];
     rateLimit: { perMinute: number; anonymousPerMinute: number };
+    exports: { concurrency: number; stallMs: number };
   };
   abstract readonly database: { url: string; poolSize: number; connectTimeoutMs: number };
   abstract readonly redis: { url: string; prefix: string };

@@ -34,10 +34,18 @@ describe('loadConfig', () => {
       port: 3000,
       corsOrigins: [],
       rateLimit: { perMinute: 600, anonymousPerMinute: 60 },
+      exports: { concurrency: 3, stallMs: 60_000 },
     });
     expect(config.scan.allowedNetworks).toEqual(['127.0.0.0/8', '::1/128']);
     expect(config.policy.dir).toBe('/srv/dw/policies/pci-dss-v4');
     expect(config.nmap.technique).toMatch(/^(syn|connect)$/);
+  });
+
+  it('leaves exports at least one database connection less than the pool', () => {
+    const small = loadConfig({ ...base, DATABASE_POOL_SIZE: '3', API_EXPORT_CONCURRENCY: '5' }, '/srv/dw');
+    expect(small.http.exports.concurrency).toBe(2);
+    const one = loadConfig({ ...base, DATABASE_POOL_SIZE: '1' }, '/srv/dw');
+    expect(one.http.exports.concurrency).toBe(1);
   });
 
   it('reports every invalid variable at once, by name', () => {

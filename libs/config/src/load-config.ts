@@ -14,6 +14,8 @@ interface RawConfig {
   API_CORS_ORIGINS: string;
   API_RATE_LIMIT_PER_MINUTE: number;
   API_RATE_LIMIT_ANONYMOUS_PER_MINUTE: number;
+  API_EXPORT_CONCURRENCY: number;
+  API_EXPORT_STALL_SECONDS: number;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE: number;
   DATABASE_CONNECT_TIMEOUT_MS: number;
@@ -66,6 +68,9 @@ const schema = {
     },
     API_RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 600 },
     API_RATE_LIMIT_ANONYMOUS_PER_MINUTE: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 60 },
+    // Each CSV download holds a database connection until its last row is read.
+    API_EXPORT_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 100, default: 3 },
+    API_EXPORT_STALL_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 60 },
     DATABASE_URL: { type: 'string', pattern: URL_PATTERN.DATABASE_URL },
     DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
     DATABASE_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 5000 },
@@ -166,6 +171,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       rateLimit: {
         perMinute: raw.API_RATE_LIMIT_PER_MINUTE,
         anonymousPerMinute: raw.API_RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      },
+      exports: {
+        // At least one connection of the pool is left to everything else.
+        concurrency: Math.max(1, Math.min(raw.API_EXPORT_CONCURRENCY, raw.DATABASE_POOL_SIZE - 1)),
+        stallMs: raw.API_EXPORT_STALL_SECONDS * 1000,
       },
     },
     database: {

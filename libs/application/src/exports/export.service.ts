@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { canonicalJson } from '@driftwatch/core';
+import { AppConfig } from '@driftwatch/config';
+import { canonicalJson, DriftwatchError, ErrorCode } from '@driftwatch/core';
 import { type CsvColumn, csvLines } from '@driftwatch/export';
 import { type ConsistentRead, openConsistentRead } from '@driftwatch/persistence';
 
@@ -87,18 +88,52 @@ async function pages<T>(
 /**
  * CSV exports for auditors, streamed: rows are read in keyset batches through the same services
  * as the JSON API (same filters, same order, same values) and written as they come, so a file of
- * hundreds of thousands of findings never sits in memory.
+ * hundreds of thousands of findings never sits in memory. Each holds a database connection until
+ * it ends, so only `http.exports.concurrency` run at once in a process; more are refused (429)
+ * rather than queued behind downloads that may take minutes.
  */
 @Injectable()
 export class ExportService {
+  private running = 0;
+
   constructor(
     private readonly findings: FindingService,
     private readonly history: HistoryService,
     private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {}
 
+  /** A consistent read in one of the export slots, given back when the read closes. */
+  private async openRead(): Promise<ConsistentRead> {
+    const { concurrency } = this.config.http.exports;
+    if (this.running >= concurrency) {
+      throw new DriftwatchError(
+        ErrorCode.RateLimited,
+        `${concurrency} export(s) are being downloaded from this server, the most it runs at once: retry when one has ended`,
+      );
+    }
+    this.running++;
+    try {
+      const reader = await openConsistentRead(this.dataSource);
+      let held = true;
+      return {
+        manager: reader.manager,
+        close: () => {
+          if (held) {
+            held = false;
+            this.running--;
+          }
+          return reader.close();
+        },
+      };
+    } catch (error: unknown) {
+      this.running--;
+      throw error;
+    }
+  }
+
   async findingsCsv(query: ExportFindingsQueryDto): Promise<CsvExport> {
-    const reader = await openConsistentRead(this.dataSource);
+    const reader = await this.openRead();
     const batches = await pages(reader, (cursor, manager) =>
       this.findings.list({ ...query, limit: BATCH, cursor }, manager),
     );
@@ -106,7 +141,7 @@ export class ExportService {
   }
 
   async changesCsv(query: ExportChangesQueryDto): Promise<CsvExport> {
-    const reader = await openConsistentRead(this.dataSource);
+    const reader = await this.openRead();
     const batches = await pages(reader, (cursor, manager) =>
       this.history.changesFeed({ ...query, limit: BATCH, cursor }, manager),
     );
