@@ -231,7 +231,7 @@ export function parseSshdConfig(content: string): SshdConfigFacts {
     }
     const [, keyword, rest] = match;
     const lower = keyword.toLowerCase();
-    const key = Object.hasOwn(ALIASES, lower) ? (ALIASES[lower]) : lower;
+    const key = Object.hasOwn(ALIASES, lower) ? ALIASES[lower] : lower;
     const words = splitWords(rest, true);
     if (!words.ok) {
       problems.add(number, `${keyword}: ${words.reason}`);
