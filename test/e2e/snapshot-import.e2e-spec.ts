@@ -126,6 +126,56 @@ describe('importing nmap XML', () => {
     expect((snapshot.body as { hosts: unknown[] }).hosts).toHaveLength(2);
   });
 
+  // nmap reports a host it gave up on (--host-timeout) as up with no ports. Stored so, its ports
+  // read as closed: drift reported them removed and their findings resolved.
+  it('keeps the last known state of a host nmap gave up on, as a target not observed', async () => {
+    const analyst = { Authorization: `Bearer ${keys.analyst}` };
+    const timeouts = await http()
+      .post('/api/v1/scopes')
+      .set(analyst)
+      .send({ name: 'host-timeouts', targets: ['192.0.2.32/28'], ports: [21, 23], approvedPorts: [] })
+      .expect(201);
+    const id = (timeouts.body as { id: string }).id;
+    const importInto = async (xml: string) => {
+      const res = await http()
+        .post(`/api/v1/scopes/${id}/snapshots`)
+        .set('Authorization', `Bearer ${keys.scanner}`)
+        .set('Content-Type', 'application/xml')
+        .send(xml)
+        .expect(201);
+      const { scanId, snapshotId } = res.body as { scanId: string; snapshotId: string };
+      const scan = await waitFor('the import to be evaluated', async () => {
+        const body = (await http().get(`/api/v1/scans/${scanId}`).set(analyst)).body as ScanResponseDto;
+        return body.status === 'completed' ? body : undefined;
+      });
+      return { scan, snapshotId };
+    };
+    await importInto(
+      nmapXml([
+        { addr: '192.0.2.33', ports: [[23, 'open', 'telnet']] },
+        { addr: '192.0.2.34', ports: [[21, 'open', 'ftp']] },
+      ]),
+    );
+    const gaveUp = nmapXml([
+      { addr: '192.0.2.33', ports: [] },
+      { addr: '192.0.2.34', ports: [[21, 'open', 'ftp']] },
+    ]).replace(
+      /<host starttime="1790000001" endtime="1790000009">(<status[^>]*>\n<address addr="192\.0\.2\.33"[^>]*>\n<hostnames>.*<\/hostnames>\n)<ports><\/ports>\n/,
+      '<host starttime="1790000001" endtime="1790000009" timedout="true">$1',
+    );
+    expect(gaveUp).toContain('timedout="true"><status');
+    const { scan, snapshotId } = await importInto(gaveUp.replace(/1790000010/g, '1790000610'));
+    expect(scan.warnings).toEqual([expect.stringContaining('nmap gave up on 192.0.2.33 (host timeout)')]);
+    const snapshot = await http().get(`/api/v1/snapshots/${snapshotId}`).set(analyst).expect(200);
+    expect(snapshot.body).toMatchObject({ complete: false, missingTargets: ['192.0.2.33'] });
+    const changes = await http().get('/api/v1/changes').query({ scope: id }).set(analyst).expect(200);
+    expect((changes.body as { items: unknown[] }).items).toEqual([]);
+    const open = await http().get('/api/v1/findings').query({ scope: id, status: 'open' }).set(analyst);
+    expect(
+      (open.body as { items: FindingResponseDto[] }).items.map((f) => `${f.asset} ${f.subject}`),
+    ).toEqual(expect.arrayContaining(['192.0.2.33 tcp/23', '192.0.2.34 tcp/21']));
+  });
+
   it.each([
     [
       'truncated XML',

@@ -172,6 +172,11 @@ export interface HostObservation {
   scripts: ScriptResult[];
   startTime?: string;
   endTime?: string;
+  /**
+   * nmap gave up on the host (--host-timeout, `timedout="true"`) and reports nothing of its
+   * ports: the host was not observed. Never stored (see setAsideTimedOut).
+   */
+  timedOut?: true;
 }
 
 export interface ScanRunInfo {

@@ -45,6 +45,22 @@ describe('parseNmapXml', () => {
     expect(observation.hosts).toEqual([]);
   });
 
+  // As nmap 7.93 writes a host it gave up on (--host-timeout): up, with no <ports> at all.
+  it('marks a host nmap gave up on (timedout="true"), and no other', async () => {
+    const gaveUp = `<host starttime="1700000000" endtime="1700000006" timedout="true"><status state="up" reason="user-set" reason_ttl="0"/>
+<address addr="192.0.2.11" addrtype="ipv4"/>
+<hostnames>
+</hostnames>
+</host>`;
+    const xml = doc(`${host('')}\n${gaveUp}`);
+    for (const observation of [await parseNmapXml(xml), (await parseNmapXmlWithSax(xml)).observation]) {
+      expect(observation.hosts.map((h) => [h.addresses[0]?.addr, h.timedOut, h.ports.length])).toEqual([
+        ['192.0.2.10', undefined, 0],
+        ['192.0.2.11', true, 0],
+      ]);
+    }
+  });
+
   it('keeps a port that has no <service> element (node-nmap crashed on it)', async () => {
     const observation = await parseNmapXml(
       doc(

@@ -641,6 +641,7 @@ class NmapXmlBuilder implements NmapXmlEvents {
     this.host = withOptional<HostObservation>(empty, {
       startTime: epochToIso(a.get('starttime')),
       endTime: epochToIso(a.get('endtime')),
+      timedOut: a.get('timedout') === 'true' ? true : undefined,
     });
   }
 

@@ -22,6 +22,7 @@ import { ScanQueue } from '@driftwatch/queue';
 import { Clock, FUTURE_SKEW_MS } from '@driftwatch/application/common/clock';
 import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
 import { duplicateWarnings, SnapshotWriter } from '@driftwatch/application/scans/snapshot-writer.service';
+import { setAsideTimedOut } from '@driftwatch/application/scans/timed-out-hosts';
 
 import type { SnapshotImportedDto } from './snapshot-import.dto';
 
@@ -59,18 +60,19 @@ export class SnapshotImportService {
     const outside = hostsOutsideScope(observation.hosts, scope.targets, this.config.scan.allowedNetworks);
     if (outside.length > 0) throw DriftwatchError.validation(outside);
 
-    const hosts = withPortFacts(observation.hosts);
+    const { observed, timedOut, warnings: timeouts } = setAsideTimedOut(observation.hosts);
+    const hosts = withPortFacts(observed);
     const now = this.clock.now();
     const finishedAt = observation.run.finishedAt ? new Date(observation.run.finishedAt) : now;
     // A file without a start time (a truncated or hand-made document) started when it finished,
     // as far as anyone can tell: not at the moment of its upload, which would come after its end.
     const startedAt = observation.run.startedAt ? new Date(observation.run.startedAt) : finishedAt;
-    const clockWarnings = runClockWarnings(startedAt, finishedAt);
+    const warnings = [...runClockWarnings(startedAt, finishedAt), ...timeouts];
     // Within the skew allowed, a run that ends after its receipt is dated at its receipt: a moment
     // after "now" would hide the scope's newest snapshot from every view as of now.
     const takenAt = finishedAt.getTime() > now.getTime() ? now : finishedAt;
     if (takenAt !== finishedAt)
-      clockWarnings.push(
+      warnings.push(
         `nmap recorded its end (${finishedAt.toISOString()}) ${(finishedAt.getTime() - now.getTime()) / 1000} s ` +
           `after this server received it (${now.toISOString()}): the scanning machine's clock is ahead, so ` +
           'the snapshot is dated at its receipt',
@@ -96,7 +98,7 @@ export class SnapshotImportService {
             scope.id,
             { startedAt, finishedAt, at: now },
             actor.name,
-            clockWarnings,
+            warnings,
             manager,
           )
         ).id;
@@ -108,14 +110,14 @@ export class SnapshotImportService {
         await this.scans.attachSnapshot(
           scanId,
           id,
-          [...clockWarnings, ...duplicateWarnings(duplicates)],
+          [...warnings, ...duplicateWarnings(duplicates)],
           manager,
         );
         // Inside the transaction: if Redis refuses the job, nothing is stored (503). A worker that
         // takes the job before the commit waits for it (SnapshotRepository.findCommitted).
         await this.queue.enqueueEvaluation(scanId, id);
       },
-      { actor },
+      { actor, missingTargets: timedOut },
     );
     // Hosts as stored: a host the file reports twice is one host (its last report).
     return { scanId, snapshotId, hosts: hosts.length - duplicates.length, status: 'evaluating' };

@@ -30,6 +30,7 @@ import { MetricsService } from '@driftwatch/application/metrics/metrics.service'
 import { scanParameters } from './scan-parameters';
 import { ScanTargetResolver } from './scan-target-resolver';
 import { duplicateWarnings, SnapshotWriter } from './snapshot-writer.service';
+import { setAsideTimedOut } from './timed-out-hosts';
 
 // Scheduled and requested scans alike are stored by a worker; who asked for the scan is in the trail.
 const WORKER = systemActor('worker');
@@ -120,10 +121,13 @@ export class ScanExecutor {
       );
     }
     const observation = mergeShards(done);
-    const hosts = withPortFacts(withScopeHostnames(observation.hosts, new Map(hostnames)));
+    const { observed, timedOut, warnings: timeouts } = setAsideTimedOut(observation.hosts);
+    const hosts = withPortFacts(withScopeHostnames(observed, new Map(hostnames)));
+    const missingTargets = [...missed.flatMap((s) => s.targets), ...timedOut];
     const warnings = [
       ...shards.flatMap((s) => s.warnings),
       ...missed.map((s) => `shard ${s.block} ${s.status}: ${s.error ?? 'no reason recorded'}`),
+      ...timeouts,
     ];
     const takenAt = this.clock.now();
     let superseded: string | undefined;
@@ -144,7 +148,7 @@ export class ScanExecutor {
           }
           await this.shards.clearResults(scan.id, manager);
         },
-        { actor: WORKER, missingTargets: missed.flatMap((s) => s.targets) },
+        { actor: WORKER, missingTargets },
       )
       .catch(async (error: unknown) => {
         if (superseded === undefined) throw error;
@@ -158,11 +162,18 @@ export class ScanExecutor {
     const { snapshotId } = stored;
     if (scan.startedAt) this.metrics.scanSucceeded((takenAt.getTime() - scan.startedAt.getTime()) / 1000);
     this.logger.log(
-      { scanId: scan.id, snapshotId, hosts: hosts.length, shards: shards.length, missed: missed.length },
+      {
+        scanId: scan.id,
+        snapshotId,
+        hosts: hosts.length,
+        shards: shards.length,
+        missed: missed.length,
+        timedOut: timedOut.length,
+      },
       'snapshot stored',
     );
     await this.queue.enqueueEvaluation(scan.id, snapshotId);
-    return { kind: 'stored', snapshotId, complete: missed.length === 0 };
+    return { kind: 'stored', snapshotId, complete: missingTargets.length === 0 };
   }
 
   /**
