@@ -8,6 +8,8 @@ describe('parseTarget', () => {
     ['10.0.0.7/24', 'cidr4', '10.0.0.0/24'],
     ['2001:db8::/120', 'cidr6', '2001:db8::/120'],
     ['DB.cde.Example.com.', 'hostname', 'db.cde.example.com'],
+    ['10-0-0-1.cde.example.com', 'hostname', '10-0-0-1.cde.example.com'],
+    ['localhost', 'hostname', 'localhost'],
   ])('accepts %s as %s, normalised to %s', (input, kind, value) => {
     expect(parseTarget(input)).toEqual({ ok: true, target: { kind, value } });
   });
@@ -31,9 +33,21 @@ describe('parseTarget', () => {
     '-host.example.com',
     'host-.example.com',
     '1.2.3',
+    'host.123-4',
   ])('refuses %j', (input) => {
     expect(parseTarget(input).ok).toBe(false);
   });
+
+  // They passed as hostnames whose last label is "1-5", and failed only when the scan ran.
+  it.each(['127.0.0.1-5', '192.0.2-3.1', '10.0.0.1-10.0.0.9'])(
+    "refuses nmap's range %j as a range",
+    (input) => {
+      expect(parseTarget(input)).toEqual({
+        ok: false,
+        reason: expect.stringContaining('is an address range'),
+      });
+    },
+  );
 
   it('judges targets against the allowlist, CIDRs by their whole range', () => {
     const nets = ['127.0.0.0/8', '::1/128'].map(parseNetwork);

@@ -45,11 +45,19 @@ export function parseTarget(input: string): TargetParseResult {
     return { ok: true, target: { kind: 'ipv6', value: v6.toString() } };
   }
   if (/^[0-9.]+$/.test(input)) return { ok: false, reason: 'is not a valid IPv4 address' };
+  // nmap's octet ranges (192.0.2.1-5, 192.0.2-3.1) would otherwise pass as a hostname whose
+  // last label is "1-5", and fail only when the scan cannot resolve it.
+  if (/^[0-9.-]+$/.test(input)) {
+    return {
+      ok: false,
+      reason: 'is an address range, which is not supported: give addresses or a CIDR block',
+    };
+  }
   const name = input.toLowerCase().replace(/\.$/, '');
   const labels = name.split('.');
   if (labels.some((l) => !HOSTNAME_LABEL.test(l))) return { ok: false, reason: 'is not a valid hostname' };
-  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? ''))
-    return { ok: false, reason: 'is not a valid hostname' };
+  // A top-level label has a letter (RFC 3696, 2): all digits and hyphens is no name.
+  if (!/[a-z]/.test(labels[labels.length - 1] ?? '')) return { ok: false, reason: 'is not a valid hostname' };
   return { ok: true, target: { kind: 'hostname', value: name } };
 }
 
