@@ -21,6 +21,7 @@ import { ConfigStreamSchema1765800000000 } from './1765800000000-config-stream-s
 import { ScanParameters1765900000000 } from './1765900000000-scan-parameters';
 import { EvaluationScopeName1766000000000 } from './1766000000000-evaluation-scope-name';
 import { EvaluationUnjudged1766100000000 } from './1766100000000-evaluation-unjudged';
+import { ScanVantage1766200000000 } from './1766200000000-scan-vantage';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   ScanParameters1765900000000,
   EvaluationScopeName1766000000000,
   EvaluationUnjudged1766100000000,
+  ScanVantage1766200000000,
 ];

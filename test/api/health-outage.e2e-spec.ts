@@ -93,7 +93,9 @@ describe('dependency outages', () => {
     // cancelled scan): it is made and answered, not committed and then reported as a 503.
     const queued = await app
       .get(DataSource)
-      .transaction((manager) => app.get(ScanRepository).createManual(scopeId, new Date(), manager));
+      .transaction((manager) =>
+        app.get(ScanRepository).createManual(scopeId, 'default', new Date(), manager),
+      );
     const cancelled = await http().delete(`/api/v1/scans/${queued.id}`).set(auth);
     expect([cancelled.status, (cancelled.body as { status: string }).status]).toEqual([200, 'cancelled']);
     expect((await http().get(`/api/v1/scans/${queued.id}`).set(auth)).body).toMatchObject({

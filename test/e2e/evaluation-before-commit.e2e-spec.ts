@@ -64,6 +64,7 @@ describe('jobs that start before what they work on is committed', () => {
         scanId = (
           await scans.createImported(
             scope.id,
+            scope.vantage,
             { startedAt: now, finishedAt: now, at: now },
             'test',
             [],
@@ -102,7 +103,7 @@ describe('jobs that start before what they work on is committed', () => {
     let found: Promise<unknown> | undefined;
     let settledBeforeCommit = false;
     const created = await app.get(DataSource).transaction(async (manager) => {
-      const scan = await scans.createManual(scopeId, new Date(), manager);
+      const scan = await scans.createManual(scopeId, 'default', new Date(), manager);
       found = scans.findCommitted(scan.id);
       found.then(
         () => (settledBeforeCommit = true),

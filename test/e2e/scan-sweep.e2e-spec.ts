@@ -61,14 +61,14 @@ describe('the scan sweep', () => {
   it('enqueues a scheduled scan whose job Redis lost again under its slot id, which finds the same scan', async () => {
     const slot = new Date('2026-11-24T10:15:00Z');
     // What a worker does when it first takes a scheduled job: the scan row for the scope and slot.
-    const scan = await app.get(ScanExecutor).scheduledScan(scopeId, slot);
+    const scan = await app.get(ScanExecutor).scheduledScan(scopeId, 'default', slot);
     const jobId = `scheduled-${scopeId}-${slot.getTime()}`;
     expect(await scanQueue().getJob(jobId)).toBeUndefined();
 
     await expect(sweep()).resolves.toEqual({ requeued: 1, failed: 0 });
     expect((await scanQueue().getJob(jobId))?.data).toEqual({ scopeId, slot: slot.toISOString() });
     // The job's first run finds that row again rather than creating a second scan.
-    expect((await app.get(ScanExecutor).scheduledScan(scopeId, slot)).id).toBe(scan.id);
+    expect((await app.get(ScanExecutor).scheduledScan(scopeId, 'default', slot)).id).toBe(scan.id);
     await api.http().delete(`/api/v1/scans/${scan.id}`).set(api.auth).expect(200);
   });
 
@@ -120,5 +120,28 @@ describe('the scan sweep', () => {
       error: 'scan job failed: nmap exited with code 1',
     });
     await expect(sweep()).resolves.toEqual({ requeued: 0, failed: 0 });
+  });
+  // A scope moved to another zone while its scan waited: the sweep looked for the job in the new
+  // zone's queue, found none and queued the scan there too, and two workers ran it.
+  it("looks for a scan's job on the vantage it was queued on, though its scope has moved since", async () => {
+    const moving = await api.createScope({
+      name: 'moving',
+      targets: ['192.0.2.0/30'],
+      ports: [22],
+      scripts: [],
+    });
+    const scanId = (
+      (await api.http().post(`/api/v1/scopes/${moving}/scans`).set(api.auth).expect(202)).body as {
+        id: string;
+      }
+    ).id;
+    await api.http().patch(`/api/v1/scopes/${moving}`).set(api.auth).send({ vantage: 'zone-b' }).expect(200);
+    await expect(sweep()).resolves.toEqual({ requeued: 0, failed: 0 });
+    const zoneB = app.get(ScanQueue).queueFor('zone-b');
+    expect(await zoneB.getJob(`manual-${scanId}`)).toBeUndefined();
+    expect(await (await scanQueue().getJob(`manual-${scanId}`))?.getState()).toBe('waiting');
+    // Cancelling removes the job from the queue it is on.
+    await api.http().delete(`/api/v1/scans/${scanId}`).set(api.auth).expect(200);
+    expect(await scanQueue().getJob(`manual-${scanId}`)).toBeUndefined();
   });
 });

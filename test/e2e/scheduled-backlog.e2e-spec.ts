@@ -55,7 +55,7 @@ describe('scheduled scans behind their schedule', () => {
     await queue.enqueueScheduledScan(scopeId, 'default', latest);
     const executor = app.get(ScanExecutor);
 
-    const stale = await executor.scheduledScan(scopeId, older);
+    const stale = await executor.scheduledScan(scopeId, 'default', older);
     const outcome = await executor.plan(stale.id, 1);
     expect(outcome).toMatchObject({
       kind: 'skipped',
@@ -68,7 +68,7 @@ describe('scheduled scans behind their schedule', () => {
     });
 
     // The latest slot has nothing after it: it is planned (its shards made) as any scan.
-    const current = await executor.scheduledScan(scopeId, latest);
+    const current = await executor.scheduledScan(scopeId, 'default', latest);
     await expect(executor.plan(current.id, 1)).resolves.toMatchObject({ kind: 'planned' });
     expect((await scanOf(current.id)).status).toBe('running');
   });
@@ -77,7 +77,7 @@ describe('scheduled scans behind their schedule', () => {
     const latest = scheduleSlot(EVERY_MINUTE, now);
     const older = new Date(latest.getTime() - 5 * 60_000);
     const executor = app.get(ScanExecutor);
-    const scan = await executor.scheduledScan(scopeId, older);
+    const scan = await executor.scheduledScan(scopeId, 'default', older);
     // No job for `latest` in this test's queue: nothing supersedes the older slot.
     await app.get(ScanQueue).queueFor('default').remove(`scheduled-${scopeId}-${latest.getTime()}`);
     await expect(executor.plan(scan.id, 1)).resolves.toMatchObject({ kind: 'planned' });

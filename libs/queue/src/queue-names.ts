@@ -13,6 +13,11 @@ export function scanQueueName(vantage: string): string {
   return `scan-${vantage}`;
 }
 
+/** The vantage of a scan queue (scanQueueName's inverse). */
+export function vantageOfQueue(queueName: string): string {
+  return queueName.replace(/^scan-/, '');
+}
+
 export enum JobName {
   ManualScan = 'manual-scan',
   ScheduledScan = 'scheduled-scan',

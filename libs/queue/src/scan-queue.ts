@@ -18,6 +18,7 @@ import {
   type ScanShardPayload,
   type ScheduledScanPayload,
   type SweepScansPayload,
+  vantageOfQueue,
 } from './queue-names';
 import { redisOptionsFromUrl } from './redis-connection';
 
@@ -68,7 +69,7 @@ export class ScanQueue implements OnApplicationShutdown {
    * assembled as incomplete. Ids are deterministic, so a retried planning step adds nothing twice.
    */
   async enqueueShards(parent: Job, scanId: string, seqs: readonly number[]): Promise<void> {
-    const queue = this.queueFor(vantageOf(parent.queueName));
+    const queue = this.queueFor(vantageOfQueue(parent.queueName));
     const jobs = seqs.map((seq) => {
       const data: ScanShardPayload = { scanId, seq };
       return {
@@ -244,8 +245,4 @@ export async function bounded<T>(operation: () => Promise<T>): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function vantageOf(queueName: string): string {
-  return queueName.replace(/^scan-/, '');
 }

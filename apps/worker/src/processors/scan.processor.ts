@@ -13,6 +13,7 @@ import {
   scanQueueName,
   type ScanShardPayload,
   type ScheduledScanPayload,
+  vantageOfQueue,
 } from '@driftwatch/queue';
 
 import { isFinal, toJobError } from './job-errors';
@@ -109,7 +110,11 @@ export class ScanProcessor implements OnModuleInit, OnApplicationShutdown {
         return (job.data as ManualScanPayload).scanId;
       case JobName.ScheduledScan: {
         const { scopeId, slot } = job.data as ScheduledScanPayload;
-        const scan = await this.executor.scheduledScan(scopeId, new Date(slot));
+        const scan = await this.executor.scheduledScan(
+          scopeId,
+          vantageOfQueue(job.queueName),
+          new Date(slot),
+        );
         await job.updateData({ ...job.data, scanId: scan.id });
         return scan.id;
       }

@@ -2,11 +2,15 @@ import { parseNetwork } from '@driftwatch/core';
 import type { ConfigDocumentSummary, ScopeEntity } from '@driftwatch/persistence';
 import type { ConfigDocumentFacts, ScopeView } from '@driftwatch/policy-engine';
 
-/** The scope as rules see it. Hostname targets were resolved at scan time; rules place addresses by network only. */
-export function scopeView(scope: ScopeEntity): ScopeView {
+/**
+ * The scope as rules see it, from the vantage the observation was taken from (a snapshot's, when
+ * the scope has moved since). Hostname targets were resolved at scan time; rules place addresses
+ * by network only.
+ */
+export function scopeView(scope: ScopeEntity, vantage = scope.vantage): ScopeView {
   return {
     id: scope.id,
-    vantage: scope.vantage,
+    vantage,
     approvedPorts: scope.approvedPorts,
     targets: scope.targets.filter(isNetwork),
   };

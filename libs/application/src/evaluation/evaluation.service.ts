@@ -199,7 +199,7 @@ export class EvaluationService {
     const input: EvaluationInput = {
       snapshot: {
         id: snapshot.id,
-        scope: scopeView(scope),
+        scope: scopeView(scope, snapshot.vantage),
         hosts: await this.content.hostsOf(snapshot),
         missingTargets: snapshot.missingTargets,
         takenAt: snapshot.takenAt.toISOString(),

@@ -96,6 +96,7 @@ export class SnapshotImportService {
         scanId = (
           await this.scans.createImported(
             scope.id,
+            scope.vantage,
             { startedAt, finishedAt, at: now },
             actor.name,
             warnings,
@@ -107,12 +108,7 @@ export class SnapshotImportService {
       { run: observation.run, hosts },
       takenAt,
       async ({ snapshotId: id, duplicates }, manager) => {
-        await this.scans.attachSnapshot(
-          scanId,
-          id,
-          [...warnings, ...duplicateWarnings(duplicates)],
-          manager,
-        );
+        await this.scans.attachSnapshot(scanId, id, [...warnings, ...duplicateWarnings(duplicates)], manager);
         // Inside the transaction: if Redis refuses the job, nothing is stored (503). A worker that
         // takes the job before the commit waits for it (SnapshotRepository.findCommitted).
         await this.queue.enqueueEvaluation(scanId, id);

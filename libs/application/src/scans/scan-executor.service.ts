@@ -65,8 +65,8 @@ export class ScanExecutor {
     private readonly metrics: MetricsService,
   ) {}
 
-  async scheduledScan(scopeId: string, slot: Date): Promise<ScanEntity> {
-    return this.scans.findOrCreateScheduled(scopeId, slot, this.clock.now());
+  async scheduledScan(scopeId: string, vantage: string, slot: Date): Promise<ScanEntity> {
+    return this.scans.findOrCreateScheduled(scopeId, vantage, slot, this.clock.now());
   }
 
   async plan(scanId: string, attempt: number): Promise<PlanOutcome> {
@@ -148,7 +148,8 @@ export class ScanExecutor {
           }
           await this.shards.clearResults(scan.id, manager);
         },
-        { actor: WORKER, missingTargets },
+        // The zone it was taken from: the scan's, even if the scope has moved since.
+        { actor: WORKER, missingTargets, vantage: scan.vantage },
       )
       .catch(async (error: unknown) => {
         if (superseded === undefined) throw error;

@@ -35,7 +35,7 @@ export class ScanService {
     const scope = await this.scopes.findLive(scopeId);
     if (!scope) throw scopeNotFound(scopeId);
     const scan = await this.dataSource.transaction(async (manager) => {
-      const created = await this.scans.createManual(scopeId, this.clock.now(), manager);
+      const created = await this.scans.createManual(scopeId, scope.vantage, this.clock.now(), manager);
       await this.audit.record(manager, {
         actor,
         action: 'scan.requested',
@@ -76,7 +76,6 @@ export class ScanService {
     // cancelled scan, and a running scan's snapshot is not stored. Removing the waiting job and
     // stopping nmap now only save the work; without Redis they wait (nmap runs out its shard),
     // and the answer still says what was done rather than a 503 for a change that was made.
-    const scope = await this.scopes.findById(scan.scopeId);
     const bestEffort = async (what: string, step: () => Promise<void>) => {
       try {
         await step();
@@ -84,9 +83,7 @@ export class ScanService {
         this.logger.warn({ scanId: id, reason: errorChain(error) }, `scan cancelled, but could not ${what}`);
       }
     };
-    await bestEffort('remove its queued job', () =>
-      this.queue.removeScanJob(scan, scope?.vantage ?? 'default'),
-    );
+    await bestEffort('remove its queued job', () => this.queue.removeScanJob(scan, scan.vantage));
     await bestEffort('signal the workers to stop its nmap', () => this.cancellation.requestCancel(id));
     return this.get(id);
   }

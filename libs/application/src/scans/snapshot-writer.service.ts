@@ -69,9 +69,9 @@ export class SnapshotWriter {
     observation: NetworkObservation,
     takenAt: Date,
     commit: (stored: StoredSnapshot, manager: EntityManager) => Promise<void>,
-    options: { actor: AuditActor; missingTargets?: readonly string[] },
+    options: { actor: AuditActor; missingTargets?: readonly string[]; vantage?: string },
   ): Promise<StoredSnapshot> {
-    const { actor, missingTargets = [] } = options;
+    const { actor, missingTargets = [], vantage = scope.vantage } = options;
     const { hosts, duplicates } = canonicalContent(observation.hosts);
     const hostRecs = hostRecords(hosts);
     const portRecs = portRecords(hosts);
@@ -97,7 +97,7 @@ export class SnapshotWriter {
         {
           scopeId: scope.id,
           scanId: typeof scanId === 'string' ? scanId : await scanId(manager),
-          vantage: scope.vantage,
+          vantage,
           takenAt: at,
           seq: (previous?.seq ?? 0) + 1,
           contentHash: snapshotContentHash(hosts),

@@ -20,6 +20,8 @@ export class ScanEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column('uuid', { name: 'scope_id' }) scopeId!: string;
   @Column('text') trigger!: ScanTrigger;
+  /** The vantage whose queue the scan was put on, fixed then: where it runs and is looked for. */
+  @Column('text') vantage!: string;
   /** The schedule slot for scheduled scans; unique per scope so a slot never runs twice. */
   @Column('timestamptz', { nullable: true }) slot!: Date | null;
   @Column('text') status!: ScanStatus;

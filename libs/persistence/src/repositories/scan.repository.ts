@@ -18,10 +18,16 @@ export class ScanRepository {
    * nothing), so that transaction holds the scan's lock until it ends: a worker that takes the job
    * first waits for it in findCommitted instead of failing an attempt.
    */
-  async createManual(scopeId: string, at: Date, manager: EntityManager): Promise<ScanEntity> {
+  async createManual(
+    scopeId: string,
+    vantage: string,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<ScanEntity> {
     const scan = await this.repo(manager).save(
       this.repo(manager).create({
         scopeId,
+        vantage,
         trigger: 'manual',
         slot: null,
         status: 'queued',
@@ -45,6 +51,7 @@ export class ScanRepository {
   /** The record of an nmap XML import: its snapshot is stored in the same transaction. */
   async createImported(
     scopeId: string,
+    vantage: string,
     times: { startedAt: Date; finishedAt: Date; at: Date },
     by: string,
     warnings: string[],
@@ -53,6 +60,7 @@ export class ScanRepository {
     return this.repo(manager).save(
       this.repo(manager).create({
         scopeId,
+        vantage,
         trigger: 'import',
         slot: null,
         status: 'evaluating',
@@ -75,13 +83,16 @@ export class ScanRepository {
     await this.repo(manager).update({ id }, { snapshotId, warnings });
   }
 
-  /** The scan of a schedule slot, created once whichever replica's job gets here first. */
-  async findOrCreateScheduled(scopeId: string, slot: Date, at: Date): Promise<ScanEntity> {
+  /**
+   * The scan of a schedule slot, created once whichever replica's job gets here first, on the
+   * vantage whose queue the job came from.
+   */
+  async findOrCreateScheduled(scopeId: string, vantage: string, slot: Date, at: Date): Promise<ScanEntity> {
     await this.dataSource.query(
-      `INSERT INTO scans (scope_id, trigger, slot, status, queued_at)
-       VALUES ($1, 'schedule', $2, 'queued', $3)
+      `INSERT INTO scans (scope_id, vantage, trigger, slot, status, queued_at)
+       VALUES ($1, $2, 'schedule', $3, 'queued', $4)
        ON CONFLICT (scope_id, slot) WHERE slot IS NOT NULL DO NOTHING`,
-      [scopeId, slot, at],
+      [scopeId, vantage, slot, at],
     );
     return this.repo().findOneByOrFail({ scopeId, slot });
   }
@@ -192,7 +203,8 @@ export class ScanRepository {
 
   /**
    * Scans not yet finished (queued, running or evaluating) of scopes not deleted, oldest first, with
-   * their scope's vantage (whose queue runs them): what the scan sweep checks against the queues.
+   * the vantage they were queued on (whose queue runs them): what the scan sweep checks against the
+   * queues. Not the scope's vantage now: a scope moved to another zone leaves its scan where it is.
    */
   async unfinished(limit: number): Promise<UnfinishedScan[]> {
     const rows: {
@@ -203,7 +215,7 @@ export class ScanRepository {
       snapshot_id: string | null;
       vantage: string;
     }[] = await this.dataSource.query(
-      `SELECT s.id, s.scope_id, s.slot, s.status, s.snapshot_id, c.vantage
+      `SELECT s.id, s.scope_id, s.slot, s.status, s.snapshot_id, s.vantage
        FROM scans s JOIN scopes c ON c.id = s.scope_id
        WHERE s.status IN ('queued', 'running', 'evaluating') AND c.deleted_at IS NULL
        ORDER BY s.queued_at, s.id LIMIT $1`,
