@@ -132,6 +132,12 @@ describe('driftwatch audit verify (built CLI against a live API)', () => {
     const bad = await verify('--anchor-file', damaged);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`the anchor file ${damaged} must hold`);
+    // A good seq and hash, but a verifiedAt that is no time.
+    for (const verifiedAt of ['garbage', '2026-13-45T99:99:99Z', 42]) {
+      writeFileSync(damaged, JSON.stringify({ seq: 3, hash: 'a'.repeat(64), verifiedAt }));
+      const notTime = await verify('--anchor-file', damaged);
+      expect([notTime.code, notTime.stderr]).toEqual([2, expect.stringContaining('"verifiedAt": a time')]);
+    }
     writeFileSync(damaged, 'not json');
     expect((await verify('--anchor-file', damaged)).stderr).toContain('is not JSON');
     expect(readFileSync(damaged, 'utf8')).toBe('not json');

@@ -134,13 +134,22 @@ export function readAnchor(file: string): AnchorFile | undefined {
     (anchor.seq ?? 0) < 1 ||
     typeof anchor.hash !== 'string' ||
     !HASH.test(anchor.hash) ||
-    typeof anchor.verifiedAt !== 'string'
+    !isTime(anchor.verifiedAt)
   ) {
     throw new CliUsageError(
       `audit: the anchor file ${file} must hold {"seq": a positive integer, "hash": 64 lowercase hex digits, "verifiedAt": a time}`,
     );
   }
   return { seq: anchor.seq as number, hash: anchor.hash, verifiedAt: anchor.verifiedAt };
+}
+
+/** An RFC 3339 date-time with its offset, as the API writes verifiedAt (a damaged file is refused, not echoed). */
+function isTime(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)$/.test(value) &&
+    Number.isFinite(Date.parse(value))
+  );
 }
 
 /** Replaced whole (written beside, then renamed), so a crash never leaves half an anchor. */
