@@ -115,6 +115,30 @@ describe('cancelling scans', () => {
       const again = await http().delete(`/api/v1/scans/${scanId}`).set(auth);
       expect(again.status).toBe(409);
     });
+    // Its nmap ran out its shard (minutes against a silent service), and the scan then failed
+    // with "scope no longer exists".
+    it('is cancelled with its nmap stopped when its scope is deleted', async () => {
+      const scopeId = await api.createScope({
+        name: 'deleted-while-scanning',
+        targets: ['127.0.0.1'],
+        ports: [listener.port],
+      });
+      const scanId = await api.requestScan(scopeId);
+      await waitFor('nmap to be running', async () => (await nmapChildren()).length > 0, {
+        timeoutMs: 30_000,
+      });
+      await api.http().delete(`/api/v1/scopes/${scopeId}`).set(api.auth).expect(204);
+      await waitFor('the nmap child to exit', async () => (await nmapChildren()).length === 0, {
+        timeoutMs: 15_000,
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await api.getScan(scanId)).toMatchObject({
+        status: 'cancelled',
+        snapshotId: null,
+        error: 'cancelled by test-analyst',
+      });
+    });
+
     it("stops nmap at the scope's own time limit and fails the scan with that reason", async () => {
       const scopeId = await api.createScope({
         name: 'slow-limited',

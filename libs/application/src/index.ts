@@ -52,6 +52,7 @@ export * from './scopes/scope-changes';
 export * from './scopes/scope-validation';
 export * from './scopes/scope.dto';
 export * from './scopes/scope.service';
+export * from './scopes/scope-not-found';
 export * from './platform.module';
 export * from './waivers/waiver.dto';
 export * from './waivers/waiver.service';

@@ -22,7 +22,7 @@ import { Clock, FUTURE_SKEW_MS } from '@driftwatch/application/common/clock';
 import { RecentResults } from '@driftwatch/application/common/recent-results';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import type { Principal } from '@driftwatch/application/api-keys/api-key.service';
-import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
 import { WebhookEvents } from '@driftwatch/application/webhooks/webhook-events.service';
 
 import {

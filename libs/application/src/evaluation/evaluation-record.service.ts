@@ -30,7 +30,7 @@ import {
 } from '@driftwatch/application/common/cooperative';
 import { PolicyProvider } from '@driftwatch/application/evaluation/policy.provider';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
-import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
 
 import {
   type EvaluationListResponseDto,

@@ -37,7 +37,7 @@ import { PolicyProvider } from '@driftwatch/application/evaluation/policy.provid
 import { hostsOutsideScope } from '@driftwatch/application/imports/snapshot-import.service';
 import { EvaluationContextLoader } from '@driftwatch/application/policies/evaluation-context';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
-import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
 
 import { CANDIDATE_XML_MAX_BYTES, type DryRunDto } from './dry-run.dto';
 import type { GateResponseDto } from './gate.dto';

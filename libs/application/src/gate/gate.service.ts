@@ -14,7 +14,7 @@ import { Clock } from '@driftwatch/application/common/clock';
 import { PolicyProvider } from '@driftwatch/application/evaluation/policy.provider';
 import type { FindingResponseDto } from '@driftwatch/application/findings/finding.dto';
 import { FindingService } from '@driftwatch/application/findings/finding.service';
-import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
 
 import type { GateQueryDto, GateResponseDto } from './gate.dto';
 

@@ -14,7 +14,7 @@ import { Clock } from '@driftwatch/application/common/clock';
 import { decodeCursor, encodeCursor, TIMESTAMP_KEY } from '@driftwatch/application/common/cursor';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import { SnapshotContent } from '@driftwatch/application/scans/snapshot-content.service';
-import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
 
 import {
   type AssetHistoryQueryDto,

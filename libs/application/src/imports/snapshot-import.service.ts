@@ -20,7 +20,7 @@ import { ScanRepository, ScopeRepository } from '@driftwatch/persistence';
 import { ScanQueue } from '@driftwatch/queue';
 
 import { Clock, FUTURE_SKEW_MS } from '@driftwatch/application/common/clock';
-import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
 import { duplicateWarnings, SnapshotWriter } from '@driftwatch/application/scans/snapshot-writer.service';
 import { setAsideTimedOut } from '@driftwatch/application/scans/timed-out-hosts';
 

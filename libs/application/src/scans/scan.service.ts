@@ -7,7 +7,7 @@ import { ScanQueue } from '@driftwatch/queue';
 
 import { AuditTrail } from '@driftwatch/application/audit/audit-trail';
 import { Clock } from '@driftwatch/application/common/clock';
-import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
 
 import { ScanCancellation } from './scan-cancellation';
 import { mapScan, type ScanAcceptedDto, type ScanResponseDto } from './scan.dto';
@@ -53,6 +53,24 @@ export class ScanService {
    * Cancel a scan that has not produced its snapshot: a queued scan never starts, a running
    * one has its nmap child stopped by the worker that runs it. Cancelling twice is refused.
    */
+  /**
+   * Cancels the scope's queued and running scans (its deletion): each as `cancel` would, so their
+   * nmap stops now rather than running out its shards and then failing with "scope no longer
+   * exists". A scan that ends meanwhile is left as it ended.
+   */
+  async cancelAllOfScope(scopeId: string, actor: AuditActor): Promise<string[]> {
+    const cancelled: string[] = [];
+    for (const scan of await this.scans.cancellableOfScope(scopeId)) {
+      try {
+        await this.cancel(scan.id, actor);
+        cancelled.push(scan.id);
+      } catch (error: unknown) {
+        if (!(error instanceof DriftwatchError && error.code === ErrorCode.Conflict)) throw error;
+      }
+    }
+    return cancelled;
+  }
+
   async cancel(id: string, actor: AuditActor): Promise<ScanResponseDto> {
     const scan = await this.scans.findById(id);
     if (!scan) throw new DriftwatchError(ErrorCode.NotFound, `Scan ${id} not found`);

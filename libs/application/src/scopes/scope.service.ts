@@ -10,6 +10,9 @@ import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '@driftwatch/application/common/pg-error';
 
+import { ScanService } from '@driftwatch/application/scans/scan.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
+
 import { ScopeChanges } from './scope-changes';
 import {
   type CreateScopeDto,
@@ -29,6 +32,7 @@ export class ScopeService {
     private readonly changes: ScopeChanges,
     private readonly dataSource: DataSource,
     private readonly audit: AuditTrail,
+    private readonly scans: ScanService,
   ) {}
 
   async create(dto: CreateScopeDto, actor: AuditActor): Promise<ScopeResponseDto> {
@@ -139,6 +143,8 @@ export class ScopeService {
       });
     });
     this.changes.notify(id);
+    // After the commit: a scan that starts meanwhile finds the scope gone and ends by itself.
+    await this.scans.cancelAllOfScope(id, actor);
   }
 
   private assertValid(input: ScopeInput): void {
@@ -164,10 +170,6 @@ export class ScopeService {
       throw error;
     }
   }
-}
-
-export function scopeNotFound(id: string): DriftwatchError {
-  return new DriftwatchError(ErrorCode.NotFound, `Scope ${id} not found`);
 }
 
 /** What the trail keeps of a scope: its settings, as they were at the time. */

@@ -15,7 +15,7 @@ import { AuditTrail, keyActor } from '@driftwatch/application/audit/audit-trail'
 import { Clock } from '@driftwatch/application/common/clock';
 import { DEFAULT_PAGE_LIMIT } from '@driftwatch/application/common/pagination';
 import { SecretGenerator } from '@driftwatch/application/common/secret-generator';
-import { scopeNotFound } from '@driftwatch/application/scopes/scope.service';
+import { scopeNotFound } from '@driftwatch/application/scopes/scope-not-found';
 
 import {
   type CreateWebhookDto,

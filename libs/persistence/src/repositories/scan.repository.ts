@@ -140,6 +140,16 @@ export class ScanRepository {
   }
 
   /** Cancels a scan that has not produced its snapshot yet. False when it is past that point. */
+  /** The scope's scans that have not started their snapshot yet (queued or running), oldest first. */
+  async cancellableOfScope(scopeId: string, manager?: EntityManager): Promise<ScanEntity[]> {
+    return this.repo(manager)
+      .createQueryBuilder('s')
+      .where("s.scope_id = :scopeId AND s.status IN ('queued', 'running')", { scopeId })
+      .orderBy('s.queued_at')
+      .addOrderBy('s.id')
+      .getMany();
+  }
+
   async markCancelled(id: string, at: Date, by: string, manager?: EntityManager): Promise<boolean> {
     const result = await this.repo(manager)
       .createQueryBuilder()
