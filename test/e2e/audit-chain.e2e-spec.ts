@@ -506,7 +506,7 @@ describe('tamper-evident audit trail', () => {
     const patched = await http()
       .patch(`/api/v1/scopes/${upper}`)
       .set(as('analyst'))
-      .send({ approvedPorts: [22, 443] })
+      .send({ hostTimeoutSeconds: 600 })
       .expect(200);
     expect((patched.body as { id: string }).id).toBe(scopeId);
     const baseline = await http()

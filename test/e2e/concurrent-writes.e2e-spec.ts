@@ -135,6 +135,26 @@ describe('writes racing other transactions', () => {
     });
   });
 
+  // `{}` wrote a "scope.updated" entry whose before and after were the same, and resynced schedules.
+  it('a scope update that changes nothing writes nothing and leaves no trail entry', async () => {
+    const id = await scope('unchanged-by-patch');
+    const current = (await http().get(`/api/v1/scopes/${id}`).set(as('analyst')).expect(200)).body as {
+      updatedAt: string;
+      approvedPorts: number[];
+    };
+    for (const body of [{}, { approvedPorts: current.approvedPorts }]) {
+      const res = await http().patch(`/api/v1/scopes/${id}`).set(as('analyst')).send(body).expect(200);
+      expect(res.body).toEqual(current);
+    }
+    expect((await trail(id)).map((e) => e.action)).toEqual(['scope.created']);
+    await http()
+      .patch(`/api/v1/scopes/${id}`)
+      .set(as('analyst'))
+      .send({ approvedPorts: [443] })
+      .expect(200);
+    expect((await trail(id)).map((e) => e.action)).toEqual(['scope.created', 'scope.updated']);
+  });
+
   describe('revoking a waiver', () => {
     let scopeId: string;
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { type AuditActor, DriftwatchError, ErrorCode } from '@driftwatch/core';
+import { type AuditActor, canonicalJson, DriftwatchError, ErrorCode } from '@driftwatch/core';
 import { AppConfig } from '@driftwatch/config';
 import { type ScopeEntity, ScopeRepository } from '@driftwatch/persistence';
 
@@ -109,11 +109,15 @@ export class ScopeService {
         };
         this.assertValid(input);
         const before = auditedScope(entity);
-        Object.assign(entity, {
+        const next = {
           ...input,
           targets: normaliseTargets(input.targets),
           approvedPorts: sortedUnique(input.approvedPorts),
-        });
+        };
+        // A request that changes nothing (`{}`, or the values it has) is answered with the scope
+        // as it is: no write, no trail entry saying it changed, no schedule resync.
+        if (canonicalJson(auditedScope({ ...entity, ...next })) === canonicalJson(before)) return undefined;
+        Object.assign(entity, next);
         const updated = await this.scopes.update(entity, manager);
         await this.audit.record(manager, {
           actor,
@@ -126,6 +130,7 @@ export class ScopeService {
         return updated;
       }),
     );
+    if (!saved) return this.get(id);
     this.changes.notify(id);
     return mapScope(saved);
   }
