@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { type ApiClient, apiWithoutWorkers, type ApiWithoutWorkers } from '@driftwatch/test/api-client';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 import { waitFor } from '@driftwatch/test/services';
-import { httpServer } from '@driftwatch/test/test-app';
+import { httpServer, textBody } from '@driftwatch/test/test-app';
 
 /** Findings enough that their CSV (~20 MB) cannot all sit in the socket's and the stream's buffers. */
 const FINDINGS = 60_000;
@@ -118,12 +118,7 @@ describe('CSV exports and the database pool', () => {
       .get(`/api/v1/exports/findings.csv?scope=${scopeId}`)
       .set(api.auth)
       .buffer(true)
-      .parse((res, done) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => done(null, text));
-      })
+      .parse(textBody)
       .expect(200);
     const rows = (whole.body as string).split('\r\n').filter((line) => line !== '');
     expect(rows).toHaveLength(FINDINGS + 1); // the header and every finding

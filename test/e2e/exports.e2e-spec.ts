@@ -14,6 +14,7 @@ import {
   httpServer,
   keysForRoles,
   type TestEnvironment,
+  textBody,
 } from '@driftwatch/test/test-app';
 import { openPortsXml } from '@driftwatch/test/nmap-xml';
 
@@ -123,17 +124,7 @@ describe('CSV exports of findings and changes', () => {
   }
 
   const download = (path: string, query: Record<string, unknown>) =>
-    http()
-      .get(path)
-      .query(query)
-      .set(as(keys.auditor))
-      .buffer(true)
-      .parse((res, done) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => done(null, text));
-      });
+    http().get(path).query(query).set(as(keys.auditor)).buffer(true).parse(textBody);
 
   beforeAll(async () => {
     env = await createTestEnvironment({ SCAN_ALLOWED_NETWORKS: '127.0.0.0/8,192.0.2.0/24' });

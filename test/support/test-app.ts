@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 
+import type { Response } from 'superagent';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
@@ -89,10 +90,21 @@ export function httpServer(app: INestApplication): Server {
   return app.getHttpServer() as Server;
 }
 
-/** One API key per role, created through the service as an admin would. */
+/**
+ * A supertest parser that keeps a response body as UTF-8 text (CSV, XML), where supertest would
+ * leave a type it does not know unread: `.buffer(true).parse(textBody)`.
+ */
+export function textBody(res: Response, done: (error: Error | null, body: string) => void): void {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (text += chunk));
+  res.on('end', () => done(null, text));
+}
+
 /** Who the trail names for what a test sets up directly through the services. */
 export const TEST_ACTOR = systemActor('test');
 
+/** One API key per role, created through the service as an admin would. */
 export async function keysForRoles(
   app: INestApplicationContext,
   roles: readonly Role[],
