@@ -68,6 +68,7 @@ describe('scope input validation', () => {
     ['targets that are not strings', 'targets', { targets: [42] }, /must be a string/],
     ['an unknown property', 'extra', { extra: true }, /should not exist/],
     ['an empty name', 'name', { name: '' }, /must be 1-100 characters/],
+    ['a name ending in a space', 'name', { name: 'twice ' }, /not ending with a space/],
     ['a host timeout of 0', 'hostTimeoutSeconds', { hostTimeoutSeconds: 0 }, /integer from 1 to 86400/],
     [
       'a scan timeout too short to scan',

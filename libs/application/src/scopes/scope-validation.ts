@@ -20,7 +20,8 @@ export const SCOPE_LIMITS = {
   hostTimeoutSeconds: [1, 86_400],
   scanTimeoutSeconds: [10, 7 * 86_400],
 } as const;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,99}$/;
+// No trailing space: "cde " and "cde" would be two scopes that read the same in every list.
+const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9 _.:-]{0,98}[A-Za-z0-9_.:-])?$/;
 const VANTAGE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 /**
@@ -35,7 +36,8 @@ export function validateScope(input: ScopeInput, allowedNetworks: readonly strin
   if (!NAME.test(input.name)) {
     errors.push({
       field: 'name',
-      reason: 'must be 1-100 characters: letters, digits, space and _ . : -, starting with a letter or digit',
+      reason:
+        'must be 1-100 characters: letters, digits, space and _ . : -, starting with a letter or digit and not ending with a space',
     });
   }
 
